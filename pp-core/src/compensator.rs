@@ -225,8 +225,8 @@ impl Quadrature {
                 }
             }
             if converged {
-                for i in 0..d {
-                    out[i] += scratch.left[i] + scratch.right[i];
+                for ((o, l), r) in out.iter_mut().zip(&scratch.left).zip(&scratch.right) {
+                    *o += l + r;
                 }
             } else if depth >= self.max_depth || mid <= lo || mid >= hi {
                 return Err(PpError::Numerical {
@@ -292,11 +292,17 @@ impl<M: Intensity + ?Sized> Compensator<M> for Quadrature {
         if a == b {
             return Ok(());
         }
-        let history = seq.history();
-        let mut cuts = Vec::new();
+        // Only the events before b can shape the intensity on [a, b], and only those inside
+        // (a, b) are cuts: binary searches keep a short integration cheap on a long sequence
+        // (time rescaling calls this once per event).
+        let times = seq.times();
+        let first = times.partition_point(|&s| s <= a);
+        let end = times.partition_point(|&s| s < b);
+        let history = seq.history().prefix(end);
+        let mut cuts = Vec::with_capacity(end - first + 2);
         model.breakpoints(history, seq.window(), &mut cuts);
-        cuts.extend_from_slice(seq.times());
         cuts.retain(|&c| c > a && c < b);
+        cuts.extend_from_slice(&times[first..end]);
         cuts.push(a);
         cuts.push(b);
         cuts.sort_by(f64::total_cmp);
@@ -309,8 +315,7 @@ impl<M: Intensity + ?Sized> Compensator<M> for Quadrature {
             right: vec![0.0; d],
             lam: vec![0.0; d],
         };
-        let times = seq.times();
-        let mut seen = times.partition_point(|&s| s <= a);
+        let mut seen = first;
         for piece in cuts.windows(2) {
             let (p, q) = (piece[0], piece[1]);
             while seen < times.len() && times[seen] <= p {

@@ -58,7 +58,7 @@ pub fn log_sigmoid(x: f64) -> f64 {
 #[inline]
 pub fn logsumexp(x: &[f64]) -> f64 {
     let max = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if max == f64::NEG_INFINITY || max == f64::INFINITY {
+    if max.is_infinite() {
         return max;
     }
     let sum: f64 = x.iter().map(|&v| (v - max).exp()).sum();

@@ -414,6 +414,12 @@ impl EventSequence {
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
     pub fn select_dimensions(&self, keep: &[u32]) -> Result<EventSequence> {
+        if keep.is_empty() {
+            return Err(PpError::InvalidArgument {
+                name: "keep",
+                reason: "at least one dimension must be kept".into(),
+            });
+        }
         let mut relabel = vec![u32::MAX; self.dim];
         for (new, &old) in keep.iter().enumerate() {
             if old as usize >= self.dim {
@@ -431,8 +437,7 @@ impl EventSequence {
             }
             relabel[old as usize] = new as u32;
         }
-        let mut out = EventSequence::empty(self.window, keep.len().max(1))?;
-        out.dim = keep.len();
+        let mut out = EventSequence::empty(self.window, keep.len())?;
         for (&t, &m) in self.times.iter().zip(&self.marks) {
             let new = relabel[m as usize];
             if new != u32::MAX {

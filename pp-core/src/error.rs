@@ -130,6 +130,26 @@ pub enum PpError {
         /// The intensity value found.
         value: f64,
     },
+    /// A dimension has too few events for the requested statistic (e.g. a goodness-of-fit test
+    /// of a dimension that never fired).
+    #[error("dimension {dim} has {found} rescaled intervals, at least {needed} are needed")]
+    TooFewEvents {
+        /// The dimension (mark).
+        dim: usize,
+        /// Number of events (rescaled intervals) found.
+        found: usize,
+        /// The minimum needed.
+        needed: usize,
+    },
+    /// A Hawkes process is not stationary: the spectral radius of its branching matrix `α` is
+    /// at least 1, so its mean rates are infinite.
+    #[error(
+        "the spectral radius of the branching matrix alpha is {spectral_radius} >= 1: the process is not stationary"
+    )]
+    NotStationary {
+        /// The spectral radius found.
+        spectral_radius: f64,
+    },
     /// A numerical procedure produced a non-finite value or did not reach its tolerance.
     #[error("numerical failure in {what}: {detail}")]
     Numerical {

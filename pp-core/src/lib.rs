@@ -22,10 +22,13 @@
 pub mod compensator;
 pub mod error;
 pub mod gauss_legendre;
+pub mod goodness_of_fit;
 pub mod hawkes;
+mod hawkes_likelihood;
 pub mod intensity;
 pub mod numeric;
 pub mod poisson;
+pub mod rescaling;
 pub mod sequence;
 pub mod window;
 
@@ -34,10 +37,12 @@ pub use compensator::{
 };
 pub use error::{PpError, Result};
 pub use gauss_legendre::GaussLegendre;
+pub use goodness_of_fit::{KsPValueMethod, KsPlot, KsTest, ks_exp1, ks_plot_exp1};
 pub use hawkes::ExpHawkes;
 pub use intensity::{
     CumulativeIntensity, Intensity, LogLikelihood, LogLikelihoodGradient, Parametric,
 };
 pub use poisson::{InhomogeneousPoisson, Poisson};
+pub use rescaling::{RescaledIntervals, time_rescale};
 pub use sequence::{DimensionIndex, EventSequence, History};
 pub use window::Window;

@@ -1,5 +1,28 @@
 //! # snn-model
 //!
-//! The spike-response-model network of MATH.md §3: parameters, basis functions, activations, membrane potentials (direct and incremental), its `Intensity`, exact fully observed log-likelihood and gradient, and `srm-snn/v1` model files.
+//! The spike-response-model network of MATH.md §3.
 //!
-//! Not built yet: this crate is a compiling skeleton.
+//! ```
+//! use pp_core::Intensity;
+//! let model = snn_model::SnnBuilder::new(2, 0).bias(vec![0.0, 1.0]).check()?;
+//! let mut lam = [0.0; 2];
+//! model.intensities(1.0, pp_core::History::empty(), &mut lam);
+//! assert_eq!(lam[0], 2.5);
+//! # Ok::<(), snn_model::SnnError>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod activation;
+pub mod basis;
+pub mod error;
+pub mod model;
+pub mod potential;
+pub mod tracker;
+
+pub use activation::Activation;
+pub use basis::Basis;
+pub use error::{Result, SnnError};
+pub use model::{Constraint, Snn, SnnBuilder};
+pub use potential::Mark;
+pub use tracker::BasisTracker;

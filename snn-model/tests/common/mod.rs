@@ -1,0 +1,75 @@
+//! Shared helpers of the integration tests: the reference fixture.
+#![allow(dead_code)]
+
+use pp_core::{EventSequence, Window};
+use serde_json::Value;
+use snn_model::{Activation, Basis, Snn, SnnBuilder};
+
+pub const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/fixtures/snn_fullyobs_K2_seed101.json"
+);
+
+pub struct Fixture {
+    pub json: Value,
+    pub model: Snn,
+    pub seq: EventSequence,
+}
+
+pub fn vec_f64(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+pub fn mat_f64(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array().unwrap().iter().map(vec_f64).collect()
+}
+
+pub fn load() -> Fixture {
+    let text = std::fs::read_to_string(FIXTURE).expect("fixture readable");
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let p = &json["params"];
+    let n = p["n_neurons"].as_u64().unwrap() as usize;
+    let bias = vec_f64(&p["bias"]);
+    let weights: Vec<f64> = p["kernel_weight"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| mat_f64(m).into_iter().flatten())
+        .collect();
+    let connection: Vec<bool> = p["connection_tensor"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|b| b.as_bool().unwrap()))
+        .collect();
+    let centers = vec_f64(&p["ind_points"]);
+    let scale = p["kernel_scale"].as_f64().unwrap();
+    assert_eq!(p["basis"], "Epanechnikov");
+    assert_eq!(p["activation"], "sigmoid");
+    let model = SnnBuilder::new(n, 0)
+        .bias(bias)
+        .weights(weights)
+        .connection(connection)
+        .basis(Basis::Epanechnikov { centers, scale })
+        .activation(Activation::Sigmoid {
+            amplitude: p["upperbound"].as_f64().unwrap(),
+        })
+        .check()
+        .unwrap();
+    let st = &json["spike_train"];
+    let period = vec_f64(&st["obs_period"]);
+    let times = vec_f64(&st["times"]);
+    let marks: Vec<u32> = st["neurons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect();
+    let seq =
+        EventSequence::new(Window::new(period[0], period[1]).unwrap(), n, times, marks).unwrap();
+    Fixture { json, model, seq }
+}

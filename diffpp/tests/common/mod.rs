@@ -1,0 +1,51 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code)]
+
+use serde_json::Value;
+
+/// Reads a fixture from `../shared/fixtures/` (relative to the repository root). The reference
+/// files contain bare `NaN` tokens (float32 results), which JSON does not allow: they are read
+/// as `null`.
+pub fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/../../shared/fixtures/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        name
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let text = text.replace("NaN", "null");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
+}
+
+/// A JSON array of numbers as `Vec<f64>`.
+pub fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
+}
+
+/// `|a − b| <= rel · |b|`.
+pub fn close_rel(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs()
+}
+
+/// Pearson chi-square statistic of observed counts against expected probabilities.
+pub fn chi_square(counts: &[u64], probs: &[f64]) -> f64 {
+    let total: u64 = counts.iter().sum();
+    counts
+        .iter()
+        .zip(probs)
+        .map(|(&c, &p)| {
+            let e = p * total as f64;
+            (c as f64 - e).powi(2) / e
+        })
+        .sum()
+}
+
+/// The `1 − alpha` quantile of the chi-square distribution with `df` degrees of freedom.
+pub fn chi_square_quantile(df: usize, alpha: f64) -> f64 {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    ChiSquared::new(df as f64).unwrap().inverse_cdf(1.0 - alpha)
+}

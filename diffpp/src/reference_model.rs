@@ -196,6 +196,42 @@ impl LinearSigmoidModel {
         }
     }
 
+    /// Number of parameters `H + K·H·H + K·H·O` (the same as both traits' `n_params`; an
+    /// inherent method so that calls are unambiguous when both traits are in scope).
+    ///
+    /// ```
+    /// let m = diffpp::LinearSigmoidModel::new(2, 5.0, 1e-6, vec![0.0, 1.0], 1.0)?;
+    /// assert_eq!(m.n_params(), 2 + 2 * 4);
+    /// # Ok::<(), diffpp::DiffppError>(())
+    /// ```
+    pub fn n_params(&self) -> usize {
+        self.bias.len() + self.w_hidden.len() + self.w_observed.len()
+    }
+
+    /// The parameters as a flat vector (order: see the module doc).
+    ///
+    /// ```
+    /// let m = diffpp::LinearSigmoidModel::new(1, 5.0, 1e-6, vec![0.0], 1.0)?;
+    /// assert_eq!(m.params(), vec![0.0, 0.0]);
+    /// # Ok::<(), diffpp::DiffppError>(())
+    /// ```
+    pub fn params(&self) -> Vec<f64> {
+        Parametric::params(self)
+    }
+
+    /// Sets the parameters from a flat vector (checked: length, finiteness).
+    ///
+    /// ```
+    /// let mut m = diffpp::LinearSigmoidModel::new(1, 5.0, 1e-6, vec![0.0], 1.0)?;
+    /// m.set_params(&[0.5, -1.0])?;
+    /// assert_eq!(m.params(), vec![0.5, -1.0]);
+    /// assert!(m.set_params(&[0.5]).is_err());
+    /// # Ok::<(), diffpp::DiffppError>(())
+    /// ```
+    pub fn set_params(&mut self, params: &[f64]) -> Result<()> {
+        Parametric::set_params(self, params).map_err(DiffppError::from)
+    }
+
     /// Number of observed spike trains `O`.
     ///
     /// ```
@@ -275,7 +311,7 @@ impl SoftHiddenIntensity for LinearSigmoidModel {
     }
 
     fn n_params(&self) -> usize {
-        self.bias.len() + self.w_hidden.len() + self.w_observed.len()
+        LinearSigmoidModel::n_params(self)
     }
 
     fn candidate_rate(&self) -> f64 {
@@ -348,11 +384,11 @@ impl SoftHiddenIntensity for LinearSigmoidModel {
 
 impl Parametric for LinearSigmoidModel {
     fn n_params(&self) -> usize {
-        SoftHiddenIntensity::n_params(self)
+        LinearSigmoidModel::n_params(self)
     }
 
     fn params(&self) -> Vec<f64> {
-        let mut p = Vec::with_capacity(SoftHiddenIntensity::n_params(self));
+        let mut p = Vec::with_capacity(LinearSigmoidModel::n_params(self));
         p.extend_from_slice(&self.bias);
         p.extend_from_slice(&self.w_hidden);
         p.extend_from_slice(&self.w_observed);
@@ -360,7 +396,7 @@ impl Parametric for LinearSigmoidModel {
     }
 
     fn set_params(&mut self, params: &[f64]) -> pp_core::Result<()> {
-        let n = SoftHiddenIntensity::n_params(self);
+        let n = LinearSigmoidModel::n_params(self);
         if params.len() != n {
             return Err(PpError::LengthMismatch {
                 what: "LinearSigmoidModel parameters",

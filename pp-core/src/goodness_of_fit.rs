@@ -31,7 +31,8 @@ pub enum KsPValueMethod {
     /// `n <` [`EXACT_P_VALUE_BELOW`].
     Exact,
     /// The Kolmogorov (1933) limit `P(√n D_n > x) → 2 Σ_{k≥1} (−1)^{k−1} e^{−2k²x²}`, for larger
-    /// `n` (a few parts in a thousand of the p-value at `n = 140`, better beyond).
+    /// `n`. It is conservative (p-values slightly too large): at `n = 140` and `D = 0.11` it
+    /// gives 0.0675 where the exact value is 0.0641; the error shrinks like `1/√n`.
     Asymptotic,
 }
 

@@ -12,10 +12,14 @@
 //! ```
 
 #![warn(missing_docs)]
+// The numeric kernels index several parallel flat buffers with the same loop index.
+#![allow(clippy::needless_range_loop)]
 
 pub mod activation;
 pub mod basis;
 pub mod error;
+mod kronrod;
+pub mod likelihood;
 pub mod model;
 pub mod potential;
 pub mod tracker;
@@ -23,6 +27,9 @@ pub mod tracker;
 pub use activation::Activation;
 pub use basis::Basis;
 pub use error::{Result, SnnError};
+pub use likelihood::{
+    CompensatorMethod, Evaluation, LikelihoodOptions, LikelihoodWorkspace, QuadratureOptions,
+};
 pub use model::{Constraint, Snn, SnnBuilder};
 pub use potential::Mark;
 pub use tracker::BasisTracker;

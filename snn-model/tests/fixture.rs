@@ -17,6 +17,8 @@ fn close_ref32(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-3
 }
 
+type Check = fn(f64, f64) -> bool;
+
 struct Evaluated {
     potentials: Vec<Vec<f64>>,
     intensities: Vec<Vec<f64>>,
@@ -92,7 +94,7 @@ fn fast(fx: &common::Fixture) -> Evaluated {
 
 fn compare(name: &str, got: &Evaluated, fx: &common::Fixture) {
     let j = &fx.json;
-    let cols: [(&str, &Vec<Vec<f64>>, fn(f64, f64) -> bool); 5] = [
+    let cols: [(&str, &Vec<Vec<f64>>, Check); 5] = [
         ("membrane_potential_f64", &got.potentials, close_f64),
         ("membrane_potential_ref32", &got.potentials, close_ref32),
         ("all_conditional_intensity_f64", &got.intensities, close_f64),
@@ -120,10 +122,7 @@ fn compare(name: &str, got: &Evaluated, fx: &common::Fixture) {
         eprintln!("{name}: {col}: worst relative difference {worst:.3e}");
     }
     for (col, ok) in [
-        (
-            "event_log_conditional_intensity_f64",
-            close_f64 as fn(f64, f64) -> bool,
-        ),
+        ("event_log_conditional_intensity_f64", close_f64 as Check),
         ("event_log_conditional_intensity_ref32", close_ref32),
     ] {
         let want = common::vec_f64(&j[col]);

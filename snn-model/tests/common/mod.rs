@@ -73,3 +73,60 @@ pub fn load() -> Fixture {
         EventSequence::new(Window::new(period[0], period[1]).unwrap(), n, times, marks).unwrap();
     Fixture { json, model, seq }
 }
+
+use rand::{Rng, RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+pub fn rng(seed: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed)
+}
+
+/// A random basis: Epanechnikov (random centres and scale, possibly overlapping, possibly a
+/// centre below the scale), exponential or alpha, with `k` functions.
+pub fn random_basis<R: Rng>(rng: &mut R, kind: u8, k: usize) -> Basis {
+    match kind % 3 {
+        0 => Basis::Epanechnikov {
+            centers: (0..k).map(|_| rng.random_range(0.0..6.0)).collect(),
+            scale: rng.random_range(0.3..2.0),
+        },
+        1 => Basis::Exponential {
+            time_constants: (0..k).map(|_| rng.random_range(0.2..3.0)).collect(),
+        },
+        _ => Basis::Alpha {
+            time_constants: (0..k).map(|_| rng.random_range(0.2..3.0)).collect(),
+        },
+    }
+}
+
+/// A random model: parameters as the reference initialises them, scaled down by `scale`.
+pub fn random_model<R: Rng>(
+    rng: &mut R,
+    n: usize,
+    basis: Basis,
+    activation: Activation,
+    scale: f64,
+) -> Snn {
+    let k = basis.len();
+    let connection: Vec<bool> = (0..n * n).map(|_| rng.random::<f64>() < 0.8).collect();
+    let mut m = SnnBuilder::new(n, 0)
+        .basis(basis)
+        .activation(activation)
+        .connection(connection)
+        .check()
+        .unwrap();
+    m.randomize(rng);
+    let w: Vec<f64> = m.weights().iter().map(|w| w * scale).collect();
+    m.set_weights(&w).unwrap();
+    let _ = k;
+    m
+}
+
+/// `count` events uniform on the window with uniform marks.
+pub fn random_sequence<R: Rng>(rng: &mut R, n: usize, t_end: f64, count: usize) -> EventSequence {
+    let mut ev: Vec<(f64, u32)> = (0..count)
+        .map(|_| (rng.random_range(0.0..t_end), rng.random_range(0..n as u32)))
+        .collect();
+    ev.sort_by(|a, b| a.0.total_cmp(&b.0));
+    ev.dedup_by(|a, b| a.0 == b.0);
+    EventSequence::from_unsorted(Window::new(0.0, t_end).unwrap(), n, &ev).unwrap()
+}

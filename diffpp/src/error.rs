@@ -82,7 +82,9 @@ pub enum DiffppError {
     },
     /// The model returned a log-intensity that is NaN or infinite (`-inf`, an intensity of
     /// exactly 0, is not allowed either: the ExpConcrete logits must be finite).
-    #[error("hidden log-intensity {hidden} at candidate {candidate} (time {time}) is not finite ({value})")]
+    #[error(
+        "hidden log-intensity {hidden} at candidate {candidate} (time {time}) is not finite ({value})"
+    )]
     NonFiniteIntensity {
         /// Index of the candidate.
         candidate: usize,

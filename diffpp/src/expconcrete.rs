@@ -243,7 +243,9 @@ pub fn log_density_grad(
     check_len("gradient w.r.t. y", alpha.len(), grad_y.len())?;
     check_len("gradient w.r.t. alpha", alpha.len(), grad_alpha.len())?;
     check_finite("soft mark y", y)?;
-    Ok(log_density_grad_unchecked(tau, alpha, y, grad_y, grad_alpha))
+    Ok(log_density_grad_unchecked(
+        tau, alpha, y, grad_y, grad_alpha,
+    ))
 }
 
 /// `∂/∂τ` of the log density (4.1): `(n − 1)/τ − Σ y_i + n Σ w_i y_i`, `w = softmax(α − τ y)`
@@ -536,10 +538,9 @@ mod tests {
         // continuity between the exact sum and Stirling's series
         let exact: f64 = (1..172).map(|k| (k as f64).ln()).sum();
         let x = 172.0f64;
-        let stirling = (x - 0.5) * x.ln() - x
-            + 0.5 * (2.0 * std::f64::consts::PI).ln()
-            + 1.0 / (12.0 * x)
-            - 1.0 / (360.0 * x.powi(3));
+        let stirling =
+            (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + 1.0 / (12.0 * x)
+                - 1.0 / (360.0 * x.powi(3));
         assert!((exact - stirling).abs() < 1e-12 * exact);
     }
 }

@@ -271,18 +271,23 @@ impl LinearSigmoidModel {
         (k * self.n_hidden + h) * self.n_observed + o
     }
 
-    /// The potential `u_h(s)` of one hidden neuron.
+    /// The potentials `u_h(s)` of every hidden neuron, written into `u` (length `H`).
+    /// Basis values are computed once per event; all-zero rows (rejected candidates of a hard
+    /// run) are skipped.
     #[inline]
-    fn potential(&self, s: f64, history: SoftHistory<'_>, h: usize) -> f64 {
-        let mut u = self.bias[h];
+    fn potentials(&self, s: f64, history: SoftHistory<'_>, u: &mut [f64]) {
+        let hh = self.n_hidden;
         let kk = self.centres.len();
+        u.copy_from_slice(&self.bias);
         for i in self.observed_range(s) {
             let lag = s - self.obs_times[i];
             let o = self.obs_marks[i] as usize;
             for k in 0..kk {
                 let phi = self.basis(k, lag);
                 if phi != 0.0 {
-                    u += self.w_observed[self.u_index(k, h, o)] * phi;
+                    for (h, uh) in u.iter_mut().enumerate() {
+                        *uh += self.w_observed[self.u_index(k, h, o)] * phi;
+                    }
                 }
             }
         }
@@ -292,18 +297,26 @@ impl LinearSigmoidModel {
                 continue;
             }
             let d = history.weights_of(e);
+            if d.iter().all(|&x| x == 0.0) {
+                continue;
+            }
             for k in 0..kk {
                 let phi = self.basis(k, lag);
                 if phi != 0.0 {
-                    let row = &self.w_hidden[self.w_index(k, h, 0)..self.w_index(k, h, 0) + self.n_hidden];
-                    let dot: f64 = row.iter().zip(d).map(|(w, x)| w * x).sum();
-                    u += phi * dot;
+                    for (h, uh) in u.iter_mut().enumerate() {
+                        let base = self.w_index(k, h, 0);
+                        let row = &self.w_hidden[base..base + hh];
+                        let dot: f64 = row.iter().zip(d).map(|(w, x)| w * x).sum();
+                        *uh += phi * dot;
+                    }
                 }
             }
         }
-        u
     }
 }
+
+/// Hidden-layer sizes up to this use a stack buffer in the VJP; larger ones allocate.
+const STACK_HIDDEN: usize = 32;
 
 impl SoftHiddenIntensity for LinearSigmoidModel {
     fn n_hidden(&self) -> usize {
@@ -324,8 +337,10 @@ impl SoftHiddenIntensity for LinearSigmoidModel {
 
     fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
         let log_a = self.amplitude.ln();
-        for (h, o) in out.iter_mut().enumerate().take(self.n_hidden) {
-            *o = log_a + log_sigmoid(self.potential(s, history, h));
+        let out = &mut out[..self.n_hidden];
+        self.potentials(s, history, out);
+        for o in out.iter_mut() {
+            *o = log_a + log_sigmoid(*o);
         }
     }
 
@@ -338,43 +353,58 @@ impl SoftHiddenIntensity for LinearSigmoidModel {
         grad_weights: &mut [f64],
     ) {
         let hh = self.n_hidden;
+        let mut stack = [0.0f64; STACK_HIDDEN];
+        let mut heap = Vec::new();
+        let u_bar: &mut [f64] = if hh <= STACK_HIDDEN {
+            &mut stack[..hh]
+        } else {
+            heap.resize(hh, 0.0);
+            &mut heap
+        };
+        self.potentials(s, history, u_bar);
+        // d log σ(u)/du = σ(−u)
+        for (ub, &a) in u_bar.iter_mut().zip(adjoint) {
+            *ub = a * sigmoid(-*ub);
+        }
+        let u_bar = &*u_bar;
         let kk = self.centres.len();
         let w_off = hh;
         let u_off = hh + self.w_hidden.len();
-        let obs = self.observed_range(s);
-        for h in 0..hh {
-            if adjoint[h] == 0.0 {
-                continue;
-            }
-            // d log σ(u)/du = σ(−u)
-            let u_bar = adjoint[h] * sigmoid(-self.potential(s, history, h));
-            grad_params[h] += u_bar;
-            for i in obs.clone() {
-                let lag = s - self.obs_times[i];
-                let o = self.obs_marks[i] as usize;
-                for k in 0..kk {
-                    let phi = self.basis(k, lag);
-                    if phi != 0.0 {
-                        grad_params[u_off + self.u_index(k, h, o)] += u_bar * phi;
+        for (g, &ub) in grad_params[..hh].iter_mut().zip(u_bar) {
+            *g += ub;
+        }
+        for i in self.observed_range(s) {
+            let lag = s - self.obs_times[i];
+            let o = self.obs_marks[i] as usize;
+            for k in 0..kk {
+                let phi = self.basis(k, lag);
+                if phi != 0.0 {
+                    for (h, &ub) in u_bar.iter().enumerate() {
+                        grad_params[u_off + self.u_index(k, h, o)] += ub * phi;
                     }
                 }
             }
-            for (e, &t) in history.times().iter().enumerate() {
-                let lag = s - t;
-                if lag <= 0.0 || lag >= self.support {
+        }
+        for (e, &t) in history.times().iter().enumerate() {
+            let lag = s - t;
+            if lag <= 0.0 || lag >= self.support {
+                continue;
+            }
+            let d = history.weights_of(e);
+            let gw = &mut grad_weights[e * hh..(e + 1) * hh];
+            for k in 0..kk {
+                let phi = self.basis(k, lag);
+                if phi == 0.0 {
                     continue;
                 }
-                let d = history.weights_of(e);
-                let gw = &mut grad_weights[e * hh..(e + 1) * hh];
-                for k in 0..kk {
-                    let phi = self.basis(k, lag);
-                    if phi != 0.0 {
-                        let c = u_bar * phi;
-                        let base = self.w_index(k, h, 0);
-                        for j in 0..hh {
-                            grad_params[w_off + base + j] += c * d[j];
-                            gw[j] += c * self.w_hidden[base + j];
-                        }
+                for (h, &ub) in u_bar.iter().enumerate() {
+                    let c = ub * phi;
+                    let base = self.w_index(k, h, 0);
+                    let gw_row = &mut grad_params[w_off + base..w_off + base + hh];
+                    let w_row = &self.w_hidden[base..base + hh];
+                    for j in 0..hh {
+                        gw_row[j] += c * d[j];
+                        gw[j] += c * w_row[j];
                     }
                 }
             }

@@ -345,12 +345,8 @@ impl Trace {
     pub fn history_of(&self, k: usize) -> SoftHistory<'_> {
         let start = self.history_start[k];
         let h = self.n_hidden;
-        SoftHistory::new(
-            &self.times[start..k],
-            &self.weights[start * h..k * h],
-            h,
-        )
-        .expect("trace layout is consistent")
+        SoftHistory::new(&self.times[start..k], &self.weights[start * h..k * h], h)
+            .expect("trace layout is consistent")
     }
 
     /// The per-candidate terms of `log q`: `log ExpConcrete(y_k; τ, α_k)` (soft) or

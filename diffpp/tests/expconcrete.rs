@@ -179,7 +179,12 @@ fn y_of_logratios(z: &[f64]) -> Vec<f64> {
 /// trapezoid rule on [−60, 60] + shift, step 0.01. Tolerance 1e-9 absolute.
 #[test]
 fn density_integrates_to_one_n2() {
-    for &(tau, a0, a1) in &[(1.0, 0.0, 0.0), (0.1, -0.3, 0.4), (0.5, -2.0, 1.0), (2.0, 0.7, -0.2)] {
+    for &(tau, a0, a1) in &[
+        (1.0, 0.0, 0.0),
+        (0.1, -0.3, 0.4),
+        (0.5, -2.0, 1.0),
+        (2.0, 0.7, -0.2),
+    ] {
         let alpha = [a0, a1];
         let shift = a0 - a1;
         let h = 0.01;
@@ -196,7 +201,10 @@ fn density_integrates_to_one_n2() {
         assert!((total - 1.0).abs() < 1e-9, "tau={tau}: integral {total}");
         if a0 == a1 {
             // against dy_1 alone it integrates to E[exp(y_2)] = 1/2 by symmetry, not to 1
-            assert!((against_dy1 - 0.5).abs() < 1e-9, "against dy1: {against_dy1}");
+            assert!(
+                (against_dy1 - 0.5).abs() < 1e-9,
+                "against dy1: {against_dy1}"
+            );
         } else {
             assert!((against_dy1 - 1.0).abs() > 0.01);
         }
@@ -225,7 +233,10 @@ fn density_integrates_to_one_n3() {
         }
         assert!((total - 1.0).abs() < 1e-7, "tau={tau}: integral {total}");
         if alpha[0] == alpha[1] && alpha[1] == alpha[2] {
-            assert!((against_dy - 1.0 / 3.0).abs() < 1e-7, "against dy: {against_dy}");
+            assert!(
+                (against_dy - 1.0 / 3.0).abs() < 1e-7,
+                "against dy: {against_dy}"
+            );
         }
     }
 }
@@ -242,7 +253,9 @@ fn gumbel_sampler_passes_ks() {
     let mut d: f64 = 0.0;
     for (i, &v) in x.iter().enumerate() {
         let f = (-(-v).exp()).exp();
-        d = d.max((f - i as f64 / n as f64).abs()).max(((i + 1) as f64 / n as f64 - f).abs());
+        d = d
+            .max((f - i as f64 / n as f64).abs())
+            .max(((i + 1) as f64 / n as f64 - f).abs());
     }
     let critical = (-(0.5e-3f64).ln() / 2.0).sqrt() / (n as f64).sqrt();
     assert!(d < critical, "KS D = {d} >= {critical}");
@@ -276,9 +289,15 @@ fn small_temperature_concentrates_on_gumbel_max_categories() {
         }
         let stat = chi_square(&counts, &probs);
         let crit = chi_square_quantile(3, 1e-3);
-        assert!(stat < crit, "tau={tau}: chi2 = {stat} >= {crit}, counts {counts:?}");
+        assert!(
+            stat < crit,
+            "tau={tau}: chi2 = {stat} >= {crit}, counts {counts:?}"
+        );
         let share = diffuse as f64 / draws as f64;
-        assert!(share <= max_diffuse, "tau={tau}: {share} of samples are not near one-hot");
+        assert!(
+            share <= max_diffuse,
+            "tau={tau}: {share} of samples are not near one-hot"
+        );
     }
 }
 

@@ -21,7 +21,10 @@ fn log1mexp_matches_f64_reference_and_is_never_nan() {
         let want = case["log1mexp_f64"].as_f64().unwrap();
         let got = log1mexp(x);
         assert!(!got.is_nan(), "log1mexp({x}) is NaN");
-        assert!(close_rel(got, want, REL), "log1mexp({x}) = {got}, reference {want}");
+        assert!(
+            close_rel(got, want, REL),
+            "log1mexp({x}) = {got}, reference {want}"
+        );
         if case["log1mexp_f32"].is_null() {
             nan_in_reference += 1;
         }

@@ -2,13 +2,13 @@
 //! Gumbel vectors) held fixed, on random small models.
 
 use diffpp::{
-    DiffPP, LinearSigmoidModel, Mode, Noise, ReverseWorkspace,
-    gradient_fixed_sample, gradient_through_sample,
+    DiffPP, LinearSigmoidModel, Mode, Noise, ReverseWorkspace, gradient_fixed_sample,
+    gradient_through_sample,
 };
 use pp_core::Window;
 use proptest::prelude::*;
-use rand::SeedableRng;
 use rand::RngExt;
+use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// A random reference model with `h` hidden and 2 observed trains on `[0, t1]`, centres
@@ -40,7 +40,7 @@ const H_FD: f64 = 1e-6;
 const TOL: f64 = 1e-5;
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     /// Path-wise: F(θ) = β log q + Σ_k c_k · y_k with y_k = y_k(θ; noise), against central
     /// differences of F re-sampled with the same noise.

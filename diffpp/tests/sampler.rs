@@ -38,7 +38,10 @@ fn thinning_oracle(model: &LinearSigmoidModel, noise: &Noise) -> Vec<usize> {
     let mut cats = Vec::new();
     let mut log_lambda = vec![0.0; h];
     for (k, &s) in noise.times().iter().enumerate() {
-        let first = acc_times.iter().position(|&t| t > s - support).unwrap_or(acc_times.len());
+        let first = acc_times
+            .iter()
+            .position(|&t| t > s - support)
+            .unwrap_or(acc_times.len());
         let hist = SoftHistory::new(&acc_times[first..], &acc_rows[first * h..], h).unwrap();
         model.hidden_log_intensities(s, hist, &mut log_lambda);
         let lambdas: Vec<f64> = log_lambda.iter().map(|l| l.exp()).collect();
@@ -68,9 +71,12 @@ fn hard_mode_makes_exactly_the_thinning_decisions() {
     let mut accepted_total = 0;
     for seed in 0..8u64 {
         let model = random_model(seed, 3, t1, 3.0);
-        let noise =
-            DiffPP::draw_noise(&model, window, &mut Xoshiro256PlusPlus::seed_from_u64(100 + seed))
-                .unwrap();
+        let noise = DiffPP::draw_noise(
+            &model,
+            window,
+            &mut Xoshiro256PlusPlus::seed_from_u64(100 + seed),
+        )
+        .unwrap();
         let trace = dpp.sample_with_noise(&model, &noise).unwrap();
         let oracle = thinning_oracle(&model, &noise);
         assert_eq!(trace.categories(), &oracle[..], "seed {seed}");
@@ -79,7 +85,11 @@ fn hard_mode_makes_exactly_the_thinning_decisions() {
             match trace.accepted(k) {
                 Some(c) => {
                     accepted_total += 1;
-                    assert!(w.iter().enumerate().all(|(j, &x)| x == if j == c { 1.0 } else { 0.0 }));
+                    assert!(
+                        w.iter()
+                            .enumerate()
+                            .all(|(j, &x)| x == if j == c { 1.0 } else { 0.0 })
+                    );
                 }
                 None => assert!(w.iter().all(|&x| x == 0.0)),
             }
@@ -92,7 +102,10 @@ fn hard_mode_makes_exactly_the_thinning_decisions() {
         }
         assert!((trace.log_q() - want).abs() < 1e-9 * want.abs());
     }
-    assert!(accepted_total > 100, "the test must exercise accepted events");
+    assert!(
+        accepted_total > 100,
+        "the test must exercise accepted events"
+    );
 }
 
 /// Solves `a x = b` for a small symmetric positive definite `a` (Cholesky), returns `bᵀ a⁻¹ b`.
@@ -177,9 +190,18 @@ fn small_temperature_soft_marks_follow_thinning_probabilities() {
     );
     assert!(total > 3000, "{total} candidates");
     assert!(counts.iter().all(|&c| c > 50.0), "counts {counts:?}");
-    assert!(stat < crit, "martingale chi2 = {stat} >= {crit}; counts {counts:?} expected {expected:?}");
-    assert!((diffuse as f64) <= 0.05 * total as f64, "{diffuse} of {total} marks not near one-hot");
-    assert!((agree as f64) >= 0.90 * total as f64, "soft/hard agreement {agree} of {total}");
+    assert!(
+        stat < crit,
+        "martingale chi2 = {stat} >= {crit}; counts {counts:?} expected {expected:?}"
+    );
+    assert!(
+        (diffuse as f64) <= 0.05 * total as f64,
+        "{diffuse} of {total} marks not near one-hot"
+    );
+    assert!(
+        (agree as f64) >= 0.90 * total as f64,
+        "soft/hard agreement {agree} of {total}"
+    );
 }
 
 #[test]
@@ -189,7 +211,9 @@ fn log_q_and_alpha_are_recomputable_from_public_pieces() {
     let model = random_model(9, 3, t1, 3.0);
     let tau = 0.4;
     let dpp = DiffPP::new(window, Mode::soft(tau).unwrap());
-    let trace = dpp.sample(&model, &mut Xoshiro256PlusPlus::seed_from_u64(4)).unwrap();
+    let trace = dpp
+        .sample(&model, &mut Xoshiro256PlusPlus::seed_from_u64(4))
+        .unwrap();
     assert!(trace.len() > 50);
     let rate = model.candidate_rate();
     let h = model.n_hidden();
@@ -198,10 +222,18 @@ fn log_q_and_alpha_are_recomputable_from_public_pieces() {
     for k in 0..trace.len() {
         let s = trace.times()[k];
         // the soft history: every earlier candidate with s − support < s_k' < s
-        let first = trace.times().iter().position(|&t| t > s - model.support()).unwrap();
-        assert_eq!(first.min(k), trace.history_start(k));
-        let hist = SoftHistory::new(&trace.times()[first.min(k)..k], &trace.weights()[first.min(k) * h..k * h], h)
+        let first = trace
+            .times()
+            .iter()
+            .position(|&t| t > s - model.support())
             .unwrap();
+        assert_eq!(first.min(k), trace.history_start(k));
+        let hist = SoftHistory::new(
+            &trace.times()[first.min(k)..k],
+            &trace.weights()[first.min(k) * h..k * h],
+            h,
+        )
+        .unwrap();
         model.hidden_log_intensities(s, hist, &mut ll);
         let sub: Vec<f64> = ll.iter().map(|l| l - rate.ln()).collect();
         let alpha = complete_log_prob(&sub).unwrap();
@@ -210,11 +242,16 @@ fn log_q_and_alpha_are_recomputable_from_public_pieces() {
         }
         // the mark from the noise, and d = exp(y)[..H]
         let mut y = vec![0.0; h + 1];
-        diffpp::expconcrete::sample_from_noise(tau, &alpha, &trace.gumbel().unwrap()[k * (h + 1)..(k + 1) * (h + 1)], &mut y)
-            .unwrap();
+        diffpp::expconcrete::sample_from_noise(
+            tau,
+            &alpha,
+            &trace.gumbel().unwrap()[k * (h + 1)..(k + 1) * (h + 1)],
+            &mut y,
+        )
+        .unwrap();
         assert_eq!(&y[..], trace.y_of(k));
-        for j in 0..h {
-            assert_eq!(trace.weights_of(k)[j], y[j].exp());
+        for (w, yj) in trace.weights_of(k).iter().zip(&y) {
+            assert_eq!(*w, yj.exp());
         }
         assert!(logsumexp(&y).abs() < 1e-12);
         log_q += diffpp::expconcrete::log_density(tau, &alpha, &y).unwrap();
@@ -232,8 +269,12 @@ fn same_seed_same_bits_and_noise_roundtrip() {
     let window = Window::new(0.0, 10.0).unwrap();
     let model = random_model(1, 2, 10.0, 3.0);
     let dpp = DiffPP::new(window, Mode::soft(0.2).unwrap());
-    let a = dpp.sample(&model, &mut Xoshiro256PlusPlus::seed_from_u64(8)).unwrap();
-    let b = dpp.sample(&model, &mut Xoshiro256PlusPlus::seed_from_u64(8)).unwrap();
+    let a = dpp
+        .sample(&model, &mut Xoshiro256PlusPlus::seed_from_u64(8))
+        .unwrap();
+    let b = dpp
+        .sample(&model, &mut Xoshiro256PlusPlus::seed_from_u64(8))
+        .unwrap();
     assert_eq!(a, b);
     // the noise recorded in the trace reproduces it
     let noise = Noise::new(a.times().to_vec(), a.gumbel().unwrap().to_vec(), 3).unwrap();
@@ -241,8 +282,10 @@ fn same_seed_same_bits_and_noise_roundtrip() {
     assert_eq!(a, c);
     // buffer reuse gives the same result
     let mut reused = diffpp::Trace::empty();
-    dpp.sample_with_noise_into(&model, &noise, &mut reused).unwrap();
-    dpp.sample_with_noise_into(&model, &noise, &mut reused).unwrap();
+    dpp.sample_with_noise_into(&model, &noise, &mut reused)
+        .unwrap();
+    dpp.sample_with_noise_into(&model, &noise, &mut reused)
+        .unwrap();
     assert_eq!(a, reused);
 }
 
@@ -251,8 +294,13 @@ fn same_seed_same_bits_and_noise_roundtrip() {
 #[test]
 fn candidates_are_a_poisson_process_of_the_candidate_rate() {
     let rate = 7.5;
-    let noise = Noise::draw(&mut Xoshiro256PlusPlus::seed_from_u64(12), Window::new(0.0, 300.0).unwrap(), rate, 2)
-        .unwrap();
+    let noise = Noise::draw(
+        &mut Xoshiro256PlusPlus::seed_from_u64(12),
+        Window::new(0.0, 300.0).unwrap(),
+        rate,
+        2,
+    )
+    .unwrap();
     let mut gaps: Vec<f64> = std::iter::once(noise.times()[0])
         .chain(noise.times().windows(2).map(|w| w[1] - w[0]))
         .map(|g| g * rate)
@@ -262,7 +310,9 @@ fn candidates_are_a_poisson_process_of_the_candidate_rate() {
     let mut d: f64 = 0.0;
     for (i, &g) in gaps.iter().enumerate() {
         let f = 1.0 - (-g).exp();
-        d = d.max((f - i as f64 / n).abs()).max(((i + 1) as f64 / n - f).abs());
+        d = d
+            .max((f - i as f64 / n).abs())
+            .max(((i + 1) as f64 / n - f).abs());
     }
     let critical = (-(0.5e-3f64).ln() / 2.0).sqrt() / n.sqrt();
     assert!(d < critical, "KS D = {d} >= {critical} (n = {n})");
@@ -307,10 +357,18 @@ fn bound_violations_and_bad_input_are_typed_errors() {
     let dpp = DiffPP::new(window, Mode::soft(0.5).unwrap());
     let noise = Noise::new(vec![0.25, 0.5], vec![0.0; 6], 3).unwrap();
     // Σλ = 3 > λ̄ = 2: an error at the first candidate, never a clip
-    let bad = Fixed { log_lambda: vec![1.5f64.ln(), 1.5f64.ln()], rate: 2.0 };
+    let bad = Fixed {
+        log_lambda: vec![1.5f64.ln(), 1.5f64.ln()],
+        rate: 2.0,
+    };
     let err = dpp.sample_with_noise(&bad, &noise).unwrap_err();
     match err {
-        DiffppError::BoundViolation { candidate, time, total, rate } => {
+        DiffppError::BoundViolation {
+            candidate,
+            time,
+            total,
+            rate,
+        } => {
             assert_eq!((candidate, time, rate), (0, 0.25, 2.0));
             assert!((total - 3.0).abs() < 1e-12);
         }
@@ -318,30 +376,64 @@ fn bound_violations_and_bad_input_are_typed_errors() {
     }
     assert!(err_string(&dpp, &bad, &noise).contains("candidate 0"));
     // Σλ = λ̄ exactly: also an error (the 'none' category would have probability 0)
-    let equal = Fixed { log_lambda: vec![0.0, 0.0], rate: 2.0 };
-    assert!(matches!(dpp.sample_with_noise(&equal, &noise), Err(DiffppError::BoundViolation { .. })));
+    let equal = Fixed {
+        log_lambda: vec![0.0, 0.0],
+        rate: 2.0,
+    };
+    assert!(matches!(
+        dpp.sample_with_noise(&equal, &noise),
+        Err(DiffppError::BoundViolation { .. })
+    ));
     // NaN / -inf log-intensity
-    let nan = Fixed { log_lambda: vec![f64::NAN, 0.0], rate: 5.0 };
+    let nan = Fixed {
+        log_lambda: vec![f64::NAN, 0.0],
+        rate: 5.0,
+    };
     assert!(matches!(
         dpp.sample_with_noise(&nan, &noise),
-        Err(DiffppError::NonFiniteIntensity { candidate: 0, hidden: 0, .. })
+        Err(DiffppError::NonFiniteIntensity {
+            candidate: 0,
+            hidden: 0,
+            ..
+        })
     ));
-    let zero = Fixed { log_lambda: vec![0.0, f64::NEG_INFINITY], rate: 5.0 };
+    let zero = Fixed {
+        log_lambda: vec![0.0, f64::NEG_INFINITY],
+        rate: 5.0,
+    };
     assert!(matches!(
         dpp.sample_with_noise(&zero, &noise),
         Err(DiffppError::NonFiniteIntensity { hidden: 1, .. })
     ));
     // noise with the wrong number of categories, or outside the window
-    let ok = Fixed { log_lambda: vec![0.0, 0.0], rate: 5.0 };
+    let ok = Fixed {
+        log_lambda: vec![0.0, 0.0],
+        rate: 5.0,
+    };
     let wrong = Noise::new(vec![0.25], vec![0.0; 2], 2).unwrap();
-    assert!(matches!(dpp.sample_with_noise(&ok, &wrong), Err(DiffppError::LengthMismatch { .. })));
+    assert!(matches!(
+        dpp.sample_with_noise(&ok, &wrong),
+        Err(DiffppError::LengthMismatch { .. })
+    ));
     let outside = Noise::new(vec![0.25, 1.5], vec![0.0; 6], 3).unwrap();
-    assert!(matches!(dpp.sample_with_noise(&ok, &outside), Err(DiffppError::InvalidNoise { .. })));
+    assert!(matches!(
+        dpp.sample_with_noise(&ok, &outside),
+        Err(DiffppError::InvalidNoise { .. })
+    ));
     // invalid temperature, invalid model description
     let hot = DiffPP::new(window, Mode::Soft { tau: -1.0 });
-    assert!(matches!(hot.sample_with_noise(&ok, &noise), Err(DiffppError::InvalidTemperature { .. })));
-    let norate = Fixed { log_lambda: vec![0.0, 0.0], rate: f64::NAN };
-    assert!(matches!(dpp.sample_with_noise(&norate, &noise), Err(DiffppError::InvalidModel { .. })));
+    assert!(matches!(
+        hot.sample_with_noise(&ok, &noise),
+        Err(DiffppError::InvalidTemperature { .. })
+    ));
+    let norate = Fixed {
+        log_lambda: vec![0.0, 0.0],
+        rate: f64::NAN,
+    };
+    assert!(matches!(
+        dpp.sample_with_noise(&norate, &noise),
+        Err(DiffppError::InvalidModel { .. })
+    ));
     // evaluate: unnormalised marks, hard mode
     assert!(matches!(
         dpp.evaluate(&ok, &[0.5], &[0.0, 0.0, 0.0]),

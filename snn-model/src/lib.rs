@@ -18,6 +18,8 @@
 pub mod activation;
 pub mod basis;
 pub mod error;
+#[cfg(feature = "serde")]
+pub mod io;
 mod kronrod;
 pub mod likelihood;
 pub mod model;

@@ -133,23 +133,17 @@ impl Cursor {
             }
 
             model.intensities_at(state, candidate, out);
+            // One pass without branches (total and minimum); the rare failure is diagnosed
+            // separately. A NaN or infinite intensity makes `total` NaN or infinite, so it fails
+            // the (NaN-rejecting) comparison; a negative one shows in `min`.
             let mut total = 0.0;
-            for (dim, &x) in out.iter().enumerate() {
-                if !(x >= 0.0 && x.is_finite()) {
-                    return Err(ThinningError::InvalidIntensity {
-                        time: candidate,
-                        dim,
-                        value: x,
-                    });
-                }
+            let mut min = f64::INFINITY;
+            for &x in out.iter() {
                 total += x;
+                min = min.min(x);
             }
-            if total > rate * (1.0 + BOUND_SLACK) {
-                return Err(ThinningError::BoundViolation {
-                    time: candidate,
-                    intensity: total,
-                    bound: rate,
-                });
+            if !(total <= rate * (1.0 + BOUND_SLACK)) || min < 0.0 {
+                return Err(diagnose(out, candidate, total, rate));
             }
             self.s = candidate;
             let target = rng.random::<f64>() * rate;
@@ -182,6 +176,25 @@ impl Cursor {
             on_rejected(candidate);
             self.bound = model.bound(state, candidate).checked(candidate)?;
         }
+    }
+}
+
+/// The error for a candidate whose intensities failed the fast check: the first invalid
+/// intensity (negative, NaN, infinite) if any, otherwise a bound violation.
+#[cold]
+#[inline(never)]
+fn diagnose(out: &[f64], time: f64, total: f64, bound: f64) -> ThinningError {
+    match out.iter().position(|&x| !(x >= 0.0 && x.is_finite())) {
+        Some(dim) => ThinningError::InvalidIntensity {
+            time,
+            dim,
+            value: out[dim],
+        },
+        None => ThinningError::BoundViolation {
+            time,
+            intensity: total,
+            bound,
+        },
     }
 }
 

@@ -74,14 +74,14 @@ pub struct ExpHawkesState {
     /// `jump[j * D + i] = α_{i,j} β`: the jump of `r_i` caused by an event of `j` (transposed so
     /// that an accepted event reads one contiguous row).
     jump: Vec<f64>,
-    /// `Σ_i α_{i,j} β`: the jump of the total intensity caused by an event of `j`.
-    jump_total: Vec<f64>,
     /// `Σ_i μ_i`.
     mu_total: f64,
     /// Time at which `r` is stored.
     t_ref: f64,
-    /// `Σ_i λ_i` just after `t_ref` (including an event accepted at `t_ref`): the local bound.
-    total: f64,
+    /// `Σ_i r_i` at `t_ref`: recomputed exactly at every accepted event, multiplied by the
+    /// decay factor at every candidate (so rounding drift is limited to one rounding per
+    /// rejected candidate since the last event).
+    sum_r: f64,
 }
 
 impl ExpHawkesState {
@@ -119,15 +119,13 @@ impl SequentialIntensity for ExpHawkes {
                 jump[j * d + i] = alpha[i * d + j] * beta;
             }
         }
-        let jump_total = jump.chunks_exact(d).map(|row| row.iter().sum()).collect();
         let mu_total = self.mu().iter().sum();
         ExpHawkesState {
             r: vec![0.0; d],
             jump,
-            jump_total,
             mu_total,
             t_ref: f64::NEG_INFINITY,
-            total: mu_total,
+            sum_r: 0.0,
         }
     }
 
@@ -135,20 +133,18 @@ impl SequentialIntensity for ExpHawkes {
     fn reset(&self, st: &mut ExpHawkesState, t0: f64) {
         st.r.fill(0.0);
         st.t_ref = t0;
-        st.total = st.mu_total;
+        st.sum_r = 0.0;
     }
 
     #[inline]
     fn intensities_at(&self, st: &mut ExpHawkesState, s: f64, out: &mut [f64]) {
         let f = (-self.beta() * (s - st.t_ref)).exp();
-        let mut total = 0.0;
         for ((o, r), &mu) in out.iter_mut().zip(st.r.iter_mut()).zip(self.mu()) {
             *r *= f;
             *o = mu + *r;
-            total += *o;
         }
+        st.sum_r *= f;
         st.t_ref = s;
-        st.total = total;
     }
 
     #[inline]
@@ -156,10 +152,12 @@ impl SequentialIntensity for ExpHawkes {
         let d = st.r.len();
         let j = mark as usize;
         let row = &st.jump[j * d..(j + 1) * d];
+        let mut sum = 0.0;
         for (r, &a) in st.r.iter_mut().zip(row) {
             *r += a;
+            sum += *r;
         }
-        st.total += st.jump_total[j];
+        st.sum_r = sum;
     }
 
     /// `Σ_i λ_i` just after the last update (the intensity is non-increasing until the next
@@ -168,6 +166,6 @@ impl SequentialIntensity for ExpHawkes {
     fn bound(&self, st: &mut ExpHawkesState, s: f64) -> BoundSpec {
         // The total at the last update `t_ref <= s` bounds every later time until the next event.
         let _ = s;
-        BoundSpec::until_next_event(st.total)
+        BoundSpec::until_next_event(st.mu_total + st.sum_r)
     }
 }

@@ -142,7 +142,8 @@ impl Cursor {
                 total += x;
                 min = min.min(x);
             }
-            if !(total <= rate * (1.0 + BOUND_SLACK)) || min < 0.0 {
+            let within_bound = total <= rate * (1.0 + BOUND_SLACK); // false for NaN
+            if !within_bound || min < 0.0 {
                 return Err(diagnose(out, candidate, total, rate));
             }
             self.s = candidate;

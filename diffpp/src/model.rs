@@ -129,10 +129,11 @@ impl<'a> SoftHistory<'a> {
 /// * buffers have the documented lengths; implementations may panic on a wrong length
 ///   (a programming error, not bad data). Results must be finite for finite inputs.
 ///
-/// An SRM (MATH.md §3) implements it with `u_h(s) = b_h + Σ_{observed spikes} f_{h,o}(s − t)
-/// + Σ_k Σ_j d_k[j] f_{h,j}(s − s_k)`, `log λ_h = log a + log σ(u_h)`, `λ̄ = a·H + ε`,
-///   `support = c_K + scale`. [`LinearSigmoidModel`](crate::LinearSigmoidModel) is a reference
-///   implementation of exactly this shape.
+/// An SRM (MATH.md §3) implements it with
+/// `u_h(s) = b_h + Σ_{observed spikes} f_{h,o}(s − t) + Σ_k Σ_j d_k[j] f_{h,j}(s − s_k)`,
+/// `log λ_h = log a + log σ(u_h)`, `λ̄ = a·H + ε`, `support = c_K + scale`.
+/// [`LinearSigmoidModel`](crate::LinearSigmoidModel) is a reference implementation of exactly
+/// this shape.
 ///
 /// ```
 /// use diffpp::{SoftHiddenIntensity, SoftHistory};

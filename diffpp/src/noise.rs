@@ -9,6 +9,19 @@ use rand_distr::{Distribution, Exp1};
 use crate::error::{DiffppError, Result};
 use crate::expconcrete::fill_gumbel;
 
+/// Largest expected number of candidates [`Noise::draw`] accepts (`λ̄ (T1 − T0)`): beyond it
+/// the draw is refused with an error instead of running out of memory (or, when the gaps fall
+/// below the floating-point spacing of the times, never finishing).
+///
+/// ```
+/// use rand::SeedableRng;
+/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+/// let w = pp_core::Window::new(0.0, 10.0)?;
+/// assert!(diffpp::Noise::draw(&mut rng, w, 1e9, 2).is_err());
+/// # Ok::<(), diffpp::DiffppError>(())
+/// ```
+pub const MAX_EXPECTED_CANDIDATES: f64 = 1e9;
+
 /// Candidate times `s_1 < … < s_M` and one Gumbel vector of `n_categories` entries per
 /// candidate (row-major `[candidate][category]`).
 ///
@@ -144,6 +157,13 @@ impl Noise {
                 what: "noise",
                 found: n_categories,
                 min: 2,
+            });
+        }
+        if rate * window.duration() > MAX_EXPECTED_CANDIDATES {
+            return Err(DiffppError::InvalidModel {
+                what: "candidate rate × window duration",
+                value: rate * window.duration(),
+                reason: "more than 1e9 expected candidates: refusing to draw them",
             });
         }
         self.times.clear();

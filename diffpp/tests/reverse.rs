@@ -244,3 +244,46 @@ fn reverse_rejects_mismatched_input() {
         Err(DiffppError::ModeMismatch { .. })
     ));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// The reference model's own VJP (parameters and soft weights of the history) against
+    /// central differences of `adjoint · log λ(s)`, on a random soft history.
+    #[test]
+    fn reference_model_vjp_matches_finite_differences(seed in 0u64..10_000, h in 1usize..4) {
+        use diffpp::{SoftHiddenIntensity, SoftHistory};
+        let t1 = 4.0;
+        let model = random_model(seed, h, t1);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed + 7);
+        let n_ev = 6;
+        let mut times: Vec<f64> = (0..n_ev).map(|_| t1 * rng.random::<f64>()).collect();
+        times.sort_by(f64::total_cmp);
+        let s = t1 + 0.3;
+        let weights: Vec<f64> = (0..n_ev * h).map(|_| rng.random::<f64>() / h as f64).collect();
+        let adjoint: Vec<f64> = (0..h).map(|_| 2.0 * rng.random::<f64>() - 1.0).collect();
+        let value = |m: &LinearSigmoidModel, w: &[f64]| -> f64 {
+            let mut out = vec![0.0; h];
+            m.hidden_log_intensities(s, SoftHistory::new(&times, w, h).unwrap(), &mut out);
+            out.iter().zip(&adjoint).map(|(a, b)| a * b).sum()
+        };
+        let mut gp = vec![0.0; model.n_params()];
+        let mut gw = vec![0.0; weights.len()];
+        model.hidden_log_intensities_vjp(s, SoftHistory::new(&times, &weights, h).unwrap(), &adjoint, &mut gp, &mut gw);
+        let p = model.params();
+        for i in 0..p.len() {
+            let (mut pp, mut pm) = (p.clone(), p.clone());
+            pp[i] += H_FD;
+            pm[i] -= H_FD;
+            let fd = (value(&with_params(&model, &pp), &weights) - value(&with_params(&model, &pm), &weights)) / (2.0 * H_FD);
+            prop_assert!(close(gp[i], fd, TOL), "param {} analytic {} fd {}", i, gp[i], fd);
+        }
+        for i in 0..weights.len() {
+            let (mut wp, mut wm) = (weights.clone(), weights.clone());
+            wp[i] += H_FD;
+            wm[i] -= H_FD;
+            let fd = (value(&model, &wp) - value(&model, &wm)) / (2.0 * H_FD);
+            prop_assert!(close(gw[i], fd, TOL), "weight {} analytic {} fd {}", i, gw[i], fd);
+        }
+    }
+}

@@ -21,7 +21,20 @@ use crate::sequence::EventSequence;
 /// ```
 pub trait Compensator<M: Intensity + ?Sized> {
     /// Writes `∫_a^b λ_i(t | H_t) dt` for every `i` into `out` (length `model.dim()`), the
-    /// history taken from `seq`. Requires `seq.window().t0() <= a <= b <= seq.window().t1()`.
+    /// history taken from `seq`. Requires `seq.window().t0() <= a <= b <= seq.window().t1()`
+    /// (otherwise [`PpError::InvalidArgument`]).
+    ///
+    /// ```
+    /// use pp_core::{Compensator, EventSequence, ExpHawkes, Quadrature, Window};
+    /// let model = ExpHawkes::new(vec![1.0], vec![0.5], 2.0)?;
+    /// let seq = EventSequence::new(Window::new(0.0, 5.0)?, 1, vec![1.0], vec![0])?;
+    /// let mut out = [0.0];
+    /// Quadrature::default().integrate(&model, &seq, 1.0, 2.0, &mut out)?;
+    /// let exact = 1.0 + 0.5 * (1.0 - (-2.0f64).exp());
+    /// assert!((out[0] - exact).abs() < 1e-13);
+    /// assert!(Quadrature::default().integrate(&model, &seq, 2.0, 1.0, &mut out).is_err());
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn integrate(
         &self,
         model: &M,
@@ -32,6 +45,13 @@ pub trait Compensator<M: Intensity + ?Sized> {
     ) -> Result<()>;
 
     /// `Σ_i ∫_{T0}^{T1} λ_i(t | H_t) dt`, the compensator of (1.1).
+    ///
+    /// ```
+    /// use pp_core::{ClosedForm, Compensator, EventSequence, Poisson, Window};
+    /// let seq = EventSequence::empty(Window::new(0.0, 2.0)?, 2)?;
+    /// assert_eq!(ClosedForm.total(&Poisson::new(vec![1.0, 3.0])?, &seq)?, 8.0);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn total(&self, model: &M, seq: &EventSequence) -> Result<f64> {
         let mut out = vec![0.0; model.dim()];
         let w = seq.window();
@@ -347,6 +367,11 @@ pub struct MonteCarlo {
 
 impl MonteCarlo {
     /// `n_points >= 1` uniform points from the given seed.
+    ///
+    /// ```
+    /// assert!(pp_core::MonteCarlo::new(100, 42).is_ok());
+    /// assert!(pp_core::MonteCarlo::new(0, 42).is_err());
+    /// ```
     pub fn new(n_points: usize, seed: u64) -> Result<Self> {
         if n_points == 0 {
             return Err(PpError::InvalidArgument {

@@ -161,4 +161,11 @@ pub enum PpError {
 }
 
 /// Result alias for `pp-core`.
+///
+/// ```
+/// fn duration(t0: f64, t1: f64) -> pp_core::Result<f64> {
+///     Ok(pp_core::Window::new(t0, t1)?.duration())
+/// }
+/// assert_eq!(duration(1.0, 3.0), Ok(2.0));
+/// ```
 pub type Result<T> = std::result::Result<T, PpError>;

@@ -20,6 +20,13 @@ pub struct GaussLegendre {
 
 impl GaussLegendre {
     /// The `n`-point rule (`1 <= n <= 256`), nodes found by Newton's method on `P_n`.
+    ///
+    /// ```
+    /// let rule = pp_core::GaussLegendre::new(2)?;
+    /// assert!((rule.nodes()[1] - 1.0 / 3f64.sqrt()).abs() < 1e-15);
+    /// assert!(pp_core::GaussLegendre::new(0).is_err());
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     pub fn new(n: usize) -> Result<Self> {
         if n == 0 || n > 256 {
             return Err(PpError::InvalidArgument {

@@ -22,13 +22,36 @@ use crate::window::Window;
 /// ```
 pub trait Intensity {
     /// Number of dimensions `D`.
+    ///
+    /// ```
+    /// use pp_core::{Intensity, Poisson};
+    /// assert_eq!(Poisson::new(vec![1.0, 2.0, 3.0])?.dim(), 3);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn dim(&self) -> usize;
 
     /// Writes `λ_i(t | H_t)` for every `i` into `out` (length `D`; implementations may panic on a
     /// buffer of the wrong length, which is a programming error, not bad data).
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, ExpHawkes, Intensity, Window};
+    /// let model = ExpHawkes::new(vec![0.1, 0.2], vec![0.0, 0.5, 0.0, 0.0], 1.0)?;
+    /// let seq = EventSequence::new(Window::new(0.0, 5.0)?, 2, vec![1.0], vec![1])?;
+    /// let mut out = [0.0; 2];
+    /// model.intensities(2.0, seq.history_before(2.0), &mut out);
+    /// assert!((out[0] - (0.1 + 0.5 * (-1.0f64).exp())).abs() < 1e-15);
+    /// assert_eq!(out[1], 0.2); // dimension 1 does not excite itself
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn intensities(&self, t: f64, history: History<'_>, out: &mut [f64]);
 
     /// `log λ_i(t | H_t)` of one dimension, computed stably where the model allows it.
+    ///
+    /// ```
+    /// use pp_core::{History, Intensity, Poisson};
+    /// assert_eq!(Poisson::new(vec![1.0, 4.0])?.log_intensity(0.0, History::empty(), 1), 4f64.ln());
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn log_intensity(&self, t: f64, history: History<'_>, i: usize) -> f64;
 
     /// Appends to `out` the times inside `window` (in any order, duplicates allowed) where the
@@ -36,6 +59,16 @@ pub trait Intensity {
     /// themselves* (which every integrator treats as breakpoints anyway): e.g. the ends of a
     /// kernel's support. Piecewise-smooth integrators ([`Quadrature`](crate::Quadrature)) split
     /// there. The default adds nothing.
+    ///
+    /// ```
+    /// use pp_core::{History, InhomogeneousPoisson, Intensity, Window};
+    /// let step = |t: f64, out: &mut [f64]| out[0] = if t < 2.0 { 1.0 } else { 3.0 };
+    /// let model = InhomogeneousPoisson::new(1, step)?.with_breakpoints(vec![2.0, 20.0]);
+    /// let mut cuts = Vec::new();
+    /// model.breakpoints(History::empty(), Window::new(0.0, 10.0)?, &mut cuts);
+    /// assert_eq!(cuts, vec![2.0]); // 20.0 is outside the window
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn breakpoints(&self, history: History<'_>, window: Window, out: &mut Vec<f64>) {
         let _ = (history, window, out);
     }
@@ -55,6 +88,17 @@ pub trait Intensity {
 pub trait CumulativeIntensity: Intensity {
     /// Writes `∫_a^b λ_i(t | H_t) dt` for every `i` into `out`, with `H_t` taken from `seq`
     /// (only events strictly before each `t` count). `seq.window().t0() <= a <= b`.
+    /// (Unchecked; [`ClosedForm`](crate::ClosedForm) is the checked way to call it.)
+    ///
+    /// ```
+    /// use pp_core::{CumulativeIntensity, EventSequence, ExpHawkes, Window};
+    /// let model = ExpHawkes::new(vec![1.0], vec![0.5], 2.0)?;
+    /// let seq = EventSequence::new(Window::new(0.0, 5.0)?, 1, vec![1.0], vec![0])?;
+    /// let mut out = [0.0];
+    /// model.integrated_intensities(&seq, 0.0, 5.0, &mut out);
+    /// assert!((out[0] - (5.0 + 0.5 * (1.0 - (-8.0f64).exp()))).abs() < 1e-14);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn integrated_intensities(&self, seq: &EventSequence, a: f64, b: f64, out: &mut [f64]);
 }
 
@@ -70,6 +114,15 @@ pub trait CumulativeIntensity: Intensity {
 /// ```
 pub trait LogLikelihood {
     /// `log p(seq)` as in MATH.md (1.1).
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, ExpHawkes, LogLikelihood, Window};
+    /// let model = ExpHawkes::new(vec![1.0], vec![0.5], 2.0)?;
+    /// let seq = EventSequence::new(Window::new(0.0, 1.0)?, 1, vec![0.5], vec![0])?;
+    /// let expected = 0.0 - 1.0 - 0.5 * (1.0 - (-1.0f64).exp()); // ln μ − μT − α(1 − e^{−β(T−t)})
+    /// assert!((model.log_likelihood(&seq)? - expected).abs() < 1e-15);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn log_likelihood(&self, seq: &EventSequence) -> Result<f64>;
 }
 
@@ -85,10 +138,31 @@ pub trait LogLikelihood {
 /// ```
 pub trait Parametric {
     /// Number of parameters.
+    ///
+    /// ```
+    /// use pp_core::{Parametric, Poisson};
+    /// assert_eq!(Poisson::new(vec![1.0, 2.0])?.n_params(), 2);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn n_params(&self) -> usize;
     /// The parameters as a flat vector.
+    ///
+    /// ```
+    /// use pp_core::{ExpHawkes, Parametric};
+    /// assert_eq!(ExpHawkes::new(vec![1.0], vec![0.5], 2.0)?.params(), vec![1.0, 0.5, 2.0]);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn params(&self) -> Vec<f64>;
     /// Sets the parameters from a flat vector (checked: length and domain).
+    ///
+    /// ```
+    /// use pp_core::{Parametric, Poisson};
+    /// let mut model = Poisson::new(vec![1.0])?;
+    /// assert!(model.set_params(&[-1.0]).is_err());
+    /// model.set_params(&[2.0])?;
+    /// assert_eq!(model.params(), vec![2.0]);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn set_params(&mut self, params: &[f64]) -> Result<()>;
 }
 
@@ -107,5 +181,16 @@ pub trait Parametric {
 pub trait LogLikelihoodGradient: LogLikelihood + Parametric {
     /// Writes `∂ log p(seq) / ∂θ` into `grad` (length [`n_params`](Parametric::n_params)) and
     /// returns the log-likelihood.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, ExpHawkes, LogLikelihoodGradient, Parametric, Window};
+    /// let model = ExpHawkes::new(vec![1.0, 0.5], vec![0.2, 0.1, 0.3, 0.2], 2.0)?;
+    /// let seq = EventSequence::new(Window::new(0.0, 3.0)?, 2, vec![0.5, 1.5], vec![1, 0])?;
+    /// let mut grad = vec![0.0; model.n_params()];
+    /// let value = model.log_likelihood_gradient(&seq, &mut grad)?;
+    /// assert!(value.is_finite() && grad.iter().all(|g| g.is_finite()));
+    /// assert!(model.log_likelihood_gradient(&seq, &mut [0.0; 3]).is_err()); // wrong length
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     fn log_likelihood_gradient(&self, seq: &EventSequence, grad: &mut [f64]) -> Result<f64>;
 }

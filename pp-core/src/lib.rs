@@ -1,11 +1,14 @@
 //! # pp-core
 //!
-//! The foundation of the workspace: validated multivariate event sequences, the small traits a
-//! temporal point process implements ([`Intensity`], [`CumulativeIntensity`], [`LogLikelihood`],
+//! The foundation of the workspace: validated multivariate event sequences ([`EventSequence`],
+//! [`Window`], borrowed [`History`] views), the small traits a temporal point process implements
+//! ([`Intensity`], [`CumulativeIntensity`], [`LogLikelihood`], [`Parametric`],
 //! [`LogLikelihoodGradient`]), the log-likelihood (MATH.md (1.1)) with a pluggable
-//! [`Compensator`] (closed form, adaptive Gauss–Legendre [`Quadrature`], [`MonteCarlo`]),
-//! Poisson and exponential Hawkes models, time-rescaling goodness of fit, stable log-domain
-//! helpers and the shared error type [`PpError`].
+//! [`Compensator`] ([`ClosedForm`], adaptive Gauss–Legendre [`Quadrature`], [`MonteCarlo`]),
+//! homogeneous and inhomogeneous [`Poisson`] processes, the multivariate exponential Hawkes
+//! process [`ExpHawkes`] (O(n·D) recursive log-likelihood and exact gradient), time-rescaling
+//! goodness of fit ([`time_rescale`], [`ks_exp1`], [`KsPlot`]), stable log-domain helpers
+//! ([`numeric`]) and the shared error type [`PpError`].
 //!
 //! ```
 //! use pp_core::{log_likelihood, ClosedForm, EventSequence, Poisson, Quadrature, Window};
@@ -16,11 +19,30 @@
 //! assert!((exact - quad).abs() < 1e-12);
 //! # Ok::<(), pp_core::PpError>(())
 //! ```
+//!
+//! Fitting-style use of the Hawkes model: value and exact gradient in one O(n·D) pass, then a
+//! goodness-of-fit check by time rescaling.
+//!
+//! ```
+//! use pp_core::{EventSequence, ExpHawkes, LogLikelihoodGradient, Parametric, Window};
+//! let model = ExpHawkes::new(vec![0.5, 0.2], vec![0.3, 0.1, 0.2, 0.4], 1.5)?;
+//! let seq = EventSequence::new(
+//!     Window::new(0.0, 10.0)?, 2, vec![0.7, 1.1, 2.5, 4.0, 6.2, 9.1], vec![0, 1, 1, 0, 0, 1],
+//! )?;
+//! let mut grad = vec![0.0; model.n_params()]; // μ (2), α row major (4), β
+//! let ll = model.log_likelihood_gradient(&seq, &mut grad)?;
+//! assert!(ll.is_finite());
+//! let rescaled = model.time_rescale(&seq)?; // Exp(1) intervals under the true model
+//! let ks = rescaled.ks_test(0)?;
+//! assert_eq!(ks.n, 3);
+//! # Ok::<(), pp_core::PpError>(())
+//! ```
 
 #![warn(missing_docs)]
 
 pub mod compensator;
 pub mod error;
+mod fastmath;
 pub mod gauss_legendre;
 pub mod goodness_of_fit;
 pub mod hawkes;

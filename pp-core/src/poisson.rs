@@ -45,6 +45,11 @@ pub struct Poisson {
 
 impl Poisson {
     /// A Poisson process with the given rates (each finite and `> 0`).
+    ///
+    /// ```
+    /// assert!(pp_core::Poisson::new(vec![0.5, 2.0]).is_ok());
+    /// assert!(pp_core::Poisson::new(vec![0.5, 0.0]).is_err());
+    /// ```
     pub fn new(rates: Vec<f64>) -> Result<Self> {
         check_rates(&rates)?;
         Ok(Self { rates })
@@ -169,6 +174,18 @@ impl<F> std::fmt::Debug for InhomogeneousPoisson<F> {
 
 impl<F: Fn(f64, &mut [f64])> InhomogeneousPoisson<F> {
     /// A `dim`-dimensional process with rate function `rate`.
+    ///
+    /// ```
+    /// use pp_core::{History, InhomogeneousPoisson, Intensity};
+    /// let model = InhomogeneousPoisson::new(2, |t: f64, out: &mut [f64]| {
+    ///     out[0] = 1.0 + t;
+    ///     out[1] = 2.0;
+    /// })?;
+    /// let mut out = [0.0; 2];
+    /// model.intensities(0.5, History::empty(), &mut out);
+    /// assert_eq!(out, [1.5, 2.0]);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
     pub fn new(dim: usize, rate: F) -> Result<Self> {
         if dim == 0 {
             return Err(PpError::InvalidArgument {

@@ -20,6 +20,11 @@ pub struct Window {
 
 impl Window {
     /// A window from `t0` to `t1`; both finite, `t0 < t1`.
+    ///
+    /// ```
+    /// assert!(pp_core::Window::new(0.0, 1.0).is_ok());
+    /// assert!(pp_core::Window::new(1.0, 1.0).is_err());
+    /// ```
     pub fn new(t0: f64, t1: f64) -> Result<Self> {
         if t0.is_finite() && t1.is_finite() && t0 < t1 {
             Ok(Self { t0, t1 })

@@ -1,13 +1,14 @@
 //! Statistical checks that the sampler is exact: Poisson counts, exp-Hawkes stationary rates,
-//! and time-rescaling + Kolmogorov–Smirnov on Hawkes and inhomogeneous Poisson sequences.
+//! and time-rescaling + Kolmogorov–Smirnov (pp-core's `time_rescale` and `ks_test_pooled`) on
+//! Hawkes and inhomogeneous Poisson sequences.
 //!
 //! Every test uses a fixed seed. Thresholds and their false-failure rates (the probability that
 //! an exact sampler fails the check for a random seed) are stated beside each assertion.
 
-mod common;
-
-use common::{hawkes_rescaled, ks_exp1_pvalue, poisson_rescaled};
-use pp_core::{ExpHawkes, History, InhomogeneousPoisson, Poisson, Window};
+use pp_core::{
+    ClosedForm, ExpHawkes, History, InhomogeneousPoisson, Poisson, Quadrature, RescaledIntervals,
+    Window, time_rescale,
+};
 use pp_thinning::{BoundSpec, Bounded, FnBound, GlobalBound, Thinning};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -15,6 +16,17 @@ use std::ops::ControlFlow;
 
 /// KS significance level: a correct model fails with probability 1e-3 per test.
 const KS_ALPHA: f64 = 1e-3;
+
+/// p-value of pp-core's KS test of the pooled rescaled intervals against Exp(1).
+fn ks_p(rescaled: pp_core::Result<RescaledIntervals>) -> f64 {
+    let ks = rescaled.unwrap().ks_test_pooled().unwrap();
+    assert!(
+        ks.n >= 500,
+        "too few rescaled intervals for a powerful test ({})",
+        ks.n
+    );
+    ks.p_value
+}
 
 #[test]
 fn poisson_counts_have_the_right_mean_and_variance() {
@@ -77,8 +89,8 @@ fn poisson_long_run_rate_and_rescaled_intervals() {
             "dim {i}: {n} events, rate {r}"
         );
     }
-    let tau = poisson_rescaled(&sample.sequence, |i, s| rates[i] * s);
-    let p = ks_exp1_pvalue(&tau);
+    let model = Poisson::new(rates.clone()).unwrap();
+    let p = ks_p(time_rescale(&model, &sample.sequence, &ClosedForm));
     eprintln!("KS p-value: {p:e}");
     assert!(p > KS_ALPHA, "KS p-value {p}");
 }
@@ -165,18 +177,18 @@ fn time_rescaling_accepts_simulated_hawkes_and_rejects_wrong_models() {
         .sample(&mut Xoshiro256PlusPlus::seed_from_u64(2718))
         .unwrap();
     assert!(sample.sequence.len() > 4000);
-    let p = ks_exp1_pvalue(&hawkes_rescaled(&model, &sample.sequence));
+    let p = ks_p(model.time_rescale(&sample.sequence));
     eprintln!("KS p-value: {p:e}");
     assert!(p > KS_ALPHA, "true model: KS p-value {p}");
 
     // Deliberately wrong: a Poisson process with the right stationary rates (no excitation).
     let poisson = ExpHawkes::new(vec![0.9, 0.65], vec![0.0; 4], 2.0).unwrap();
-    let p = ks_exp1_pvalue(&hawkes_rescaled(&poisson, &sample.sequence));
+    let p = ks_p(poisson.time_rescale(&sample.sequence));
     eprintln!("KS p-value: {p:e}");
     assert!(p < KS_ALPHA, "Poisson with the right rates: KS p-value {p}");
     // Deliberately wrong: the right μ and α, a decay ten times too fast.
     let fast = ExpHawkes::new(vec![0.5, 0.3], vec![0.3, 0.2, 0.1, 0.4], 20.0).unwrap();
-    let p = ks_exp1_pvalue(&hawkes_rescaled(&fast, &sample.sequence));
+    let p = ks_p(fast.time_rescale(&sample.sequence));
     eprintln!("KS p-value: {p:e}");
     assert!(p < KS_ALPHA, "β ten times too large: KS p-value {p}");
 }
@@ -191,7 +203,7 @@ fn time_rescaling_accepts_the_generic_history_path_for_hawkes() {
         .sample(&mut Xoshiro256PlusPlus::seed_from_u64(31))
         .unwrap();
     assert!(sample.sequence.len() > 500);
-    let p = ks_exp1_pvalue(&hawkes_rescaled(&model, &sample.sequence));
+    let p = ks_p(model.time_rescale(&sample.sequence));
     eprintln!("KS p-value: {p:e}");
     assert!(p > KS_ALPHA, "KS p-value {p}");
 }
@@ -201,10 +213,6 @@ fn time_rescaling_on_inhomogeneous_poisson_with_a_global_bound() {
     let rate = |t: f64, out: &mut [f64]| {
         out[0] = 2.0 * (1.0 + t.sin());
         out[1] = 1.0 + 0.9 * (0.5 * t).cos();
-    };
-    let big_lambda = |i: usize, t: f64| match i {
-        0 => 2.0 * (t - t.cos()),
-        _ => t + 1.8 * (0.5 * t).sin(),
     };
     let model = InhomogeneousPoisson::new(2, rate).unwrap();
     let sampler = Thinning::new(
@@ -216,13 +224,18 @@ fn time_rescaling_on_inhomogeneous_poisson_with_a_global_bound() {
         .sample(&mut Xoshiro256PlusPlus::seed_from_u64(99))
         .unwrap();
     assert!(sample.sequence.len() > 3000);
-    let p = ks_exp1_pvalue(&poisson_rescaled(&sample.sequence, big_lambda));
+    // Compensator by adaptive Gauss–Legendre quadrature (the rate is smooth).
+    let true_model = sampler.model().intensity();
+    let p = ks_p(time_rescale(
+        true_model,
+        &sample.sequence,
+        &Quadrature::default(),
+    ));
     eprintln!("KS p-value: {p:e}");
     assert!(p > KS_ALPHA, "true model: KS p-value {p}");
     // Deliberately wrong: constant rates with the right means (2 and 1).
-    let p = ks_exp1_pvalue(&poisson_rescaled(&sample.sequence, |i, t| {
-        if i == 0 { 2.0 * t } else { t }
-    }));
+    let wrong = Poisson::new(vec![2.0, 1.0]).unwrap();
+    let p = ks_p(time_rescale(&wrong, &sample.sequence, &ClosedForm));
     eprintln!("KS p-value: {p:e}");
     assert!(p < KS_ALPHA, "constant rates: KS p-value {p}");
 }
@@ -244,11 +257,17 @@ fn time_rescaling_on_an_unbounded_intensity_with_a_local_bound() {
         .unwrap();
     assert!(sample.stats.horizon_renewals > 0);
     assert!(sample.sequence.len() > 3000);
-    let p = ks_exp1_pvalue(&poisson_rescaled(&sample.sequence, |_, t| 0.001 * t * t));
+    let true_model = sampler.model().intensity();
+    let p = ks_p(time_rescale(
+        true_model,
+        &sample.sequence,
+        &Quadrature::default(),
+    ));
     eprintln!("KS p-value: {p:e}");
     assert!(p > KS_ALPHA, "true model: KS p-value {p}");
     // Deliberately wrong: a constant rate with the right mean (2).
-    let p = ks_exp1_pvalue(&poisson_rescaled(&sample.sequence, |_, t| 2.0 * t));
+    let wrong = Poisson::new(vec![2.0]).unwrap();
+    let p = ks_p(time_rescale(&wrong, &sample.sequence, &ClosedForm));
     eprintln!("KS p-value: {p:e}");
     assert!(p < KS_ALPHA, "constant rate: KS p-value {p}");
 }

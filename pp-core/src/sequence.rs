@@ -118,7 +118,9 @@ impl EventSequence {
     }
 
     /// A sequence from `(time, mark)` pairs in any order: they are sorted first, then checked
-    /// (two events at the same time are still an error).
+    /// (two events at the same time are still an error). Errors about one event (non-finite
+    /// time, outside the window, mark out of range) give its index in `events`; a
+    /// [`PpError::DuplicateTime`] gives the index in sorted order.
     ///
     /// ```
     /// use pp_core::{EventSequence, Window};
@@ -128,14 +130,12 @@ impl EventSequence {
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
     pub fn from_unsorted(window: Window, dim: usize, events: &[(f64, u32)]) -> Result<Self> {
-        for (index, &(time, _)) in events.iter().enumerate() {
-            if !time.is_finite() {
-                return Err(PpError::NonFinite {
-                    what: "event time",
-                    index,
-                    value: time,
-                });
-            }
+        if dim == 0 {
+            return Self::empty(window, dim); // the "at least one dimension" error
+        }
+        for (index, &(time, mark)) in events.iter().enumerate() {
+            // Order is checked after sorting; everything else here, with the caller's index.
+            check_event(window, dim, index, f64::NEG_INFINITY, time, mark)?;
         }
         let mut sorted = events.to_vec();
         sorted.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -57,6 +57,30 @@ fn sequence_errors() {
             Err(PpError::NonFinite { index: 0, .. })
         ));
     }
+    // from_unsorted reports per-event errors with the caller's index
+    assert!(matches!(
+        EventSequence::from_unsorted(w(), 2, &[(5.0, 0), (1.0, 0), (11.0, 1)]),
+        Err(PpError::OutsideWindow { index: 2, .. })
+    ));
+    assert!(matches!(
+        EventSequence::from_unsorted(w(), 2, &[(5.0, 0), (1.0, 3)]),
+        Err(PpError::MarkOutOfRange {
+            index: 1,
+            mark: 3,
+            ..
+        })
+    ));
+    assert!(matches!(
+        EventSequence::from_unsorted(w(), 2, &[(5.0, 0), (1.0, 1), (5.0, 1)]),
+        Err(PpError::DuplicateTime {
+            index: 2,
+            time: 5.0
+        })
+    ));
+    assert!(matches!(
+        EventSequence::from_unsorted(w(), 0, &[]),
+        Err(PpError::InvalidArgument { name: "dim", .. })
+    ));
     assert!(matches!(
         EventSequence::new(w(), 1, vec![1.0, 2.0], vec![0]),
         Err(PpError::LengthMismatch {

@@ -49,22 +49,6 @@ fn gaps_and_decays(
     }
 }
 
-/// Decays the states over a gap `g` with factor `f` (`Q ← f (Q + g R)`, `R ← f R`) and returns
-/// `(Σ_j a_j R_j, Σ_j a_j Q_j)` with the new states. Four partial sums per dot product break
-/// the chain of dependent additions (the loop is otherwise latency bound) and let the
-/// compiler use vector registers.
-#[inline(always)]
-fn decay_and_dot(r: &mut [f64], q: &mut [f64], a: &[f64], f: f64, g: f64) -> (f64, f64) {
-    let (mut tr, mut tq) = (0.0, 0.0);
-    for ((rj, qj), &aj) in r.iter_mut().zip(q.iter_mut()).zip(a) {
-        *qj = f * (*qj + g * *rj);
-        *rj *= f;
-        tr += aj * *rj;
-        tq += aj * *qj;
-    }
-    (tr, tq)
-}
-
 impl ExpHawkes {
     /// The one-dimensional log-likelihood: the same recursion with scalars (the hot case of
     /// the benchmarks; no inner loops over dimensions).
@@ -164,18 +148,30 @@ impl ExpHawkes {
         log_sum.value() - mu_total * w.duration() - (excitation_total - s_end)
     }
 
-    /// The `D`-dimensional value and gradient with source-space states `R_j` and
-    /// `Q_j(t) = Σ_{t_e < t, i_e = j} (t − t_e) e^{−β (t − t_e)} = −∂R_j/∂β`.
+    /// The `D`-dimensional value and gradient. States: `R_j` per source (for the α gradient),
+    /// and per target `S_i = Σ_j α_{ij} R_j` and `P_i = Σ_j α_{ij} Q_j`, where
+    /// `Q_j(t) = Σ_{t_e < t, i_e = j} (t − t_e) e^{−β (t − t_e)} = −∂R_j/∂β`; all updates are
+    /// element-wise (no reductions in the event loop).
     fn log_likelihood_gradient_nd(
         &self,
         seq: &EventSequence,
         grad: &mut [f64],
-        r: &mut [f64],
-        q: &mut [f64],
-        counts: &mut [f64],
+        buf: &mut NdBuffers,
     ) -> f64 {
         let d = self.dim();
         let (mu, alpha, beta) = (self.mu(), self.alpha(), self.beta());
+        let NdBuffers {
+            r,
+            s,
+            p,
+            counts,
+            alpha_t,
+        } = buf;
+        for i in 0..d {
+            for j in 0..d {
+                alpha_t[j * d + i] = alpha[i * d + j];
+            }
+        }
         let w = seq.window();
         let (g_mu, rest) = grad.split_at_mut(d);
         let (g_alpha, g_beta) = rest.split_at_mut(d * d);
@@ -193,27 +189,40 @@ impl ExpHawkes {
                 .zip(marks)
             {
                 let i = m as usize;
-                let row = &alpha[i * d..(i + 1) * d];
-                let (sr, sq) = decay_and_dot(r, q, row, f, g);
+                let fg = f * g;
+                // P ← f (P + g S), S ← f S
+                for (pk, sk) in p.iter_mut().zip(s.iter_mut()) {
+                    *pk = f * *pk + fg * *sk;
+                    *sk *= f;
+                }
+                let (sr, sq) = (s[i], p[i]);
                 let lambda = mu[i] + beta * sr;
                 let inv = 1.0 / lambda;
                 log_sum.add_ln(lambda);
                 g_mu[i] += inv;
-                let scale = beta * inv;
-                for (gr, &rj) in g_alpha[i * d..(i + 1) * d].iter_mut().zip(r.iter()) {
-                    *gr += scale * rj;
-                }
                 gb += (sr - beta * sq) * inv;
+                let scale = beta * inv;
+                for (gr, rj) in g_alpha[i * d..(i + 1) * d].iter_mut().zip(r.iter_mut()) {
+                    *rj *= f;
+                    *gr += scale * *rj;
+                }
                 r[i] += 1.0;
                 counts[i] += 1.0;
+                for (sk, &a) in s.iter_mut().zip(&alpha_t[i * d..(i + 1) * d]) {
+                    *sk += a;
+                }
             }
             last = times[times.len() - 1];
         }
         let dt = w.t1() - last;
-        let decay = exp_neg(-beta * dt);
-        for (rj, qj) in r.iter_mut().zip(q.iter_mut()) {
-            *qj = decay * (*qj + dt * *rj);
-            *rj *= decay;
+        let f = exp_neg(-beta * dt);
+        for rj in r.iter_mut() {
+            *rj *= f;
+        }
+        // Σ_j A_j Q_j(T1) = Σ_i P_i(T1)
+        let mut p_end = 0.0;
+        for (pk, sk) in p.iter().zip(s.iter()) {
+            p_end += f * (*pk + dt * *sk);
         }
         let big_t = w.duration();
         let mut compensator = 0.0;
@@ -221,18 +230,37 @@ impl ExpHawkes {
             *g -= big_t;
             compensator += m * big_t;
         }
-        // ∂/∂α_{ij} of the compensator is W_j = n_j − R_j(T1); ∂/∂β is Σ_j A_j Q_j(T1) with
-        // A_j = Σ_i α_{ij}.
+        // ∂/∂α_{ij} of the compensator is W_j = n_j − R_j(T1).
         for i in 0..d {
             for j in 0..d {
                 let w_j = counts[j] - r[j];
                 g_alpha[i * d + j] -= w_j;
                 compensator += alpha[i * d + j] * w_j;
-                gb -= alpha[i * d + j] * q[j];
             }
         }
-        g_beta[0] = gb;
+        g_beta[0] = gb - p_end;
         log_sum.value() - compensator
+    }
+}
+
+/// Work buffers of the `D`-dimensional gradient, allocated once per call.
+struct NdBuffers {
+    r: Vec<f64>,
+    s: Vec<f64>,
+    p: Vec<f64>,
+    counts: Vec<f64>,
+    alpha_t: Vec<f64>,
+}
+
+impl NdBuffers {
+    fn new(d: usize) -> Self {
+        Self {
+            r: vec![0.0; d],
+            s: vec![0.0; d],
+            p: vec![0.0; d],
+            counts: vec![0.0; d],
+            alpha_t: vec![0.0; d * d],
+        }
     }
 }
 
@@ -291,10 +319,7 @@ impl LogLikelihoodGradient for ExpHawkes {
         let value = if d == 1 {
             self.log_likelihood_gradient_1d(seq, grad)
         } else {
-            let mut r = vec![0.0; d];
-            let mut q = vec![0.0; d];
-            let mut counts = vec![0.0; d];
-            self.log_likelihood_gradient_nd(seq, grad, &mut r, &mut q, &mut counts)
+            self.log_likelihood_gradient_nd(seq, grad, &mut NdBuffers::new(d))
         };
         if let Some(k) = grad.iter().position(|g| !g.is_finite()) {
             return Err(PpError::Numerical {

@@ -271,3 +271,36 @@ fn time_rescaling_on_an_unbounded_intensity_with_a_local_bound() {
     eprintln!("KS p-value: {p:e}");
     assert!(p < KS_ALPHA, "constant rate: KS p-value {p}");
 }
+
+#[test]
+fn time_rescaling_accepts_a_ten_dimensional_hawkes_process() {
+    // Asymmetric α, every row summing to 0.4 (spectral radius 0.4), unequal baselines.
+    let d = 10;
+    let mu: Vec<f64> = (0..d).map(|i| 0.05 + 0.02 * i as f64).collect();
+    let alpha: Vec<f64> = (0..d * d)
+        .map(|k| 0.08 * ((7 * (k / d) + 3 * (k % d)) % 5) as f64 / 4.0)
+        .collect();
+    let model = ExpHawkes::new(mu, alpha, 1.5).unwrap();
+    let sampler = Thinning::new(model.clone(), Window::new(0.0, 3000.0).unwrap()).unwrap();
+    let sample = sampler
+        .sample(&mut Xoshiro256PlusPlus::seed_from_u64(10))
+        .unwrap();
+    assert!(sample.sequence.counts().iter().all(|&c| c > 100));
+    let rescaled = model.time_rescale(&sample.sequence).unwrap();
+    let p = ks_p(Ok(rescaled.clone()));
+    eprintln!("KS p-value: {p:e}");
+    assert!(p > KS_ALPHA, "true model: KS p-value {p}");
+    // Per dimension too, at a Bonferroni-corrected level (family-wise false failure 1e-3).
+    for (i, ks) in rescaled.ks_tests().into_iter().enumerate() {
+        let ks = ks.unwrap();
+        assert!(
+            !ks.rejects(KS_ALPHA / d as f64),
+            "dimension {i}: KS p-value {}",
+            ks.p_value
+        );
+    }
+    // No wrong-model half here: with ten weakly coupled dimensions the pooled KS test has little
+    // power against a Poisson process with the right rates (p = 0.037 at this seed when tried),
+    // so the power of the check is shown on the two-dimensional process above instead. Over
+    // 200 seeds the true model's p-values looked uniform (5 below 0.05).
+}

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::error::{Result, ViError};
+use crate::io::csv_error;
 
 /// One point of a loss curve.
 ///
@@ -47,10 +48,7 @@ pub fn parse_loss_csv(text: &str, path: &str) -> Result<Vec<LossPoint>> {
         .has_headers(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_err(e.position().map(|p| p.line()), e.to_string()))?
-        .clone();
+    let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
     let column = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             csv_err(
@@ -65,7 +63,7 @@ pub fn parse_loss_csv(text: &str, path: &str) -> Result<Vec<LossPoint>> {
     let (ce, cl) = (column("epoch")?, column("loss")?);
     let mut points = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| csv_err(e.position().map(|p| p.line()), e.to_string()))?;
+        let record = record.map_err(|e| csv_error(path, &e))?;
         let line = record.position().map(|p| p.line());
         let value = |c: usize, name: &str| -> Result<f64> {
             let text = &record[c];

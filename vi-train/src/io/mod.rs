@@ -14,3 +14,21 @@ pub use spikes::{
     CSV_HEADER, ExpectedNeurons, MAX_CSV_SEQUENCES, ReadOptions, SPIKES_FORMAT, SpikeFormat,
     SpikeTrains,
 };
+
+/// A [`ViError::Csv`](crate::ViError::Csv) from a `csv` crate error, with the line and a
+/// message without the crate's own position prefix.
+pub(crate) fn csv_error(path: &str, e: &csv::Error) -> crate::ViError {
+    let line = e.position().map(|p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("found {len} fields, expected {expected_len} (a truncated or malformed row)"),
+        csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8: {err}"),
+        _ => e.to_string(),
+    };
+    crate::ViError::Csv {
+        path: path.into(),
+        line,
+        message,
+    }
+}

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Result, ViError};
+use crate::io::csv_error;
 
 /// The format string of spike-train JSON files.
 ///
@@ -466,10 +467,7 @@ impl SpikeTrains {
             .trim(csv::Trim::All)
             .comment(None)
             .from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| csv_err(e.position().map(|p| p.line()), e.to_string()))?
-            .clone();
+        let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
         let names: Vec<&str> = headers.iter().collect();
         if names != ["sequence", "time", "neuron"] {
             return Err(csv_err(
@@ -485,8 +483,7 @@ impl SpikeTrains {
         let mut max_neuron: Option<u32> = None;
         let mut last_spike = f64::NEG_INFINITY;
         for record in reader.records() {
-            let record =
-                record.map_err(|e| csv_err(e.position().map(|p| p.line()), e.to_string()))?;
+            let record = record.map_err(|e| csv_error(path, &e))?;
             let line = record.position().map(|p| p.line()).unwrap_or(0);
             let seq_text = &record[0];
             let sequence: usize = seq_text.parse().map_err(|_| {

@@ -259,3 +259,41 @@ fn invert_2x2(m: [f64; 4]) -> [f64; 4] {
     let det = m[0] * m[3] - m[1] * m[2];
     [m[3] / det, -m[1] / det, -m[2] / det, m[0] / det]
 }
+
+/// D = 10 (the benchmark's size) on a simulated sequence: value against the naive sum and the
+/// whole gradient against fourth-order central differences (tolerance as in the proptest).
+#[test]
+fn ten_dimensions_value_and_gradient() {
+    let d = 10;
+    let mu: Vec<f64> = (0..d).map(|i| 0.1 + 0.02 * i as f64).collect();
+    let alpha: Vec<f64> = (0..d * d)
+        .map(|k| 0.02 + 0.05 * ((k * 7) % 11) as f64 / 11.0)
+        .collect();
+    let model = ExpHawkes::new(mu, alpha, 1.3).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let seq = simulate_hawkes(&model, Window::new(0.0, 60.0).unwrap(), &mut rng);
+    assert!(seq.len() > 100, "{} events", seq.len());
+    let fast = model.log_likelihood(&seq).unwrap();
+    let naive = log_likelihood(&model, &seq, &ClosedForm).unwrap();
+    assert_relative_eq!(fast, naive, max_relative = 1e-12);
+    let mut grad = vec![0.0; model.n_params()];
+    let value = model.log_likelihood_gradient(&seq, &mut grad).unwrap();
+    assert_relative_eq!(value, fast, max_relative = 1e-12);
+    let theta = model.params();
+    let delta = 64.0
+        * f64::EPSILON
+        * (1.0 + seq.len() as f64 + value.abs() + ClosedForm_total(&model, &seq));
+    for k in 0..theta.len() {
+        let h = 1e-3 * theta[k];
+        let f = |x: f64| {
+            let mut p = theta.clone();
+            p[k] = x;
+            let mut m = model.clone();
+            m.set_params(&p).unwrap();
+            m.log_likelihood(&seq).unwrap()
+        };
+        let fd = central_difference(f, theta[k], h);
+        let tol = 1e-7 * (1.0 + grad[k].abs()) + 1.5 * delta / h;
+        assert!((grad[k] - fd).abs() <= tol, "{k}: {} vs {fd}", grad[k]);
+    }
+}

@@ -208,6 +208,9 @@ impl Sample {
 pub struct Workspace<S> {
     pub(crate) state: S,
     pub(crate) out: Vec<f64>,
+    /// Number of events of the last sample made with this workspace: the capacity reserved for
+    /// the next one (sequences of one sampler have similar lengths; saves the regrowth copies).
+    pub(crate) capacity_hint: usize,
 }
 
 impl<S> Workspace<S> {
@@ -381,6 +384,7 @@ impl<M: SequentialIntensity> Thinning<M> {
         Workspace {
             state: self.model.new_state(),
             out: vec![0.0; self.model.dim()],
+            capacity_hint: 0,
         }
     }
 
@@ -415,8 +419,8 @@ impl<M: SequentialIntensity> Thinning<M> {
         rng: &mut R,
         ws: &mut Workspace<M::State>,
     ) -> Result<Sample> {
-        let mut times = Vec::new();
-        let mut marks = Vec::new();
+        let mut times = Vec::with_capacity(ws.capacity_hint);
+        let mut marks = Vec::with_capacity(ws.capacity_hint);
         let mut rejected = Vec::new();
         let record = self.options.record_rejected;
         let stats = self.run(
@@ -433,6 +437,7 @@ impl<M: SequentialIntensity> Thinning<M> {
                 }
             },
         )?;
+        ws.capacity_hint = times.len();
         let sequence = EventSequence::new(self.window, self.model.dim(), times, marks)?;
         Ok(Sample {
             sequence,
@@ -551,7 +556,7 @@ impl<M: SequentialIntensity> Thinning<M> {
         F: FnMut(Event) -> ControlFlow<()>,
         J: FnMut(f64),
     {
-        let Workspace { state, out } = ws;
+        let Workspace { state, out, .. } = ws;
         let mut cursor = Cursor::start(&self.model, state, self.window.t0(), self.window.t1())?;
         while let Some(event) = cursor.step(
             &self.model,
@@ -610,7 +615,7 @@ impl<M: SequentialIntensity, R: Rng + ?Sized> Iterator for Events<'_, M, R> {
     type Item = Result<Event>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let Workspace { state, out } = &mut self.ws;
+        let Workspace { state, out, .. } = &mut self.ws;
         self.cursor
             .step(
                 &self.sampler.model,

@@ -466,3 +466,62 @@ fn help_on_every_command_and_no_training_commands_yet() {
         );
     }
 }
+
+#[test]
+fn ks_plot_survives_tied_intervals() {
+    // A constant-rate model (no weights) and evenly spaced spikes: every rescaled interval is the
+    // same, which the exact KS p-value refuses; the plot is still drawn and the summary says why.
+    let dir = workdir();
+    let d = dir.path();
+    let flat = MODEL
+        .replace(
+            "[[-2.0, 1.0, 0.5], [0.8, -2.0, 0.3], [0.2, 0.4, -2.0]]",
+            "[[0, 0, 0], [0, 0, 0], [0, 0, 0]]",
+        )
+        .replace(
+            "[[0.1, 0.0, 0.2], [0.0, 0.1, 0.0], [0.3, 0.0, 0.1]]",
+            "[[0, 0, 0], [0, 0, 0], [0, 0, 0]]",
+        );
+    write(d, "flat.json", &flat);
+    write(
+        d,
+        "s.csv",
+        "sequence,time,neuron\n0,1,0\n0,2,0\n0,3,0\n0,3.5,1\n",
+    );
+    let r = diffsnn(
+        d,
+        &[
+            "plot",
+            "ks",
+            "--model",
+            "flat.json",
+            "--spikes",
+            "s.csv",
+            "--window",
+            "0,4",
+            "--out",
+            "ks.svg",
+        ],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let lines: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["n"], 3);
+    assert!(lines[0]["p_value"].is_null());
+    assert!(
+        lines[0]["note"].as_str().unwrap().contains("ties"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1]["n"], 1);
+    assert!(lines[1]["p_value"].as_f64().is_some());
+    assert!(lines[2]["n"].is_null()); // neuron 2 never fired
+    assert!(
+        std::fs::read_to_string(d.join("ks.svg"))
+            .unwrap()
+            .contains("no KS p-value")
+    );
+}

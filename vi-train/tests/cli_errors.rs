@@ -6,6 +6,14 @@ mod common;
 
 use common::*;
 
+/// Name, files to create, arguments, substrings of the message.
+type ErrorCase = (
+    &'static str,
+    Vec<(&'static str, String)>,
+    Vec<&'static str>,
+    Vec<&'static str>,
+);
+
 const HEADER: &str = "sequence,time,neuron";
 
 fn spikes_json(seq: &str) -> String {
@@ -256,7 +264,7 @@ fn bad_models_durations_and_arguments() {
     let bad_shape = MODEL.replace("[0.3, 0.0, 0.1]", "[0.3, 0.0]");
     let bad_version = MODEL.replace("srm-snn/v1", "srm-snn/v9");
     let spikes = spikes_json(r#"{"window": [0, 10], "times": [1.0, 2.0], "neurons": [0, 1]}"#);
-    let cases: Vec<(&str, Vec<(&str, String)>, Vec<&str>, Vec<&str>)> = vec![
+    let cases: Vec<ErrorCase> = vec![
         (
             "wrong weight shape",
             vec![("bad.json", bad_shape)],

@@ -215,7 +215,8 @@ impl FiltersArgs {
                   consecutive spikes of each neuron, pooled over all sequences, should be i.i.d. \
                   Exp(1) under the true model. Draws one KS plot per neuron with the 95 % band \
                   and prints one JSON line per neuron: {\"neuron\", \"n\", \"statistic\", \
-                  \"p_value\", \"inside_band\"} (null values for a neuron that never fired)."
+                  \"p_value\", \"inside_band\"} (null values for a neuron that never fired; a \
+                  \"note\" when the KS p-value could not be computed, e.g. tied intervals)."
 )]
 pub struct KsArgs {
     /// Model file (srm-snn/v1 JSON).
@@ -240,6 +241,8 @@ struct KsLine {
     statistic: Option<f64>,
     p_value: Option<f64>,
     inside_band: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 impl KsArgs {
@@ -267,10 +270,11 @@ impl KsArgs {
         for s in &summary {
             let line = KsLine {
                 neuron: s.neuron,
-                n: s.test.map(|t| t.n),
+                n: s.plot.as_ref().map(|p| p.model_quantiles.len()),
                 statistic: s.test.map(|t| t.statistic),
                 p_value: s.test.map(|t| t.p_value),
                 inside_band: s.plot.as_ref().map(|p| p.inside_band()),
+                note: s.test_error.clone(),
             };
             serde_json::to_writer(&mut *stdout, &line)
                 .map_err(|e| crate::ViError::io("(standard output)", e.into()))?;

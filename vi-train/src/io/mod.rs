@@ -6,6 +6,8 @@ mod atomic;
 mod loss;
 mod query;
 mod spikes;
+#[cfg(test)]
+mod tests;
 
 pub use atomic::{write_atomic, write_bytes_atomic};
 pub use loss::{LossPoint, parse_loss_csv, read_loss_csv};

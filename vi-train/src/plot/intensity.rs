@@ -19,7 +19,7 @@ const MAX_EVENTS_IN_GRID: usize = 20_000;
 /// ```
 /// use pp_core::{EventSequence, Window};
 /// let model = snn_model::SnnBuilder::new(1, 0).bias(vec![0.0]).check()?; // λ = 2.5
-/// let seq = EventSequence::new(Window::new(0.0, 4.0)?, 1, vec![2.0], vec![0])?;
+/// let seq = EventSequence::new(Window::new(0.0, 4.0)?, 1, vec![2.5], vec![0])?;
 /// let (times, values) = vi_train::plot::intensity_grid(&model, &seq, 5)?;
 /// assert_eq!(times.len(), 5 + 2);
 /// assert!(times.windows(2).all(|w| w[0] < w[1]));

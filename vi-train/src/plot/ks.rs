@@ -9,14 +9,16 @@ use crate::error::{Result, ViError};
 
 /// The time-rescaling check of one neuron: its rescaled intervals pooled over all sequences,
 /// their KS test against Exp(1) and the points of the KS plot (`None` for a neuron that never
-/// fired).
+/// fired). The test can fail where the plot does not (pp-core's exact small-sample p-value
+/// refuses tied intervals): then `test` is `None` and `test_error` says why.
 ///
 /// ```
 /// use pp_core::{EventSequence, Window};
 /// let model = snn_model::SnnBuilder::new(1, 0).check()?; // λ = 2.5, constant
-/// let seq = EventSequence::new(Window::new(0.0, 2.0)?, 1, vec![0.4, 0.8, 1.6], vec![0, 0, 0])?;
+/// let seq = EventSequence::new(Window::new(0.0, 2.0)?, 1, vec![0.4, 0.9, 1.6], vec![0, 0, 0])?;
 /// let ks = vi_train::plot::ks_summary(&model, &[seq])?;
-/// assert_eq!(ks[0].test.unwrap().n, 3); // intervals 2.5·(0.4, 0.4, 0.8)
+/// assert_eq!(ks[0].test.unwrap().n, 3); // intervals 2.5·(0.4, 0.5, 0.7)
+/// assert_eq!(ks[0].plot.as_ref().unwrap().model_quantiles.len(), 3);
 /// # Ok::<(), vi_train::ViError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +29,8 @@ pub struct NeuronKs {
     pub test: Option<KsTest>,
     /// The KS plot points, if it fired.
     pub plot: Option<KsPlot>,
+    /// Why there is no test although the neuron fired (e.g. tied intervals), if so.
+    pub test_error: Option<String>,
 }
 
 /// Rescales every sequence under `model` (the quadrature compensator of snn-model, between
@@ -61,12 +65,18 @@ pub fn ks_summary(model: &Snn, sequences: &[EventSequence]) -> Result<Vec<Neuron
                     neuron,
                     test: None,
                     plot: None,
+                    test_error: None,
                 });
             }
+            let (test, test_error) = match ks_exp1(taus) {
+                Ok(t) => (Some(t), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
             Ok(NeuronKs {
                 neuron,
-                test: Some(ks_exp1(taus)?),
+                test,
                 plot: Some(ks_plot_exp1(taus)?),
+                test_error,
             })
         })
         .collect()
@@ -79,7 +89,7 @@ pub fn ks_summary(model: &Snn, sequences: &[EventSequence]) -> Result<Vec<Neuron
 /// ```
 /// use pp_core::{EventSequence, Window};
 /// let model = snn_model::SnnBuilder::new(2, 0).check()?;
-/// let seq = EventSequence::new(Window::new(0.0, 3.0)?, 2, vec![0.5, 1.0, 2.0], vec![0, 0, 0])?;
+/// let seq = EventSequence::new(Window::new(0.0, 3.0)?, 2, vec![0.5, 1.2, 2.0], vec![0, 0, 0])?;
 /// let svg = vi_train::plot::ks_svg(&vi_train::plot::ks_summary(&model, &[seq])?)?;
 /// assert!(svg.contains("<svg") && svg.contains("no spikes")); // neuron 1 never fired
 /// # Ok::<(), vi_train::ViError>(())
@@ -99,9 +109,14 @@ pub fn ks_svg(summary: &[NeuronKs]) -> Result<String> {
             .titled("time-rescaling KS plots (95 % band)", ("sans-serif", 20))
             .map_err(plot_err)?;
         for (s, area) in summary.iter().zip(root.split_evenly((rows, cols))) {
-            let caption = match &s.test {
-                Some(t) => format!("neuron {}: n = {}, p = {:.3}", s.neuron, t.n, t.p_value),
-                None => format!("neuron {}: no spikes", s.neuron),
+            let caption = match (&s.test, &s.plot) {
+                (Some(t), _) => format!("neuron {}: n = {}, p = {:.3}", s.neuron, t.n, t.p_value),
+                (None, Some(p)) => format!(
+                    "neuron {}: n = {}, no KS p-value",
+                    s.neuron,
+                    p.model_quantiles.len()
+                ),
+                (None, None) => format!("neuron {}: no spikes", s.neuron),
             };
             let mut chart = ChartBuilder::on(&area)
                 .caption(caption, ("sans-serif", 14))

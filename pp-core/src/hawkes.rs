@@ -10,7 +10,7 @@ use crate::sequence::{EventSequence, History};
 /// `λ_i(t) = μ_i + Σ_{t_e < t} α_{i,i_e} β exp(−β (t − t_e))` (MATH.md §1).
 ///
 /// `α_{i,j}` (the expected number of events of `i` triggered by one event of `j`) is stored row
-/// major: `alpha()[i * D + j]`. Parameter vector order ([`Parametric`](crate::Parametric)):
+/// major: `alpha()[i * D + j]`. Parameter vector order ([`Parametric`]):
 /// `μ_0..μ_{D−1}`, then `α` row major, then `β`.
 ///
 /// ```

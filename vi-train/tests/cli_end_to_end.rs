@@ -1,7 +1,7 @@
 //! The `diffsnn` program end to end on small files: simulate → loglik → intensity → every plot,
 //! reproducibility (same seed, any number of threads), and the command-line surface.
 
-#[path = "common_cli.rs"]
+#[path = "cli_common/mod.rs"]
 mod common;
 
 use common::*;

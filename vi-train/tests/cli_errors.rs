@@ -1,7 +1,7 @@
 //! Every bad-input path of the `diffsnn` program: a non-zero exit, an `error: ` message that
 //! names the problem and where it is, and no output file (nor temporary file) left behind.
 
-#[path = "common_cli.rs"]
+#[path = "cli_common/mod.rs"]
 mod common;
 
 use common::*;

@@ -5,7 +5,7 @@
 //! Every command reads its inputs completely and checks them before it writes anything, and
 //! every output file is written with [`write_atomic`](crate::io::write_atomic), so a failing
 //! command never leaves a partial file. Results printed on standard output go through the
-//! `stdout` argument of [`run`], so that they can be captured.
+//! `stdout` argument of [`Command::run`], so that they can be captured.
 //!
 //! ```
 //! use clap::Parser;

@@ -1,4 +1,4 @@
-// Shared helpers of the cli_* tests (included with `#[path]`, not a test target of its own).
+// Shared helpers of the cli_* tests (a module of each, not a test target of its own).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

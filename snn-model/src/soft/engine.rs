@@ -1,0 +1,749 @@
+//! The likelihood engine of the soft module: a partial log-likelihood over a contiguous range
+//! of *target* neurons (observed or hidden), with every loaded event (one-hot or soft) acting
+//! as a source; value, parameter gradient, and the "items" from which the gradient in the soft
+//! weights is assembled (see `window_grad.rs` and `docs/derivations/soft_likelihood.md`).
+
+use pp_core::{EventSequence, PpError, Window};
+
+use super::SoftEvents;
+use super::direct::load_merged;
+use super::quadrature::{
+    GK_GAUSS, GK_KRONROD, GK_NODES, MAX_ORDER, Rules, analytic_radius, apriori_order,
+};
+use super::window_grad;
+use crate::activation::Activation;
+use crate::basis::Basis;
+use crate::error::{Result, SnnError};
+use crate::likelihood::{CompensatorMethod, QuadratureOptions};
+use crate::model::Snn;
+use crate::tracker::BasisTracker;
+
+/// A contribution to the adjoint measure in time: an event (a point), a Monte Carlo point, a
+/// quadrature node (a point, non-polynomial bases) or a quadrature sub-interval `[a, b]`
+/// (polynomial bases; its moments are taken about `mu`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Item {
+    pub(super) a: f64,
+    pub(super) b: f64,
+    pub(super) mu: f64,
+    pub(super) point: bool,
+}
+
+/// Reusable buffers for the soft evaluations: allocation-free after the first call of a given
+/// size (Monte Carlo points are cached per `(n_points, seed, window)`). One per thread; made
+/// for one model shape and basis (any parameters), an error otherwise.
+///
+/// ```
+/// let m = snn_model::SnnBuilder::new(2, 4).check()?;
+/// let _ws = snn_model::soft::SoftWorkspace::new(&m);
+/// # Ok::<(), snn_model::SnnError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SoftWorkspace {
+    n: usize,
+    n_obs: usize,
+    basis: Basis,
+    poly: bool,
+    tracker: BasisTracker,
+    rules: Rules,
+    kink_lags: Vec<f64>,
+    cuts: Vec<f64>,
+    streams: Vec<usize>,
+    coef: Vec<f64>,
+    d: Vec<f64>,
+    e: Vec<f64>,
+    feats: Vec<f64>,
+    lam: Vec<f64>,
+    dlam: Vec<f64>,
+    gacc: Vec<f64>,
+    gsub: Vec<f64>,
+    g_wm: Vec<f64>,
+    g_b: Vec<f64>,
+    phi: Vec<f64>,
+    stack: Vec<(f64, f64, u32)>,
+    pub(super) items: Vec<Item>,
+    pub(super) item_g: Vec<f64>,
+    pub(super) wsum: Vec<f64>,
+    pub(super) v: Vec<f64>,
+    pub(super) gd: Vec<f64>,
+    mc_key: Option<(usize, u64, f64, f64)>,
+    mc_points: Vec<f64>,
+}
+
+/// What one run computes.
+struct Job<'s> {
+    /// Target neurons `i0..i1`.
+    i0: usize,
+    i1: usize,
+    window: Window,
+    /// Events whose marks in `i0..i1` give log-intensity terms.
+    ev_times: &'s [f64],
+    ev_marks: &'s [u32],
+    want_params: bool,
+    want_items: bool,
+}
+
+impl SoftWorkspace {
+    /// Buffers for `model` (and any model with the same numbers of neurons and basis).
+    ///
+    /// ```
+    /// let m = snn_model::SnnBuilder::new(1, 1).check()?;
+    /// let ws = snn_model::soft::SoftWorkspace::new(&m);
+    /// # let _ = ws;
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn new(model: &Snn) -> Self {
+        let (n, k) = (model.n_neurons(), model.n_basis());
+        let p = model.basis().n_features();
+        let basis = model.basis().clone();
+        Self {
+            n,
+            n_obs: model.n_obs(),
+            poly: matches!(basis, Basis::Epanechnikov { .. }),
+            tracker: BasisTracker::new(&basis, n)
+                .expect("a checked model has a valid basis and at least one neuron"),
+            rules: Rules::new(),
+            kink_lags: basis.kink_lags(),
+            basis,
+            cuts: Vec::new(),
+            streams: Vec::new(),
+            coef: vec![0.0; k * n * p],
+            d: vec![0.0; n * k * p],
+            e: vec![0.0; n * 3],
+            feats: vec![0.0; 15 * k * p],
+            lam: vec![0.0; 15 * n],
+            dlam: vec![0.0; 15 * n],
+            gacc: vec![0.0; n * k * p],
+            gsub: vec![0.0; n * 3],
+            g_wm: vec![0.0; n * k * n],
+            g_b: vec![0.0; n],
+            phi: vec![0.0; k * n],
+            stack: Vec::with_capacity(64),
+            items: Vec::new(),
+            item_g: Vec::new(),
+            wsum: vec![0.0; n * 3],
+            v: vec![0.0; k * n],
+            gd: Vec::new(),
+            mc_key: None,
+            mc_points: Vec::new(),
+        }
+    }
+
+    fn check_shape(&self, model: &Snn) -> Result<()> {
+        if self.n != model.n_neurons()
+            || self.n_obs != model.n_obs()
+            || &self.basis != model.basis()
+        {
+            return Err(SnnError::invalid(
+                "soft workspace",
+                format!("{} neurons ({} observed)", self.n, self.n_obs),
+                "was made for a model of another shape or basis",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `log p(O | H)` and, with `grads`, its gradient added into them (inputs checked).
+    pub(super) fn observed(
+        &mut self,
+        model: &Snn,
+        observed: &EventSequence,
+        hidden: SoftEvents<'_>,
+        method: &CompensatorMethod,
+        grads: Option<(&mut [f64], &mut [f64])>,
+    ) -> Result<f64> {
+        self.check_shape(model)?;
+        self.tracker.clear();
+        load_merged(&mut self.tracker, model, observed.history(), hidden)?;
+        let want = grads.is_some();
+        let job = Job {
+            i0: 0,
+            i1: model.n_obs(),
+            window: observed.window(),
+            ev_times: observed.times(),
+            ev_marks: observed.marks(),
+            want_params: want,
+            want_items: want && !hidden.is_empty() && model.n_hidden() > 0,
+        };
+        let ll = self.run(model, &job, method)?;
+        if let Some((gp, gw)) = grads {
+            self.gd.clear();
+            self.gd.resize(gw.len(), 0.0);
+            if job.want_items {
+                if self.poly {
+                    window_grad::soft_gradient_windows(self, model, job.i0, job.i1, hidden);
+                } else {
+                    window_grad::soft_gradient_direct(self, model, job.i0, job.i1, hidden);
+                }
+            }
+            if let Some(bad) = self.gd.iter().position(|g| !g.is_finite()) {
+                return Err(SnnError::Numerical {
+                    what: "soft weight gradient",
+                    detail: format!(
+                        "coordinate [{}][{}] is {}",
+                        bad / model.n_hidden().max(1),
+                        bad % model.n_hidden().max(1),
+                        self.gd[bad]
+                    ),
+                });
+            }
+            self.add_param_gradient(model, gp)?;
+            for (g, d) in gw.iter_mut().zip(&self.gd) {
+                *g += d;
+            }
+        }
+        Ok(ll)
+    }
+
+    /// The hidden part of the hard log-likelihood of `full` (inputs checked).
+    pub(super) fn hidden(
+        &mut self,
+        model: &Snn,
+        full: &EventSequence,
+        method: &CompensatorMethod,
+        grad: Option<&mut [f64]>,
+    ) -> Result<f64> {
+        self.check_shape(model)?;
+        self.tracker.clear();
+        self.tracker.extend_from_history(full.history())?;
+        let job = Job {
+            i0: model.n_obs(),
+            i1: model.n_neurons(),
+            window: full.window(),
+            ev_times: full.times(),
+            ev_marks: full.marks(),
+            want_params: grad.is_some(),
+            want_items: false,
+        };
+        let ll = self.run(model, &job, method)?;
+        if let Some(g) = grad {
+            self.add_param_gradient(model, g)?;
+        }
+        Ok(ll)
+    }
+
+    /// Adds the accumulated `∂/∂b`, `∂/∂(M ⊙ W)` into `grad` in the `Parametric` layout.
+    fn add_param_gradient(&self, model: &Snn, grad: &mut [f64]) -> Result<()> {
+        let (n, k) = (model.n_neurons(), model.n_basis());
+        let bad = self
+            .g_b
+            .iter()
+            .chain(&self.g_wm)
+            .position(|g| !g.is_finite());
+        if let Some(bad) = bad {
+            return Err(SnnError::Numerical {
+                what: "log-likelihood gradient",
+                detail: format!("internal coordinate {bad} is not finite"),
+            });
+        }
+        for (g, b) in grad[..n].iter_mut().zip(&self.g_b) {
+            *g += b;
+        }
+        for kk in 0..k {
+            for i in 0..n {
+                for j in 0..n {
+                    if model.connected(i, j) {
+                        grad[n + (kk * n + i) * n + j] += self.g_wm[(i * k + kk) * n + j];
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, model: &Snn, job: &Job<'_>, method: &CompensatorMethod) -> Result<f64> {
+        self.g_b.fill(0.0);
+        self.g_wm.fill(0.0);
+        self.items.clear();
+        self.item_g.clear();
+        let (event_term, compensator) = match *method {
+            CompensatorMethod::Quadrature(q) => self.run_quadrature(model, job, &q)?,
+            CompensatorMethod::MonteCarlo { n_points, seed } => {
+                self.run_monte_carlo(model, job, n_points, seed)?
+            }
+        };
+        let ll = event_term - compensator;
+        if !ll.is_finite() {
+            return Err(SnnError::Numerical {
+                what: "soft log-likelihood",
+                detail: format!("event term {event_term}, compensator {compensator}"),
+            });
+        }
+        Ok(ll)
+    }
+
+    /// `log λ_i(t)` of the event `index` at `t` of target neuron `i`, with the tracker moved to
+    /// `t`; adds its gradient and its item.
+    fn event(&mut self, model: &Snn, job: &Job<'_>, index: usize, t: f64, i: usize) -> Result<f64> {
+        self.tracker.activations_at(t, &mut self.phi)?;
+        let kn = model.n_basis() * model.n_neurons();
+        let row = &model.masked_weights_ikj()[i * kn..(i + 1) * kn];
+        let u = model.bias()[i] + dot(row, &self.phi);
+        let (l, dl) = model.activation().log_value_and_derivative(u);
+        if !l.is_finite() {
+            return Err(PpError::NonPositiveIntensity {
+                index,
+                time: t,
+                mark: i as u32,
+                value: model.activation().value(u),
+            }
+            .into());
+        }
+        if job.want_params {
+            self.g_b[i] += dl;
+            let g = &mut self.g_wm[i * kn..(i + 1) * kn];
+            for (gv, &p) in g.iter_mut().zip(&self.phi) {
+                *gv += dl * p;
+            }
+        }
+        if job.want_items {
+            let nt = job.i1 - job.i0;
+            self.items.push(Item {
+                a: t,
+                b: t,
+                mu: t,
+                point: true,
+            });
+            let start = self.item_g.len();
+            self.item_g.resize(start + 3 * nt, 0.0);
+            self.item_g[start + 3 * (i - job.i0)] = dl;
+        }
+        Ok(l)
+    }
+
+    /// Processes the events `next..` with time `<= until` (or all when `until` is `None`).
+    fn events_until(
+        &mut self,
+        model: &Snn,
+        job: &Job<'_>,
+        next: &mut usize,
+        until: Option<f64>,
+    ) -> Result<f64> {
+        let mut sum = 0.0;
+        while *next < job.ev_times.len() && until.is_none_or(|u| job.ev_times[*next] <= u) {
+            let i = job.ev_marks[*next] as usize;
+            if (job.i0..job.i1).contains(&i) {
+                sum += self.event(model, job, *next, job.ev_times[*next], i)?;
+            }
+            *next += 1;
+        }
+        Ok(sum)
+    }
+
+    /// Sorted breakpoints inside the window (with its ends): every source event time and
+    /// every `t_e + lag` for the basis kink lags, by a merge of the sorted streams.
+    fn build_cuts(&mut self, window: Window) {
+        let (t0, t1) = (window.t0(), window.t1());
+        self.cuts.clear();
+        self.cuts.push(t0);
+        let times = self.tracker.times();
+        let n_streams = 1 + self.kink_lags.len();
+        self.streams.clear();
+        self.streams.resize(n_streams, 0);
+        loop {
+            let mut best = f64::INFINITY;
+            let mut which = usize::MAX;
+            for s in 0..n_streams {
+                let e = self.streams[s];
+                if e < times.len() {
+                    let lag = if s == 0 { 0.0 } else { self.kink_lags[s - 1] };
+                    let c = times[e] + lag;
+                    if c < best {
+                        best = c;
+                        which = s;
+                    }
+                }
+            }
+            if which == usize::MAX || best >= t1 {
+                break;
+            }
+            self.streams[which] += 1;
+            if best > t0 && best > *self.cuts.last().expect("t0 is there") {
+                self.cuts.push(best);
+            }
+        }
+        if t1 > *self.cuts.last().expect("t0 is there") {
+            self.cuts.push(t1);
+        }
+    }
+
+    fn run_quadrature(
+        &mut self,
+        model: &Snn,
+        job: &Job<'_>,
+        q: &QuadratureOptions,
+    ) -> Result<(f64, f64)> {
+        if !(q.rel_tol > 0.0 && q.abs_tol >= 0.0) {
+            return Err(SnnError::invalid(
+                "quadrature tolerance",
+                format!("rel_tol {}, abs_tol {}", q.rel_tol, q.abs_tol),
+                "rel_tol must be > 0 and abs_tol >= 0",
+            ));
+        }
+        self.build_cuts(job.window);
+        let cuts = std::mem::take(&mut self.cuts);
+        let mut next = 0;
+        let mut event_term = 0.0;
+        let mut compensator = 0.0;
+        let result = (|| -> Result<()> {
+            for piece in cuts.windows(2) {
+                let (p, r) = (piece[0], piece[1]);
+                event_term += self.events_until(model, job, &mut next, Some(p))?;
+                if job.i1 > job.i0 {
+                    compensator += self.piece(model, job, p, r, q)?;
+                }
+            }
+            event_term += self.events_until(model, job, &mut next, None)?;
+            Ok(())
+        })();
+        self.cuts = cuts;
+        result?;
+        Ok((event_term, compensator))
+    }
+
+    /// `Σ_{targets} ∫_p^r λ_i` on one smooth piece; adds the gradient and the items.
+    fn piece(
+        &mut self,
+        model: &Snn,
+        job: &Job<'_>,
+        p: f64,
+        r: f64,
+        q: &QuadratureOptions,
+    ) -> Result<f64> {
+        let (n, k) = (model.n_neurons(), model.n_basis());
+        let np = model.basis().n_features();
+        let kp = k * np;
+        let nt = job.i1 - job.i0;
+        let mid = 0.5 * (p + r);
+        self.tracker.advance(mid)?;
+        self.tracker.expansion(mid, &mut self.coef);
+        let wm = model.masked_weights_ikj();
+        let bias = model.bias();
+        for t in 0..nt {
+            let i = job.i0 + t;
+            for kk in 0..k {
+                let wrow = &wm[(i * k + kk) * n..(i * k + kk + 1) * n];
+                for f in 0..np {
+                    let mut s = 0.0;
+                    for (j, &wv) in wrow.iter().enumerate() {
+                        s += wv * self.coef[(kk * n + j) * np + f];
+                    }
+                    self.d[t * kp + kk * np + f] = s;
+                }
+            }
+            if self.poly {
+                let e = &mut self.e[3 * t..3 * t + 3];
+                e.copy_from_slice(&[bias[i], 0.0, 0.0]);
+                for kk in 0..k {
+                    for f in 0..3 {
+                        e[f] += self.d[t * kp + kk * 3 + f];
+                    }
+                }
+            }
+        }
+        let want_grad = job.want_params || job.want_items;
+        if want_grad {
+            self.gacc[..nt * kp].fill(0.0);
+        }
+        let act = model.activation();
+        let apriori = self.poly && matches!(act, Activation::Sigmoid { .. } | Activation::Exp);
+        let mut total = 0.0;
+        self.stack.clear();
+        self.stack.push((p, r, 0));
+        while let Some((a, b, depth)) = self.stack.pop() {
+            let xc = 0.5 * (a + b) - mid;
+            let h = 0.5 * (b - a);
+            let tiny = h <= 4.0 * f64::EPSILON * (mid.abs() + 1.0);
+            if apriori {
+                let mut radius = f64::INFINITY;
+                let mut delta: f64 = 0.0;
+                for t in 0..nt {
+                    let e = &self.e[3 * t..3 * t + 3];
+                    let a1 = (e[1] + 2.0 * e[2] * xc).abs() * h;
+                    let a2 = e[2].abs() * h * h;
+                    radius = radius.min(analytic_radius(a1, a2));
+                    delta = delta.max(a1 + a2);
+                }
+                let order = apriori_order(radius, delta, q.rel_tol).or(if tiny {
+                    Some(MAX_ORDER)
+                } else {
+                    None
+                });
+                match order {
+                    Some(order) => {
+                        let (mut xi, mut w) = ([0.0; MAX_ORDER], [0.0; MAX_ORDER]);
+                        let (rx, rw) = self.rules.rule(order);
+                        xi[..order].copy_from_slice(rx);
+                        w[..order].copy_from_slice(rw);
+                        let (xi, w) = (&xi[..order], &w[..order]);
+                        self.eval_nodes(model, job, xc, h, xi);
+                        let add = self.accept(job, a, b, mid, xc, h, xi, w, np);
+                        total += add;
+                    }
+                    None if depth < q.max_depth => {
+                        let c = 0.5 * (a + b);
+                        self.stack.push((c, b, depth + 1));
+                        self.stack.push((a, c, depth + 1));
+                    }
+                    None => return Err(no_convergence(a, b, depth)),
+                }
+            } else {
+                self.eval_nodes(model, job, xc, h, &GK_NODES);
+                let mut converged = true;
+                for t in 0..nt {
+                    let (mut kv, mut gv) = (0.0, 0.0);
+                    for node in 0..15 {
+                        kv += GK_KRONROD[node] * self.lam[node * n + t];
+                        gv += GK_GAUSS[node] * self.lam[node * n + t];
+                    }
+                    let (kv, gv) = (h * kv, h * gv);
+                    if !kv.is_finite() {
+                        return Err(SnnError::Numerical {
+                            what: "quadrature compensator",
+                            detail: format!(
+                                "neuron {} integrates to {kv} on [{a}, {b}]",
+                                job.i0 + t
+                            ),
+                        });
+                    }
+                    if (kv - gv).abs() > q.abs_tol.max(q.rel_tol * kv.abs()) {
+                        converged = false;
+                    }
+                }
+                if converged || tiny {
+                    total += self.accept(job, a, b, mid, xc, h, &GK_NODES, &GK_KRONROD, np);
+                } else if depth >= q.max_depth {
+                    return Err(no_convergence(a, b, depth));
+                } else {
+                    let c = 0.5 * (a + b);
+                    self.stack.push((c, b, depth + 1));
+                    self.stack.push((a, c, depth + 1));
+                }
+            }
+        }
+        if !total.is_finite() {
+            return Err(SnnError::Numerical {
+                what: "quadrature compensator",
+                detail: format!("the piece [{p}, {r}] integrates to {total}"),
+            });
+        }
+        if job.want_params {
+            // ∂/∂wm[i][k][j] of Σ_nodes c_t g_kp(x) coef[k][j][p]
+            for t in 0..nt {
+                let i = job.i0 + t;
+                for kk in 0..k {
+                    let acc = &self.gacc[t * kp + kk * np..t * kp + (kk + 1) * np];
+                    let grow = &mut self.g_wm[(i * k + kk) * n..(i * k + kk + 1) * n];
+                    for (j, gv) in grow.iter_mut().enumerate() {
+                        *gv += dot(&self.coef[(kk * n + j) * np..(kk * n + j + 1) * np], acc);
+                    }
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    /// Intensities and derivatives at the nodes `xc + h ξ` (relative to the piece's centre) for every target, into
+    /// `lam[node·N + t]`, `dlam[node·N + t]` (and the features, non-polynomial bases).
+    fn eval_nodes(&mut self, model: &Snn, job: &Job<'_>, xc: f64, h: f64, xi: &[f64]) {
+        let n = model.n_neurons();
+        let nt = job.i1 - job.i0;
+        let act = model.activation();
+        let kp = model.n_basis() * model.basis().n_features();
+        for (node, &z) in xi.iter().enumerate() {
+            let x = xc + h * z;
+            if self.poly {
+                for t in 0..nt {
+                    let e = &self.e[3 * t..3 * t + 3];
+                    let u = e[0] + x * (e[1] + x * e[2]);
+                    let (l, dl) = act.value_and_derivative(u);
+                    self.lam[node * n + t] = l;
+                    self.dlam[node * n + t] = dl;
+                }
+            } else {
+                let g = &mut self.feats[node * kp..(node + 1) * kp];
+                self.basis.features(x, g);
+                for t in 0..nt {
+                    let u = model.bias()[job.i0 + t] + dot(&self.d[t * kp..(t + 1) * kp], g);
+                    let (l, dl) = act.value_and_derivative(u);
+                    self.lam[node * n + t] = l;
+                    self.dlam[node * n + t] = dl;
+                }
+            }
+        }
+    }
+
+    /// Accepts the sub-interval `[a, b]` (centre `mid + xc`, half-width `h`) with the rule
+    /// `(xi, w)` whose node values are in `lam`/`dlam`: returns `Σ_t h Σ w λ_t` and adds the
+    /// gradient accumulators and items.
+    #[allow(clippy::too_many_arguments)]
+    fn accept(
+        &mut self,
+        job: &Job<'_>,
+        a: f64,
+        b: f64,
+        mid: f64,
+        xc: f64,
+        h: f64,
+        xi: &[f64],
+        w: &[f64],
+        np: usize,
+    ) -> f64 {
+        let n = self.n;
+        let nt = job.i1 - job.i0;
+        let k = self.basis.len();
+        let kp = k * np;
+        let mut total = 0.0;
+        for (node, &wn) in w.iter().enumerate() {
+            for t in 0..nt {
+                total += h * wn * self.lam[node * n + t];
+            }
+        }
+        if !(job.want_params || job.want_items) {
+            return total;
+        }
+        if self.poly {
+            self.gsub[..3 * nt].fill(0.0);
+            for (node, (&z, &wn)) in xi.iter().zip(w).enumerate() {
+                let x = xc + h * z;
+                for t in 0..nt {
+                    let c = -h * wn * self.dlam[node * n + t];
+                    let g = &mut self.gsub[3 * t..3 * t + 3];
+                    g[0] += c;
+                    g[1] += c * x;
+                    g[2] += c * x * x;
+                }
+            }
+            for t in 0..nt {
+                let g = [self.gsub[3 * t], self.gsub[3 * t + 1], self.gsub[3 * t + 2]];
+                if job.want_params {
+                    self.g_b[job.i0 + t] += g[0];
+                    for kk in 0..k {
+                        for f in 0..3 {
+                            self.gacc[t * kp + kk * 3 + f] += g[f];
+                        }
+                    }
+                }
+            }
+            if job.want_items {
+                self.items.push(Item {
+                    a,
+                    b,
+                    mu: mid,
+                    point: false,
+                });
+                self.item_g.extend_from_slice(&self.gsub[..3 * nt]);
+            }
+        } else {
+            for (node, &wn) in w.iter().enumerate() {
+                let x = xc + h * xi[node];
+                if job.want_items {
+                    self.items.push(Item {
+                        a: mid + x,
+                        b: mid + x,
+                        mu: mid + x,
+                        point: true,
+                    });
+                }
+                for t in 0..nt {
+                    let c = -h * wn * self.dlam[node * n + t];
+                    if job.want_params {
+                        self.g_b[job.i0 + t] += c;
+                        let g = &self.feats[node * kp..(node + 1) * kp];
+                        let acc = &mut self.gacc[t * kp..(t + 1) * kp];
+                        for (av, &gv) in acc.iter_mut().zip(g) {
+                            *av += c * gv;
+                        }
+                    }
+                    if job.want_items {
+                        self.item_g.extend_from_slice(&[c, 0.0, 0.0]);
+                    }
+                }
+            }
+        }
+        total
+    }
+
+    fn run_monte_carlo(
+        &mut self,
+        model: &Snn,
+        job: &Job<'_>,
+        n_points: usize,
+        seed: u64,
+    ) -> Result<(f64, f64)> {
+        let w = job.window;
+        let key = (n_points, seed, w.t0(), w.t1());
+        if self.mc_key != Some(key) {
+            self.mc_points = pp_core::MonteCarlo::new(n_points, seed)?.points(w.t0(), w.t1());
+            self.mc_key = Some(key);
+        }
+        let points = std::mem::take(&mut self.mc_points);
+        let result = self.monte_carlo_with(model, job, &points);
+        self.mc_points = points;
+        result
+    }
+
+    fn monte_carlo_with(
+        &mut self,
+        model: &Snn,
+        job: &Job<'_>,
+        points: &[f64],
+    ) -> Result<(f64, f64)> {
+        let scale = job.window.duration() / points.len() as f64;
+        let n = model.n_neurons();
+        let kn = model.n_basis() * n;
+        let nt = job.i1 - job.i0;
+        let act = model.activation();
+        let wm = model.masked_weights_ikj();
+        let mut next = 0;
+        let mut event_term = 0.0;
+        let mut compensator = 0.0;
+        for &x in points {
+            event_term += self.events_until(model, job, &mut next, Some(x))?;
+            if nt == 0 {
+                continue;
+            }
+            self.tracker.activations_at(x, &mut self.phi)?;
+            if job.want_items {
+                self.items.push(Item {
+                    a: x,
+                    b: x,
+                    mu: x,
+                    point: true,
+                });
+            }
+            for t in 0..nt {
+                let i = job.i0 + t;
+                let u = model.bias()[i] + dot(&wm[i * kn..(i + 1) * kn], &self.phi);
+                let (l, dl) = act.value_and_derivative(u);
+                compensator += scale * l;
+                let c = -scale * dl;
+                if job.want_params && c != 0.0 {
+                    self.g_b[i] += c;
+                    let g = &mut self.g_wm[i * kn..(i + 1) * kn];
+                    for (gv, &pv) in g.iter_mut().zip(&self.phi) {
+                        *gv += c * pv;
+                    }
+                }
+                if job.want_items {
+                    self.item_g.extend_from_slice(&[c, 0.0, 0.0]);
+                }
+            }
+        }
+        event_term += self.events_until(model, job, &mut next, None)?;
+        Ok((event_term, compensator))
+    }
+}
+
+fn no_convergence(a: f64, b: f64, depth: u32) -> SnnError {
+    SnnError::Numerical {
+        what: "quadrature compensator",
+        detail: format!("no convergence on [{a}, {b}] after {depth} bisections"),
+    }
+}
+
+/// Dot product of two slices of equal length.
+#[inline]
+pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}

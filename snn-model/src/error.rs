@@ -21,6 +21,10 @@ pub enum SnnError {
     #[error(transparent)]
     Pp(#[from] pp_core::PpError),
 
+    /// An error of the thinning sampler (e.g. a bound violation, which would be a bug).
+    #[error(transparent)]
+    Thinning(#[from] pp_thinning::ThinningError),
+
     /// An array (parameter, file field, buffer) does not have the expected shape.
     #[error("{field}: expected shape {expected}, found {found}")]
     Shape {

@@ -18,12 +18,16 @@
 pub mod activation;
 pub mod basis;
 pub mod error;
+pub mod fit;
 #[cfg(feature = "serde")]
 pub mod io;
 mod kronrod;
 pub mod likelihood;
 pub mod model;
+pub mod optim;
 pub mod potential;
+pub mod simulate;
+pub mod soft;
 pub mod tracker;
 
 pub use activation::Activation;
@@ -34,4 +38,5 @@ pub use likelihood::{
 };
 pub use model::{Constraint, Snn, SnnBuilder};
 pub use potential::Mark;
+pub use simulate::{SimState, Simulator};
 pub use tracker::BasisTracker;

@@ -186,6 +186,8 @@ pub struct LikelihoodWorkspace {
     g_b: Vec<f64>,
     u: Vec<f64>,
     lam: Vec<f64>,
+    /// Per-neuron integrals accumulated by `piece` (used by time rescaling).
+    per_neuron: Vec<f64>,
 }
 
 impl LikelihoodWorkspace {
@@ -213,6 +215,7 @@ impl LikelihoodWorkspace {
             g_b: vec![0.0; n],
             u: vec![0.0; n],
             lam: vec![0.0; n],
+            per_neuron: vec![0.0; n],
         })
     }
 
@@ -363,25 +366,7 @@ impl LikelihoodWorkspace {
         q: &QuadratureOptions,
         want_grad: bool,
     ) -> Result<(f64, f64)> {
-        let w = seq.window();
-        let (t0, t1) = (w.t0(), w.t1());
-        self.cuts.clear();
-        self.cuts.push(t0);
-        self.cuts.push(t1);
-        for &te in seq.times() {
-            if te > t0 && te < t1 {
-                self.cuts.push(te);
-            }
-            for &lag in &self.kink_lags {
-                let c = te + lag;
-                if c > t0 && c < t1 {
-                    self.cuts.push(c);
-                }
-            }
-        }
-        self.cuts.sort_unstable_by(f64::total_cmp);
-        self.cuts.dedup();
-
+        self.build_cuts(seq);
         let times = seq.times();
         let marks = seq.marks();
         let mut next_event = 0;
@@ -497,6 +482,7 @@ impl LikelihoodWorkspace {
             if converged || half * 2.0 <= f64::EPSILON * (mid.abs() + 1.0) {
                 for i in 0..n {
                     total += half * self.kron[i];
+                    self.per_neuron[i] += half * self.kron[i];
                 }
                 if want_grad {
                     for node in 0..15 {
@@ -546,6 +532,89 @@ impl LikelihoodWorkspace {
             }
         }
         Ok(total)
+    }
+
+    /// The rescaled intervals of `seq` (MATH.md §1, time rescaling): per neuron, the
+    /// compensator increments between its consecutive events, integrated by the same
+    /// Gauss–Kronrod quadrature as the log-likelihood. Under the true model they are i.i.d.
+    /// Exp(1).
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// let m = snn_model::SnnBuilder::new(1, 0).check()?; // λ = 2.5, constant
+    /// let seq = EventSequence::new(Window::new(0.0, 5.0)?, 1, vec![1.0, 3.0], vec![0, 0])?;
+    /// let mut ws = snn_model::LikelihoodWorkspace::new(&m)?;
+    /// let r = ws.time_rescale(&m, &seq, &snn_model::QuadratureOptions::default())?;
+    /// assert!((r.intervals(0)[0] - 2.5).abs() < 1e-12 && (r.intervals(0)[1] - 5.0).abs() < 1e-12);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn time_rescale(
+        &mut self,
+        model: &Snn,
+        seq: &EventSequence,
+        q: &QuadratureOptions,
+    ) -> Result<pp_core::RescaledIntervals> {
+        self.check_shape(model)?;
+        let n = model.n_neurons();
+        if seq.dim() != n {
+            return Err(PpError::DimensionMismatch {
+                what: "sequence",
+                expected: n,
+                found: seq.dim(),
+            }
+            .into());
+        }
+        self.tracker.clear();
+        self.tracker.extend_from_history(seq.history())?;
+        let mut per_dim: Vec<Vec<f64>> = vec![Vec::new(); n];
+        self.per_neuron.fill(0.0);
+        self.build_cuts(seq);
+        let cuts = std::mem::take(&mut self.cuts);
+        let (times, marks) = (seq.times(), seq.marks());
+        let mut next_event = 0;
+        let result = (|| -> Result<()> {
+            for piece in cuts.windows(2) {
+                let (p, r) = (piece[0], piece[1]);
+                while next_event < times.len() && times[next_event] <= p {
+                    let i = marks[next_event] as usize;
+                    per_dim[i].push(self.per_neuron[i]);
+                    self.per_neuron[i] = 0.0;
+                    next_event += 1;
+                }
+                self.piece(model, p, r, q, false)?;
+            }
+            for e in next_event..times.len() {
+                let i = marks[e] as usize;
+                per_dim[i].push(self.per_neuron[i]);
+                self.per_neuron[i] = 0.0;
+            }
+            Ok(())
+        })();
+        self.cuts = cuts;
+        result?;
+        Ok(pp_core::RescaledIntervals::from_per_dimension(per_dim)?)
+    }
+
+    /// Sorted breakpoints of `seq` inside its window, with the window's ends.
+    fn build_cuts(&mut self, seq: &EventSequence) {
+        let w = seq.window();
+        let (t0, t1) = (w.t0(), w.t1());
+        self.cuts.clear();
+        self.cuts.push(t0);
+        self.cuts.push(t1);
+        for &te in seq.times() {
+            if te > t0 && te < t1 {
+                self.cuts.push(te);
+            }
+            for &lag in &self.kink_lags {
+                let c = te + lag;
+                if c > t0 && c < t1 {
+                    self.cuts.push(c);
+                }
+            }
+        }
+        self.cuts.sort_unstable_by(f64::total_cmp);
+        self.cuts.dedup();
     }
 
     fn run_monte_carlo(

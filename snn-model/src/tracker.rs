@@ -63,6 +63,8 @@ pub struct BasisTracker {
     /// Offset of the weights in `pool`.
     offset: Vec<usize>,
     pool: Vec<f64>,
+    /// Whether every mark weight pushed so far is `>= 0`.
+    nonneg: bool,
     now: f64,
     state: State,
 }
@@ -156,6 +158,7 @@ impl BasisTracker {
             width: Vec::new(),
             offset: Vec::new(),
             pool: Vec::new(),
+            nonneg: true,
             now: f64::NEG_INFINITY,
             state,
         })
@@ -179,6 +182,7 @@ impl BasisTracker {
         self.width.clear();
         self.offset.clear();
         self.pool.clear();
+        self.nonneg = true;
         self.now = f64::NEG_INFINITY;
         match &mut self.state {
             State::Epanechnikov(st) => {
@@ -336,6 +340,7 @@ impl BasisTracker {
         self.width.push(weights.len() as u32);
         self.offset.push(self.pool.len());
         self.pool.extend_from_slice(weights);
+        self.nonneg &= weights.iter().all(|&w| w >= 0.0);
         Ok(())
     }
 
@@ -354,6 +359,25 @@ impl BasisTracker {
             self.push_spike(t, m as usize)?;
         }
         Ok(())
+    }
+
+    /// Calls `f(j, m_{e,j})` for every neuron `j` of event `e`'s mark.
+    #[inline]
+    pub(crate) fn each_mark(&self, e: usize, f: impl FnMut(usize, f64)) {
+        self.for_mark(e, f)
+    }
+
+    /// Whether every mark weight pushed so far is `>= 0`.
+    pub(crate) fn nonnegative_marks(&self) -> bool {
+        self.nonneg
+    }
+
+    /// For exponential and alpha kernels: the decaying sums `(A, B, τ, is_alpha)` at `now`.
+    pub(crate) fn decay_sums(&self) -> Option<(&[f64], &[f64], &[f64], bool)> {
+        match &self.state {
+            State::Decay(st) => Some((&st.a, &st.b, &st.taus, st.alpha)),
+            State::Epanechnikov(_) => None,
+        }
     }
 
     /// Calls `f(j, m_{e,j})` for every neuron `j` of event `e`'s mark.

@@ -1,0 +1,185 @@
+//! Small first-order optimisers on flat parameter vectors (minimisation): Adagrad, as the
+//! reference, and Adam. General enough for other crates to reuse.
+
+use crate::error::{Result, SnnError};
+
+/// A first-order optimiser that *minimises*: `step(params, grad)` moves `params` against
+/// `grad` (pass the negative gradient of a log-likelihood to maximise it).
+///
+/// ```
+/// use snn_model::optim::{Adam, Optimizer};
+/// // minimise (x − 3)²
+/// let mut x = [0.0];
+/// let mut opt = Adam::new(0.1)?;
+/// for _ in 0..500 {
+///     let g = [2.0 * (x[0] - 3.0)];
+///     opt.step(&mut x, &g)?;
+/// }
+/// assert!((x[0] - 3.0).abs() < 1e-3);
+/// # Ok::<(), snn_model::SnnError>(())
+/// ```
+pub trait Optimizer {
+    /// One update. `params` and `grad` have the same length, fixed at the first call.
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<()>;
+
+    /// Forgets the accumulated state (e.g. before a new fit).
+    fn reset(&mut self);
+}
+
+fn check_lengths(state_len: usize, params: &[f64], grad: &[f64]) -> Result<()> {
+    if params.len() != grad.len() {
+        return Err(SnnError::shape(
+            "gradient",
+            format!("[{}] (as the parameters)", params.len()),
+            format!("[{}]", grad.len()),
+        ));
+    }
+    if state_len != 0 && state_len != params.len() {
+        return Err(SnnError::shape(
+            "parameters",
+            format!("[{state_len}] (as at the first step)"),
+            format!("[{}]", params.len()),
+        ));
+    }
+    if let Some(i) = grad.iter().position(|g| !g.is_finite()) {
+        return Err(SnnError::invalid(
+            format!("gradient[{i}]"),
+            grad[i],
+            "must be finite",
+        ));
+    }
+    Ok(())
+}
+
+fn check_rate(lr: f64) -> Result<()> {
+    if lr.is_finite() && lr > 0.0 {
+        Ok(())
+    } else {
+        Err(SnnError::invalid(
+            "learning rate",
+            lr,
+            "must be finite and positive",
+        ))
+    }
+}
+
+/// Adagrad (Duchi et al. 2011) as in torch: `G += g²`, `θ −= lr · g / (√G + ε)` with
+/// `ε = 1e-10`. The reference trains with `lr = 5e-2`.
+///
+/// ```
+/// use snn_model::optim::{Adagrad, Optimizer};
+/// let mut x = [1.0];
+/// let mut opt = Adagrad::new(0.5)?;
+/// opt.step(&mut x, &[2.0])?;
+/// assert!((x[0] - 0.5).abs() < 1e-9); // first step moves by lr·sign(g)
+/// # Ok::<(), snn_model::SnnError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adagrad {
+    lr: f64,
+    eps: f64,
+    sum_sq: Vec<f64>,
+}
+
+impl Adagrad {
+    /// Adagrad with learning rate `lr > 0`.
+    ///
+    /// ```
+    /// assert!(snn_model::optim::Adagrad::new(-1.0).is_err());
+    /// ```
+    pub fn new(lr: f64) -> Result<Self> {
+        check_rate(lr)?;
+        Ok(Self {
+            lr,
+            eps: 1e-10,
+            sum_sq: Vec::new(),
+        })
+    }
+}
+
+impl Optimizer for Adagrad {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<()> {
+        check_lengths(self.sum_sq.len(), params, grad)?;
+        if self.sum_sq.is_empty() {
+            self.sum_sq = vec![0.0; params.len()];
+        }
+        for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum_sq) {
+            *s += g * g;
+            *p -= self.lr * g / (s.sqrt() + self.eps);
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.sum_sq.clear();
+    }
+}
+
+/// Adam (Kingma & Ba 2015) with bias correction; `β1 = 0.9`, `β2 = 0.999`, `ε = 1e-8`.
+///
+/// ```
+/// use snn_model::optim::{Adam, Optimizer};
+/// let mut x = [1.0];
+/// let mut opt = Adam::new(0.1)?;
+/// opt.step(&mut x, &[5.0])?;
+/// assert!((x[0] - 0.9).abs() < 1e-6); // first step moves by lr·sign(g)
+/// # Ok::<(), snn_model::SnnError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adam {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    t: i32,
+    m: Vec<f64>,
+    v: Vec<f64>,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr > 0` and the usual moments.
+    ///
+    /// ```
+    /// assert!(snn_model::optim::Adam::new(0.0).is_err());
+    /// ```
+    pub fn new(lr: f64) -> Result<Self> {
+        check_rate(lr)?;
+        Ok(Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            t: 0,
+            m: Vec::new(),
+            v: Vec::new(),
+        })
+    }
+}
+
+impl Optimizer for Adam {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<()> {
+        check_lengths(self.m.len(), params, grad)?;
+        if self.m.is_empty() {
+            self.m = vec![0.0; params.len()];
+            self.v = vec![0.0; params.len()];
+        }
+        self.t = self.t.saturating_add(1);
+        let c1 = 1.0 - self.beta1.powi(self.t);
+        let c2 = 1.0 - self.beta2.powi(self.t);
+        for i in 0..params.len() {
+            let g = grad[i];
+            self.m[i] = self.beta1 * self.m[i] + (1.0 - self.beta1) * g;
+            self.v[i] = self.beta2 * self.v[i] + (1.0 - self.beta2) * g * g;
+            let mh = self.m[i] / c1;
+            let vh = self.v[i] / c2;
+            params[i] -= self.lr * mh / (vh.sqrt() + self.eps);
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.t = 0;
+        self.m.clear();
+        self.v.clear();
+    }
+}

@@ -183,6 +183,23 @@ pub enum ViError {
         detail: String,
     },
 
+    /// An error of the differentiable point process (∂PP sampler, reverse sweep).
+    #[error(transparent)]
+    Diffpp(#[from] diffpp::DiffppError),
+
+    /// Training diverged: the loss, a gradient or the parameters stopped being finite (or the
+    /// loss exceeded the configured limit). Training stops with this error instead of
+    /// writing NaN parameters.
+    #[error("training diverged at epoch {epoch}, sequence {sequence}: {reason}")]
+    Diverged {
+        /// The epoch (0-based).
+        epoch: usize,
+        /// The index of the sequence being processed (the first of its mini-batch).
+        sequence: usize,
+        /// What stopped being finite, or the error met.
+        reason: String,
+    },
+
     /// Drawing a picture failed.
     #[error("plot: {0}")]
     Plot(String),

@@ -37,5 +37,6 @@ pub mod cli;
 pub mod error;
 pub mod io;
 pub mod plot;
+pub mod vi;
 
 pub use error::{Result, ViError};

@@ -1,0 +1,29 @@
+//! Variational training of an SNN with hidden neurons (MATH.md §6): the model pair, the
+//! per-sequence objective and its two gradient estimators, hidden-neuron sampling, optimisers,
+//! the training loop and evaluation.
+
+// The numeric kernels index several parallel flat buffers with the same loop index.
+#![allow(clippy::needless_range_loop)]
+
+mod estimate;
+mod eval;
+mod hidden;
+mod model;
+mod optim;
+mod srm;
+mod train;
+
+pub use estimate::{
+    Compensator, Estimator, EstimatorWorkspace, HardDensities, ObjectiveOptions, StepValue,
+    gradient_estimate, hard_densities, pathwise_gradient_in, pathwise_m_gradient_in,
+    relaxed_score_gradient_in, score_gradient_in, score_m_gradient_in,
+};
+pub use eval::{EvalOptions, EvalReport, evaluate};
+pub use hidden::{HiddenSampleWorkspace, HiddenState, HiddenThinning, sample_hidden};
+pub use model::{Variational, VariationalModel, add_regulariser};
+pub use optim::{OptimizerKind, Sgd};
+pub use srm::SnnHidden;
+pub use train::{
+    Baseline, Checkpoints, EarlyStop, EpochRecord, StepScheme, TemperatureSchedule, TrainConfig,
+    TrainReport, Trainer, fit, loss_csv_string, step_rng,
+};

@@ -1,0 +1,771 @@
+//! The training loop (MATH.md §6): per sequence (or mini-batch) an E step and an M step, each
+//! with its own fresh sample, as the reference, or one joint step; Adagrad/Adam/SGD; the
+//! temperature schedule; the refractory projection after every step; mini-batches evaluated
+//! in parallel with results independent of the number of threads; loss CSV, checkpoints,
+//! early stopping and a typed error when training diverges.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use pp_core::EventSequence;
+use pp_thinning::sequence_rng;
+use rand::Rng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use snn_model::optim::Optimizer;
+
+use crate::error::{Result, ViError};
+use crate::vi::estimate::{
+    Estimator, EstimatorWorkspace, ObjectiveOptions, StepValue, pathwise_gradient_in,
+    pathwise_m_gradient_in, score_gradient_in, score_m_gradient_in,
+};
+use crate::vi::model::VariationalModel;
+use crate::vi::optim::OptimizerKind;
+
+/// How the parameters are updated for each sequence (or mini-batch).
+///
+/// ```
+/// assert_eq!(vi_train::vi::StepScheme::default(), vi_train::vi::StepScheme::ExpectationMaximisation);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepScheme {
+    /// The reference's: an E step (the gradient of (6.1) through the sample for the path-wise
+    /// estimator, the score-function surrogate otherwise; updates `φ`) then an M step (a fresh
+    /// sample held fixed, the gradient of `−log p + log q`; updates `θ`). With `q = p` both
+    /// steps update the same parameters with the same optimiser.
+    #[default]
+    ExpectationMaximisation,
+    /// One step per sequence with the E step's gradient in every parameter (`θ` and `φ`).
+    Joint,
+}
+
+/// The temperature of the ∂PP at epoch `e`: `initial · decay^e`.
+///
+/// ```
+/// let t = vi_train::vi::TemperatureSchedule::default();
+/// assert_eq!(t.at(0), 0.3);
+/// assert!((t.at(2) - 0.3 * 0.95 * 0.95).abs() < 1e-15);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TemperatureSchedule {
+    /// The temperature of epoch 0 (the reference's 0.3).
+    pub initial: f64,
+    /// The factor applied after each epoch (the reference's 0.95).
+    pub decay: f64,
+}
+
+impl Default for TemperatureSchedule {
+    fn default() -> Self {
+        Self {
+            initial: 0.3,
+            decay: 0.95,
+        }
+    }
+}
+
+impl TemperatureSchedule {
+    /// The temperature of epoch `epoch` (0-based).
+    pub fn at(&self, epoch: usize) -> f64 {
+        self.initial * self.decay.powi(epoch.min(i32::MAX as usize) as i32)
+    }
+}
+
+/// A control variate for the score-function estimator's E step.
+///
+/// ```
+/// let b = vi_train::vi::Baseline::RunningMean { decay: 0.9 };
+/// assert_ne!(b, vi_train::vi::Baseline::None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Baseline {
+    /// No baseline (the reference).
+    #[default]
+    None,
+    /// `b ← decay · b + (1 − decay) · f` after each E step (starting from the first `f`);
+    /// the E step uses `(f − b) ∇ log q` with `b` from earlier sequences only, so it stays
+    /// unbiased.
+    RunningMean {
+        /// The factor in `[0, 1)`.
+        decay: f64,
+    },
+}
+
+/// Stop when the epoch loss has not improved by more than `min_delta` for `patience` epochs.
+///
+/// ```
+/// let e = vi_train::vi::EarlyStop { patience: 3, min_delta: 0.0 };
+/// assert_eq!(e.patience, 3);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarlyStop {
+    /// Number of epochs without improvement tolerated.
+    pub patience: usize,
+    /// The improvement that counts.
+    pub min_delta: f64,
+}
+
+/// Model checkpoints: every `every` epochs the model is written (atomically) to
+/// `<dir>/<stem>.epoch<e>.json` (and `q` to `<stem>.epoch<e>.q.json` when it is separate),
+/// where `path = <dir>/<stem>.json`.
+///
+/// ```
+/// let c = vi_train::vi::Checkpoints { every: 5, path: "out/model.json".into() };
+/// assert_eq!(c.file_for(10, false), std::path::PathBuf::from("out/model.epoch10.json"));
+/// assert_eq!(c.file_for(10, true), std::path::PathBuf::from("out/model.epoch10.q.json"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoints {
+    /// Every how many epochs (≥ 1).
+    pub every: usize,
+    /// The model path the checkpoint names are derived from.
+    pub path: PathBuf,
+}
+
+impl Checkpoints {
+    /// The checkpoint file of epoch `epoch` (1-based count of completed epochs).
+    pub fn file_for(&self, epoch: usize, q: bool) -> PathBuf {
+        let stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into());
+        let name = if q {
+            format!("{stem}.epoch{epoch}.q.json")
+        } else {
+            format!("{stem}.epoch{epoch}.json")
+        };
+        self.path.with_file_name(name)
+    }
+}
+
+/// Everything about a training run.
+///
+/// ```
+/// let c = vi_train::vi::TrainConfig::default();
+/// assert_eq!((c.epochs, c.learning_rate, c.batch_size), (10, 5e-2, 1));
+/// assert_eq!(c.optimizer, vi_train::vi::OptimizerKind::Adagrad);
+/// assert!(c.check().is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// Number of passes over the data.
+    pub epochs: usize,
+    /// The gradient estimator.
+    pub estimator: Estimator,
+    /// E/M steps (the reference) or one joint step.
+    pub scheme: StepScheme,
+    /// The optimiser (Adagrad, as the reference).
+    pub optimizer: OptimizerKind,
+    /// Its learning rate (the reference's 5e-2).
+    pub learning_rate: f64,
+    /// The ∂PP temperature per epoch (path-wise only).
+    pub temperature: TemperatureSchedule,
+    /// Sequences per update (1: the reference's sequential per-sequence updates). The
+    /// gradients of a mini-batch are computed in parallel at the same parameters and averaged
+    /// in a fixed order.
+    pub batch_size: usize,
+    /// The seed of every random draw (sequence `s` of epoch `e`, step `E`/`M` draws from its
+    /// own generator derived from `(seed, e, step, s)`).
+    pub seed: u64,
+    /// `β`, the regulariser, the compensator, `ε`.
+    pub objective: ObjectiveOptions,
+    /// The score-function estimator's baseline.
+    pub baseline: Baseline,
+    /// Optional early stopping on the epoch loss.
+    pub early_stop: Option<EarlyStop>,
+    /// A step whose loss exceeds this in absolute value counts as divergence.
+    pub max_loss: f64,
+    /// Visit the sequences in a fresh random order each epoch (derived from the seed).
+    pub shuffle: bool,
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+    /// Write the loss curve here after every epoch (CSV `epoch,loss,temperature,seconds`).
+    pub loss_csv: Option<PathBuf>,
+    /// Write checkpoints.
+    pub checkpoints: Option<Checkpoints>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 10,
+            estimator: Estimator::Pathwise,
+            scheme: StepScheme::ExpectationMaximisation,
+            optimizer: OptimizerKind::Adagrad,
+            learning_rate: 5e-2,
+            temperature: TemperatureSchedule::default(),
+            batch_size: 1,
+            seed: 0,
+            objective: ObjectiveOptions::default(),
+            baseline: Baseline::None,
+            early_stop: None,
+            max_loss: 1e15,
+            shuffle: false,
+            progress: false,
+            loss_csv: None,
+            checkpoints: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Validates every setting (names the offending one).
+    ///
+    /// ```
+    /// let c = vi_train::vi::TrainConfig { batch_size: 0, ..Default::default() };
+    /// assert!(c.check().unwrap_err().to_string().contains("batch size"));
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        self.objective.check()?;
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(ViError::argument(
+                "learning rate",
+                format!("must be finite and positive, got {}", self.learning_rate),
+            ));
+        }
+        let t = self.temperature;
+        if !(t.initial.is_finite() && t.initial > 0.0) {
+            return Err(ViError::argument(
+                "temperature",
+                format!("must be finite and positive, got {}", t.initial),
+            ));
+        }
+        if !(t.decay.is_finite() && t.decay > 0.0) {
+            return Err(ViError::argument(
+                "temperature decay",
+                format!("must be finite and positive, got {}", t.decay),
+            ));
+        }
+        if self.batch_size == 0 {
+            return Err(ViError::argument("batch size", "must be at least 1"));
+        }
+        if let Baseline::RunningMean { decay } = self.baseline
+            && !(0.0..1.0).contains(&decay)
+        {
+            return Err(ViError::argument(
+                "baseline decay",
+                format!("must be in [0, 1), got {decay}"),
+            ));
+        }
+        if let Some(c) = &self.checkpoints
+            && c.every == 0
+        {
+            return Err(ViError::argument(
+                "checkpoint interval",
+                "must be at least 1",
+            ));
+        }
+        if self.max_loss.is_nan() || self.max_loss <= 0.0 {
+            return Err(ViError::argument(
+                "max loss",
+                format!("must be positive, got {}", self.max_loss),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One line of the loss curve.
+///
+/// ```
+/// let r = vi_train::vi::EpochRecord { epoch: 1, loss: 10.0, temperature: 0.3, seconds: 0.5 };
+/// assert_eq!(r.epoch, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochRecord {
+    /// The number of completed epochs (1 for the first).
+    pub epoch: usize,
+    /// The mean training loss of the epoch: the E-step loss (path-wise; joint steps: the step's
+    /// loss) or the M-step loss (score function), as the reference reports it.
+    pub loss: f64,
+    /// The ∂PP temperature used in the epoch.
+    pub temperature: f64,
+    /// Wall-clock seconds of the epoch.
+    pub seconds: f64,
+}
+
+/// The outcome of [`Trainer::fit`].
+///
+/// ```
+/// let r = vi_train::vi::TrainReport { records: vec![], stopped_early: false };
+/// assert!(r.final_loss().is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainReport {
+    /// One record per epoch run.
+    pub records: Vec<EpochRecord>,
+    /// Whether early stopping ended the run.
+    pub stopped_early: bool,
+}
+
+impl TrainReport {
+    /// The last epoch's loss.
+    pub fn final_loss(&self) -> Option<f64> {
+        self.records.last().map(|r| r.loss)
+    }
+}
+
+/// The loss curve as CSV: `epoch,loss,temperature,seconds` (read by `diffsnn plot loss`).
+///
+/// ```
+/// let r = vi_train::vi::EpochRecord { epoch: 1, loss: 2.5, temperature: 0.3, seconds: 0.125 };
+/// let text = vi_train::vi::loss_csv_string(&[r]);
+/// assert_eq!(text, "epoch,loss,temperature,seconds\n1,2.5,0.3,0.125\n");
+/// assert_eq!(vi_train::io::parse_loss_csv(&text, "l.csv")?[0].loss, 2.5);
+/// # Ok::<(), vi_train::ViError>(())
+/// ```
+pub fn loss_csv_string(records: &[EpochRecord]) -> String {
+    let mut s = String::from("epoch,loss,temperature,seconds\n");
+    for r in records {
+        s.push_str(&format!(
+            "{},{},{},{}\n",
+            r.epoch, r.loss, r.temperature, r.seconds
+        ));
+    }
+    s
+}
+
+/// The generator of one step: sequence `index` of epoch `epoch`, `phase` 0 (E / joint) or 1
+/// (M). A function of `(seed, epoch, phase, index)` only.
+///
+/// ```
+/// use rand::Rng;
+/// let mut a = vi_train::vi::step_rng(1, 2, 0, 3);
+/// let mut b = vi_train::vi::step_rng(1, 2, 0, 3);
+/// assert_eq!(a.next_u64(), b.next_u64());
+/// assert_ne!(vi_train::vi::step_rng(1, 2, 1, 3).next_u64(), vi_train::vi::step_rng(1, 2, 0, 3).next_u64());
+/// ```
+pub fn step_rng(seed: u64, epoch: usize, phase: u8, index: usize) -> Xoshiro256PlusPlus {
+    let stream = sequence_rng(seed, ((epoch as u64) << 2) | phase as u64).next_u64();
+    sequence_rng(stream, index as u64)
+}
+
+/// Whether an error is a numerical failure (non-finite values), reported as divergence.
+fn is_numerical(e: &ViError) -> bool {
+    use diffpp::DiffppError as D;
+    use pp_core::PpError as P;
+    use snn_model::SnnError as S;
+    let pp = |p: &P| {
+        matches!(
+            p,
+            P::Numerical { .. } | P::NonPositiveIntensity { .. } | P::NonFinite { .. }
+        )
+    };
+    match e {
+        ViError::Numerical { .. } => true,
+        ViError::Pp(p) => pp(p),
+        ViError::Snn(S::Numerical { .. }) => true,
+        ViError::Snn(S::Pp(p)) => pp(p),
+        ViError::Diffpp(D::NonFinite { .. } | D::NonFiniteIntensity { .. }) => true,
+        ViError::Diffpp(D::Core(p)) => pp(p),
+        _ => false,
+    }
+}
+
+/// Which step of a sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    E,
+    M,
+}
+
+/// A training run in progress: the model, the optimisers' state, the baseline, the buffers.
+///
+/// ```
+/// use pp_core::Window;
+/// use rand::SeedableRng;
+/// use vi_train::vi::{TrainConfig, Trainer, VariationalModel};
+/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+/// let truth = snn_model::SnnBuilder::new(1, 1).random(&mut rng)?;
+/// let data: Vec<_> = truth
+///     .simulate_many(Window::new(0.0, 10.0)?, 2, 3)?
+///     .into_iter()
+///     .map(|s| s.split_dimensions(1).map(|(o, _)| o))
+///     .collect::<Result<_, _>>()?;
+/// let init = VariationalModel::shared(snn_model::SnnBuilder::new(1, 1).random(&mut rng)?)?;
+/// let mut trainer = Trainer::new(init, TrainConfig { epochs: 2, ..Default::default() })?;
+/// let report = trainer.fit(&data)?;
+/// assert_eq!(report.records.len(), 2);
+/// assert!(report.final_loss().unwrap().is_finite());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Trainer {
+    model: VariationalModel,
+    config: TrainConfig,
+    /// One optimiser over all parameters (shared `q`, or the joint scheme) or over `θ`.
+    opt_p: Box<dyn Optimizer + Send>,
+    /// Over `φ` when `q` is separate and the scheme is E/M.
+    opt_q: Option<Box<dyn Optimizer + Send>>,
+    baseline: Option<f64>,
+    epoch: usize,
+    params: Vec<f64>,
+    workspaces: Vec<EstimatorWorkspace>,
+    grads: Vec<Vec<f64>>,
+    values: Vec<Option<StepValue>>,
+    step_grad: Vec<f64>,
+    records: Vec<EpochRecord>,
+}
+
+impl std::fmt::Debug for Trainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trainer")
+            .field("model", &self.model)
+            .field("config", &self.config)
+            .field("epoch", &self.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Trainer {
+    /// A trainer starting from `model` (projected onto its constraint first).
+    pub fn new(mut model: VariationalModel, config: TrainConfig) -> Result<Self> {
+        config.check()?;
+        model.project();
+        let separate_em =
+            !model.is_shared() && config.scheme == StepScheme::ExpectationMaximisation;
+        let opt_p = config.optimizer.build(config.learning_rate)?;
+        let opt_q = if separate_em {
+            Some(config.optimizer.build(config.learning_rate)?)
+        } else {
+            None
+        };
+        let b = config.batch_size;
+        let workspaces = (0..b)
+            .map(|_| EstimatorWorkspace::new(&model))
+            .collect::<Result<Vec<_>>>()?;
+        let n = model.n_params();
+        Ok(Self {
+            params: model.params(),
+            model,
+            opt_p,
+            opt_q,
+            baseline: None,
+            epoch: 0,
+            workspaces,
+            grads: vec![vec![0.0; n]; b],
+            values: vec![None; b],
+            step_grad: vec![0.0; n],
+            records: Vec::new(),
+            config,
+        })
+    }
+
+    /// The model now.
+    pub fn model(&self) -> &VariationalModel {
+        &self.model
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The records of the epochs run so far.
+    pub fn records(&self) -> &[EpochRecord] {
+        &self.records
+    }
+
+    /// Ends the run and returns the model.
+    pub fn into_model(self) -> VariationalModel {
+        self.model
+    }
+
+    /// The order of the sequences in epoch `epoch`.
+    fn order(&self, n: usize, epoch: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..n).collect();
+        if self.config.shuffle {
+            let mut rng = sequence_rng(self.config.seed ^ 0x5eed_5eed_5eed_5eed, epoch as u64);
+            for i in (1..n).rev() {
+                let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+                order.swap(i, j);
+            }
+        }
+        order
+    }
+
+    /// Computes the gradients of one phase for the sequences `batch` (in parallel when there
+    /// are several), at the current parameters.
+    fn compute(
+        &mut self,
+        data: &[EventSequence],
+        batch: &[usize],
+        phase: Phase,
+        tau: f64,
+    ) -> Result<()> {
+        let model = &self.model;
+        let config = &self.config;
+        let epoch = self.epoch;
+        let baseline = self.baseline.unwrap_or(0.0);
+        let run = |k: usize, ws: &mut EstimatorWorkspace, grad: &mut [f64]| -> Result<StepValue> {
+            let seq = &data[k];
+            let phase_id = if phase == Phase::E { 0 } else { 1 };
+            let mut rng = step_rng(config.seed, epoch, phase_id, k);
+            let o = &config.objective;
+            match (config.estimator, phase) {
+                (Estimator::Pathwise, Phase::E) => {
+                    pathwise_gradient_in(model, seq, o, tau, &mut rng, ws, grad)
+                }
+                (Estimator::Pathwise, Phase::M) => {
+                    pathwise_m_gradient_in(model, seq, o, tau, &mut rng, ws, grad)
+                }
+                (Estimator::Score, Phase::E) => {
+                    score_gradient_in(model, seq, o, baseline, &mut rng, ws, grad)
+                }
+                (Estimator::Score, Phase::M) => {
+                    score_m_gradient_in(model, seq, o, &mut rng, ws, grad)
+                }
+            }
+        };
+        let m = batch.len();
+        let results: Vec<Result<StepValue>> = if m == 1 {
+            vec![run(batch[0], &mut self.workspaces[0], &mut self.grads[0])]
+        } else {
+            self.workspaces[..m]
+                .par_iter_mut()
+                .zip(self.grads[..m].par_iter_mut())
+                .zip(batch.par_iter())
+                .map(|((ws, g), &k)| run(k, ws, g))
+                .collect()
+        };
+        for (slot, (r, &k)) in results.into_iter().zip(batch).enumerate() {
+            match r {
+                Ok(v) => {
+                    if v.loss.abs() > config.max_loss {
+                        return Err(self.diverged(k, format!("the loss reached {:e}", v.loss)));
+                    }
+                    self.values[slot] = Some(v);
+                }
+                Err(e) if is_numerical(&e) => return Err(self.diverged(k, e.to_string())),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn diverged(&self, sequence: usize, reason: String) -> ViError {
+        ViError::Diverged {
+            epoch: self.epoch,
+            sequence,
+            reason,
+        }
+    }
+
+    /// Averages the batch gradients (in batch order) and takes an optimiser step on the block
+    /// the phase updates, then projects.
+    fn apply(&mut self, m: usize, phase: Phase, first: usize) -> Result<()> {
+        let n = self.model.n_params();
+        self.step_grad.fill(0.0);
+        for g in &self.grads[..m] {
+            for (a, b) in self.step_grad.iter_mut().zip(g) {
+                *a += b;
+            }
+        }
+        let scale = 1.0 / m as f64;
+        for a in self.step_grad.iter_mut() {
+            *a *= scale;
+        }
+        let joint = self.config.scheme == StepScheme::Joint;
+        let range = if joint || self.model.is_shared() {
+            0..n
+        } else if phase == Phase::E {
+            self.model.q_range()
+        } else {
+            self.model.p_range()
+        };
+        let opt = match (&mut self.opt_q, phase) {
+            (Some(q), Phase::E) => q,
+            _ => &mut self.opt_p,
+        };
+        opt.step(&mut self.params[range.clone()], &self.step_grad[range])?;
+        if let Some(i) = self.params.iter().position(|p| !p.is_finite()) {
+            return Err(self.diverged(
+                first,
+                format!(
+                    "parameter {i} became {} after an optimiser step",
+                    self.params[i]
+                ),
+            ));
+        }
+        self.model.set_params(&self.params)?;
+        self.model.project();
+        self.params.copy_from_slice(&self.model.params());
+        Ok(())
+    }
+
+    /// Runs one epoch over `data` (observed sequences, dimension `n_obs`) and returns its
+    /// record.
+    pub fn run_epoch(&mut self, data: &[EventSequence]) -> Result<EpochRecord> {
+        self.run_epoch_with(data, &mut |_| {})
+    }
+
+    fn run_epoch_with(
+        &mut self,
+        data: &[EventSequence],
+        on_batch: &mut dyn FnMut(usize),
+    ) -> Result<EpochRecord> {
+        if data.is_empty() {
+            return Err(ViError::argument("data", "needs at least one sequence"));
+        }
+        let n_obs = self.model.p().n_obs();
+        if let Some(i) = data.iter().position(|s| s.dim() != n_obs) {
+            return Err(ViError::Mismatch {
+                reason: format!(
+                    "sequence {i} has {} neurons; the model has {n_obs} observed neurons",
+                    data[i].dim()
+                ),
+            });
+        }
+        let start = Instant::now();
+        let tau = self.config.temperature.at(self.epoch);
+        let order = self.order(data.len(), self.epoch);
+        let em = self.config.scheme == StepScheme::ExpectationMaximisation;
+        let report_m = em && self.config.estimator == Estimator::Score;
+        let mut loss_sum = 0.0;
+        for batch in order.chunks(self.config.batch_size) {
+            let m = batch.len();
+            self.compute(data, batch, Phase::E, tau)?;
+            let mut f_sum = 0.0;
+            for v in self.values[..m].iter().flatten() {
+                f_sum += v.f;
+                if !report_m {
+                    loss_sum += v.loss;
+                }
+            }
+            self.apply(m, Phase::E, batch[0])?;
+            if let Baseline::RunningMean { decay } = self.config.baseline {
+                let f = f_sum / m as f64;
+                self.baseline = Some(match self.baseline {
+                    None => f,
+                    Some(b) => decay * b + (1.0 - decay) * f,
+                });
+            }
+            if em {
+                self.compute(data, batch, Phase::M, tau)?;
+                if report_m {
+                    loss_sum += self.values[..m]
+                        .iter()
+                        .flatten()
+                        .map(|v| v.loss)
+                        .sum::<f64>();
+                }
+                self.apply(m, Phase::M, batch[0])?;
+            }
+            on_batch(m);
+        }
+        self.epoch += 1;
+        let record = EpochRecord {
+            epoch: self.epoch,
+            loss: loss_sum / data.len() as f64,
+            temperature: tau,
+            seconds: start.elapsed().as_secs_f64(),
+        };
+        self.records.push(record);
+        Ok(record)
+    }
+
+    /// Runs the configured number of epochs (fewer with early stopping), writing the loss CSV
+    /// and the checkpoints as configured, with a progress bar if asked.
+    pub fn fit(&mut self, data: &[EventSequence]) -> Result<TrainReport> {
+        let epochs = self.config.epochs;
+        let bar = if self.config.progress {
+            let bar = ProgressBar::new((epochs * data.len()) as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} epoch {msg} [{bar:30}] {pos}/{len} sequences ({eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let mut best = f64::INFINITY;
+        let mut since_best = 0usize;
+        let mut stopped_early = false;
+        let first_record = self.records.len();
+        for _ in 0..epochs {
+            bar.set_message(format!("{}/{epochs}", self.epoch + 1));
+            let record = self.run_epoch_with(data, &mut |m| bar.inc(m as u64))?;
+            bar.println(format!(
+                "epoch {:>4}  loss {:>14.6}  temperature {:.4}  {:.3} s",
+                record.epoch, record.loss, record.temperature, record.seconds
+            ));
+            if let Some(path) = &self.config.loss_csv {
+                write_text(path, &loss_csv_string(&self.records))?;
+            }
+            if let Some(c) = &self.config.checkpoints
+                && record.epoch % c.every == 0
+            {
+                self.write_checkpoint(c, record.epoch)?;
+            }
+            if let Some(es) = self.config.early_stop {
+                if record.loss < best - es.min_delta {
+                    best = record.loss;
+                    since_best = 0;
+                } else {
+                    since_best += 1;
+                    if since_best > es.patience {
+                        stopped_early = true;
+                        break;
+                    }
+                }
+            }
+        }
+        bar.finish_and_clear();
+        Ok(TrainReport {
+            records: self.records[first_record..].to_vec(),
+            stopped_early,
+        })
+    }
+
+    fn write_checkpoint(&self, c: &Checkpoints, epoch: usize) -> Result<()> {
+        write_text(&c.file_for(epoch, false), &self.model.p().to_json_string()?)?;
+        if !self.model.is_shared() {
+            write_text(&c.file_for(epoch, true), &self.model.q().to_json_string()?)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `text` (plus a final newline if missing) atomically.
+fn write_text(path: &Path, text: &str) -> Result<()> {
+    crate::io::write_atomic(path, |w| {
+        w.write_all(text.as_bytes())
+            .and_then(|()| {
+                if text.ends_with('\n') {
+                    Ok(())
+                } else {
+                    w.write_all(b"\n")
+                }
+            })
+            .map_err(|e| ViError::io(path, e))
+    })
+}
+
+/// Trains `model` on `data` with `config` and returns the trained model with the report
+/// (see [`Trainer`]).
+///
+/// ```
+/// use pp_core::{EventSequence, Window};
+/// use rand::SeedableRng;
+/// use vi_train::vi::{Estimator, TrainConfig, VariationalModel, fit};
+/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+/// let model = VariationalModel::shared(snn_model::SnnBuilder::new(1, 1).random(&mut rng)?)?;
+/// let data = vec![EventSequence::new(Window::new(0.0, 8.0)?, 1, vec![1.0, 2.0, 6.5], vec![0, 0, 0])?];
+/// let config = TrainConfig { epochs: 2, estimator: Estimator::Score, ..Default::default() };
+/// let (trained, report) = fit(model, &data, config)?;
+/// assert_eq!(report.records.len(), 2);
+/// assert!(trained.params().iter().all(|p| p.is_finite()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn fit(
+    model: VariationalModel,
+    data: &[EventSequence],
+    config: TrainConfig,
+) -> Result<(VariationalModel, TrainReport)> {
+    let mut trainer = Trainer::new(model, config)?;
+    let report = trainer.fit(data)?;
+    Ok((trainer.into_model(), report))
+}

@@ -1,0 +1,78 @@
+//! `SnnHidden` (the SNN's hidden neurons as a ∂PP model): log-intensities against
+//! snn-model's direct soft potentials, and the VJP against central finite differences in the
+//! parameters and the soft weights.
+
+mod common;
+
+use common::{assert_close, central_differences, observed_data, random_snn};
+use diffpp::{SoftHiddenIntensity, SoftHistory};
+use pp_core::Parametric;
+use proptest::prelude::*;
+use snn_model::Snn;
+use snn_model::soft::SoftEvents;
+use vi_train::vi::SnnHidden;
+
+/// A soft history of `m` events before `s` (within the support) with weights summing below 1.
+fn history(s: f64, m: usize, h: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
+    let mut times: Vec<f64> = (0..m)
+        .map(|e| s - 11.5 + 11.4 * ((e as f64 + 0.5) / m as f64))
+        .collect();
+    times.retain(|&t| t > 0.0);
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let weights = (0..times.len() * h)
+        .map(|_| 0.9 * next() / h as f64)
+        .collect();
+    (times, weights)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn log_intensities_match_direct_potentials(seed in 0u64..10_000, s in 3.0f64..14.0) {
+        let model = random_snn(2, 3, seed);
+        let obs = observed_data(&random_snn(2, 3, seed + 1), 15.0, 1, seed).remove(0);
+        let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
+        let (times, weights) = history(s, 40, 3, seed);
+        let mut out = [0.0; 3];
+        hidden.hidden_log_intensities(s, SoftHistory::new(&times, &weights, 3).unwrap(), &mut out);
+        let mut u = [0.0; 5];
+        model.soft_potentials_direct(s, obs.history_before(s), SoftEvents::new(&times, &weights, 3).unwrap(), &mut u);
+        for h in 0..3 {
+            let expected = model.activation().log_value(u[2 + h]);
+            prop_assert!((out[h] - expected).abs() <= 1e-12 * expected.abs().max(1.0), "{h}: {} vs {expected}", out[h]);
+        }
+    }
+
+    #[test]
+    fn vjp_matches_finite_differences(seed in 0u64..10_000, s in 3.0f64..14.0) {
+        let model = random_snn(1, 2, seed);
+        let obs = observed_data(&random_snn(1, 2, seed + 1), 15.0, 1, seed).remove(0);
+        let (times, weights) = history(s, 30, 2, seed);
+        let adjoint = [0.7, -1.3];
+        let value = |m: &Snn, w: &[f64]| -> f64 {
+            let hidden = SnnHidden::new(m, &obs, 1e-6).unwrap();
+            let mut out = [0.0; 2];
+            hidden.hidden_log_intensities(s, SoftHistory::new(&times, w, 2).unwrap(), &mut out);
+            adjoint[0] * out[0] + adjoint[1] * out[1]
+        };
+        let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
+        let mut gp = vec![0.0; model.n_params()];
+        let mut gw = vec![0.0; weights.len()];
+        hidden.hidden_log_intensities_vjp(s, SoftHistory::new(&times, &weights, 2).unwrap(), &adjoint, &mut gp, &mut gw);
+        let fd_p = central_differences(&model.params(), 1e-6, |x| {
+            let mut m = model.clone();
+            m.set_params(x).unwrap();
+            value(&m, &weights)
+        });
+        assert_close("parameters", &gp, &fd_p, 1e-6, 1e-8);
+        let fd_w = central_differences(&weights, 1e-6, |w| value(&model, w));
+        assert_close("soft weights", &gw, &fd_w, 1e-6, 1e-8);
+    }
+}

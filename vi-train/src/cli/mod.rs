@@ -23,6 +23,8 @@ use snn_model::Snn;
 use crate::error::{Result, ViError};
 use crate::io::{ReadOptions, SpikeTrains};
 
+pub mod eval;
+pub mod fit;
 pub mod intensity;
 pub mod loglik;
 pub mod plot;
@@ -67,6 +69,10 @@ pub enum Command {
     Intensity(intensity::IntensityArgs),
     /// Log-likelihood of fully observed spike trains under a model.
     Loglik(loglik::LoglikArgs),
+    /// Train an SNN with hidden neurons on observed spike trains (variational inference).
+    Fit(fit::FitArgs),
+    /// Test negative ELBO of a trained model on held-out spike trains (hard spikes).
+    Eval(eval::EvalArgs),
     /// SVG pictures: raster, intensity, filters, ks, loss.
     #[command(subcommand)]
     Plot(plot::PlotCommand),
@@ -93,6 +99,8 @@ impl Command {
             Command::Simulate(a) => a.run(stdout),
             Command::Intensity(a) => a.run(stdout),
             Command::Loglik(a) => a.run(stdout),
+            Command::Fit(a) => a.run(stdout),
+            Command::Eval(a) => a.run(stdout),
             Command::Plot(p) => p.run(stdout),
         }
     }

@@ -15,6 +15,8 @@
 //! * [`gradient_through_sample`] / [`gradient_fixed_sample`]: the exact reverse sweep through
 //!   the whole sequence (derivation in `docs/derivations/reverse_sweep.md`).
 //! * [`LinearSigmoidModel`]: a small SRM-shaped reference model for tests and benchmarks.
+//! * [`srm::SrmHidden`]: the hidden part of an `snn_model::Snn` (observed spikes held fixed) as
+//!   a ∂PP model — the SRM of MATH.md §3 sampled and differentiated as in §5–6.
 //!
 //! ```
 //! use diffpp::{DiffPP, LinearSigmoidModel, Mode, ReverseWorkspace, SoftHiddenIntensity,
@@ -47,6 +49,7 @@ pub mod numeric;
 pub mod reference_model;
 pub mod reverse;
 pub mod sampler;
+pub mod srm;
 
 pub use error::{DiffppError, Result};
 pub use expconcrete::ExpConcrete;

@@ -1,0 +1,362 @@
+//! `SrmHidden` (the hidden part of an `snn_model::Snn` as a ∂PP model): log-intensities
+//! against snn-model's direct soft potentials, its VJP and the full reverse sweep against
+//! central finite differences (noise fixed), hard mode against ordinary thinning with
+//! Gumbel-max, and typed errors.
+
+use diffpp::numeric::argmax;
+use diffpp::srm::SrmHidden;
+use diffpp::{
+    DiffPP, DiffppError, Mode, Noise, ReverseWorkspace, SoftHiddenIntensity, SoftHistory,
+    gradient_fixed_sample, gradient_through_sample,
+};
+use pp_core::{EventSequence, History, Parametric, PpError, Window};
+use proptest::prelude::*;
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use snn_model::soft::SoftEvents;
+use snn_model::{Activation, Basis, Snn, SnnBuilder};
+
+/// A random SNN: `o` observed + `h` hidden, K = 2 bumps (centres {0, 1.5}, scale 1, support
+/// 2.5), biases U(−1, 1), weights U(−w, w), ~80 % of the connections on.
+fn random_model(seed: u64, o: usize, h: usize, w: f64) -> Snn {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let n = o + h;
+    SnnBuilder::new(o, h)
+        .basis(Basis::Epanechnikov {
+            centers: vec![0.0, 1.5],
+            scale: 1.0,
+        })
+        .activation(Activation::Sigmoid { amplitude: 2.0 })
+        .bias((0..n).map(|_| rng.random_range(-1.0..1.0)).collect())
+        .weights((0..2 * n * n).map(|_| rng.random_range(-w..w)).collect())
+        .connection((0..n * n).map(|_| rng.random::<f64>() < 0.8).collect())
+        .check()
+        .unwrap()
+}
+
+/// Observed Poisson spikes (rate 1.5 per neuron) on `[0, t1]`, on `dim` (= o or N) dimensions.
+fn observed(seed: u64, o: usize, dim: usize, t1: f64) -> EventSequence {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0xfeed);
+    let window = Window::new(0.0, t1).unwrap();
+    let pts = Noise::draw(&mut rng, window, 1.5 * o as f64, 2).unwrap();
+    let marks = pts
+        .times()
+        .iter()
+        .map(|_| rng.random_range(0..o as u32))
+        .collect();
+    EventSequence::new(window, dim, pts.times().to_vec(), marks).unwrap()
+}
+
+/// Random soft history rows (weights summing to < 1).
+fn soft_rows(rng: &mut Xoshiro256PlusPlus, m: usize, h: usize) -> Vec<f64> {
+    let mut w = Vec::with_capacity(m * h);
+    for _ in 0..m {
+        let row: Vec<f64> = (0..h).map(|_| rng.random_range(0.01..1.0)).collect();
+        let s: f64 = row.iter().sum::<f64>() * 1.2;
+        w.extend(row.iter().map(|x| x / s));
+    }
+    w
+}
+
+fn with_params(model: &Snn, p: &[f64]) -> Snn {
+    let mut m = model.clone();
+    m.set_params(p).unwrap();
+    m
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * (1.0 + b.abs())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// log λ_h(s) from SrmHidden equals log ψ(u_{O+h}(s)) with u from snn-model's direct soft
+    /// potentials, at random times, at observed spike times and at breakpoints.
+    #[test]
+    fn log_intensities_match_direct_soft_potentials(seed in any::<u64>(), o in 1usize..3, h in 1usize..4, full_dim in any::<bool>()) {
+        let t1 = 12.0;
+        let model = random_model(seed, o, h, 3.0);
+        let n = o + h;
+        let obs = observed(seed, o, if full_dim { n } else { o }, t1);
+        let srm = SrmHidden::new(&model, &obs, 1e-6).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let st: Vec<f64> = {
+            let p = Noise::draw(&mut rng, obs.window(), 3.0, 2).unwrap();
+            p.times().to_vec()
+        };
+        let sw = soft_rows(&mut rng, st.len(), h);
+        let mut queries: Vec<f64> = (0..100).map(|_| rng.random_range(0.0..t1)).collect();
+        for &t in obs.times().iter().take(10) {
+            queries.extend_from_slice(&[t, t + 1.0, t + 2.5, t + 0.5]);
+        }
+        queries.extend_from_slice(&st[..st.len().min(10)]);
+        let mut out = vec![0.0; h];
+        let mut u = vec![0.0; n];
+        for &s in queries.iter().filter(|&&s| (0.0..=t1).contains(&s)) {
+            // the ∂PP passes the candidates with s − support < s_k < s
+            let end = st.partition_point(|&t| t < s);
+            let start = st[..end].partition_point(|&t| t <= s - srm.support());
+            let hist = SoftHistory::new(&st[start..end], &sw[start * h..end * h], h).unwrap();
+            srm.hidden_log_intensities(s, hist, &mut out);
+            let ev = SoftEvents::new(&st[start..end], &sw[start * h..end * h], h).unwrap();
+            model.soft_potentials_direct(s, obs.history(), ev, &mut u);
+            for j in 0..h {
+                let want = model.activation().log_value(u[o + j]);
+                prop_assert!((out[j] - want).abs() <= 1e-12 * (1.0 + want.abs()), "s {} h {}: {} vs {}", s, j, out[j], want);
+            }
+        }
+    }
+
+    /// The VJP of the log-intensities against central differences in the parameters and in the
+    /// soft weights of the history.
+    #[test]
+    fn vjp_matches_finite_differences(seed in any::<u64>(), o in 1usize..3, h in 1usize..4) {
+        let t1 = 8.0;
+        let model = random_model(seed, o, h, 2.0);
+        let obs = observed(seed, o, o, t1);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 3);
+        let s = rng.random_range(3.0..t1);
+        let st: Vec<f64> = {
+            let p = Noise::draw(&mut rng, Window::new(s - 2.5, s).unwrap(), 4.0, 2).unwrap();
+            p.times().iter().copied().filter(|&t| t > s - 2.5 && t < s).collect()
+        };
+        let sw = soft_rows(&mut rng, st.len(), h);
+        let adjoint: Vec<f64> = (0..h).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let f = |m: &Snn, w: &[f64]| -> f64 {
+            let srm = SrmHidden::new(m, &obs, 1e-6).unwrap();
+            let mut out = vec![0.0; h];
+            srm.hidden_log_intensities(s, SoftHistory::new(&st, w, h).unwrap(), &mut out);
+            out.iter().zip(&adjoint).map(|(a, b)| a * b).sum()
+        };
+        let srm = SrmHidden::new(&model, &obs, 1e-6).unwrap();
+        let mut gp = vec![0.0; model.n_params()];
+        let mut gw = vec![0.0; sw.len()];
+        srm.hidden_log_intensities_vjp(s, SoftHistory::new(&st, &sw, h).unwrap(), &adjoint, &mut gp, &mut gw);
+        let p = model.params();
+        let step = 1e-6;
+        for c in 0..p.len() {
+            let (mut pp, mut pm) = (p.clone(), p.clone());
+            pp[c] += step;
+            pm[c] -= step;
+            let fd = (f(&with_params(&model, &pp), &sw) - f(&with_params(&model, &pm), &sw)) / (2.0 * step);
+            prop_assert!(close(gp[c], fd, 1e-6), "param {}: {} vs fd {}", c, gp[c], fd);
+        }
+        for c in 0..sw.len() {
+            let (mut wp, mut wn) = (sw.clone(), sw.clone());
+            wp[c] += step;
+            wn[c] -= step;
+            let fd = (f(&model, &wp) - f(&model, &wn)) / (2.0 * step);
+            prop_assert!(close(gw[c], fd, 1e-6), "weight {}: {} vs fd {}", c, gw[c], fd);
+        }
+        // observed rows receive no gradient from the hidden part
+        prop_assert!(gp[..o].iter().all(|&g| g == 0.0));
+    }
+
+    /// The path-wise reverse sweep through a whole ∂PP sample of the SRM's hidden part:
+    /// F(θ) = β log q + Σ c_k · y_k with the noise fixed, against central differences.
+    #[test]
+    fn reverse_sweep_matches_finite_differences(seed in any::<u64>(), h in 1usize..4, tau in 0.2f64..1.0, beta in -1.5f64..1.5) {
+        let t1 = 4.0;
+        let o = 2;
+        let model = random_model(seed, o, h, 2.0);
+        let obs = observed(seed, o, o, t1);
+        let window = obs.window();
+        let srm = SrmHidden::new(&model, &obs, 1e-3).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0xabc);
+        let noise = DiffPP::draw_noise(&srm, window, &mut rng).unwrap();
+        let dpp = DiffPP::new(window, Mode::soft(tau).unwrap());
+        let trace = dpp.sample_with_noise(&srm, &noise).unwrap();
+        let c: Vec<f64> = (0..trace.y().len()).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let f = |m: &Snn| -> f64 {
+            let s = SrmHidden::new(m, &obs, 1e-3).unwrap();
+            let t = dpp.sample_with_noise(&s, &noise).unwrap();
+            beta * t.log_q() + t.y().iter().zip(&c).map(|(a, b)| a * b).sum::<f64>()
+        };
+        let mut grad = vec![0.0; model.n_params()];
+        gradient_through_sample(&srm, &trace, beta, Some(&c), &mut grad, &mut ReverseWorkspace::new()).unwrap();
+        let p = model.params();
+        let step = 1e-6;
+        let mut max_abs: f64 = 0.0;
+        for i in 0..p.len() {
+            let (mut pp, mut pm) = (p.clone(), p.clone());
+            pp[i] += step;
+            pm[i] -= step;
+            let fd = (f(&with_params(&model, &pp)) - f(&with_params(&model, &pm))) / (2.0 * step);
+            max_abs = max_abs.max(fd.abs());
+            prop_assert!(close(grad[i], fd, 1e-5), "param {}: {} vs fd {}", i, grad[i], fd);
+        }
+        prop_assume!(max_abs > 1e-3);
+    }
+}
+
+/// Marks held fixed (the "M step" / log p(H; θ) at a sample of q): ∂F/∂θ and the total
+/// ∂F/∂y against central differences of `evaluate`.
+#[test]
+fn fixed_sample_gradient_matches_finite_differences() {
+    for seed in 0..6u64 {
+        let (o, h, t1) = (2, 3, 3.0);
+        let model = random_model(seed, o, h, 2.0);
+        let obs = observed(seed, o, o, t1);
+        let window = obs.window();
+        let srm = SrmHidden::new(&model, &obs, 1e-3).unwrap();
+        let dpp = DiffPP::new(window, Mode::soft(0.5).unwrap());
+        let sample = dpp
+            .sample(&srm, &mut Xoshiro256PlusPlus::seed_from_u64(seed))
+            .unwrap();
+        let trace = dpp.evaluate(&srm, sample.times(), sample.y()).unwrap();
+        let f = |m: &Snn| -> f64 {
+            let s = SrmHidden::new(m, &obs, 1e-3).unwrap();
+            dpp.evaluate(&s, sample.times(), sample.y())
+                .unwrap()
+                .log_q()
+        };
+        let mut grad = vec![0.0; model.n_params()];
+        gradient_fixed_sample(
+            &srm,
+            &trace,
+            1.0,
+            None,
+            &mut grad,
+            None,
+            &mut ReverseWorkspace::new(),
+        )
+        .unwrap();
+        let p = model.params();
+        for i in 0..p.len() {
+            let (mut pp, mut pm) = (p.clone(), p.clone());
+            pp[i] += 1e-6;
+            pm[i] -= 1e-6;
+            let fd = (f(&with_params(&model, &pp)) - f(&with_params(&model, &pm))) / 2e-6;
+            assert!(
+                close(grad[i], fd, 1e-5),
+                "seed {seed} param {i}: {} vs fd {fd}",
+                grad[i]
+            );
+        }
+    }
+}
+
+/// Ordinary thinning with Gumbel-max, written with snn-model's *hard* potentials: at each
+/// candidate, α from the intensities given the observed spikes and the accepted hidden spikes
+/// only (one-hot marks, rejected candidates absent); category argmax(α + g).
+fn thinning_oracle(model: &Snn, obs: &EventSequence, rate: f64, noise: &Noise) -> Vec<usize> {
+    let (o, h) = (model.n_obs(), model.n_hidden());
+    let mut events: Vec<(f64, u32)> = obs.history().iter().collect();
+    let mut cats = Vec::new();
+    let mut u = vec![0.0; o + h];
+    for (k, &s) in noise.times().iter().enumerate() {
+        events.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (times, marks): (Vec<f64>, Vec<u32>) = events.iter().copied().unzip();
+        model.potentials_direct(s, History::new(&times, &marks).unwrap(), &mut u);
+        let lambdas: Vec<f64> = (0..h).map(|j| model.activation().value(u[o + j])).collect();
+        let total: f64 = lambdas.iter().sum();
+        assert!(total < rate);
+        let mut alpha: Vec<f64> = lambdas.iter().map(|l| (l / rate).ln()).collect();
+        alpha.push((1.0 - total / rate).ln());
+        let scores: Vec<f64> = alpha
+            .iter()
+            .zip(noise.gumbel_of(k))
+            .map(|(a, b)| a + b)
+            .collect();
+        let c = argmax(&scores).unwrap();
+        cats.push(c);
+        if c < h {
+            events.push((s, (o + c) as u32));
+        }
+    }
+    cats
+}
+
+#[test]
+fn hard_mode_makes_exactly_the_thinning_decisions() {
+    let t1 = 25.0;
+    let mut accepted = 0;
+    for seed in 0..6u64 {
+        let model = random_model(seed, 2, 3, 3.0);
+        let obs = observed(seed, 2, 2, t1);
+        let srm = SrmHidden::new(&model, &obs, SrmHidden::DEFAULT_EPSILON).unwrap();
+        let window = obs.window();
+        let noise = DiffPP::draw_noise(
+            &srm,
+            window,
+            &mut Xoshiro256PlusPlus::seed_from_u64(100 + seed),
+        )
+        .unwrap();
+        let trace = DiffPP::new(window, Mode::Hard)
+            .sample_with_noise(&srm, &noise)
+            .unwrap();
+        let oracle = thinning_oracle(&model, &obs, srm.candidate_rate(), &noise);
+        assert_eq!(trace.categories(), &oracle[..], "seed {seed}");
+        accepted += (0..trace.len())
+            .filter(|&k| trace.accepted(k).is_some())
+            .count();
+    }
+    assert!(
+        accepted > 50,
+        "the test exercised accepted spikes: {accepted}"
+    );
+}
+
+/// Rows of zeros (rejected candidates of a hard run) do not change the intensities.
+#[test]
+fn zero_rows_are_absent_events() {
+    let model = random_model(4, 2, 2, 3.0);
+    let obs = observed(4, 2, 2, 10.0);
+    let srm = SrmHidden::new(&model, &obs, 1e-6).unwrap();
+    let (st, sw) = ([4.0, 4.5, 5.0], [0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
+    let (st2, sw2) = ([4.0, 5.0], [0.0, 1.0, 1.0, 0.0]);
+    let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+    srm.hidden_log_intensities(5.5, SoftHistory::new(&st, &sw, 2).unwrap(), &mut a);
+    srm.hidden_log_intensities(5.5, SoftHistory::new(&st2, &sw2, 2).unwrap(), &mut b);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn bad_models_and_sequences_are_errors() {
+    let window = Window::new(0.0, 5.0).unwrap();
+    let obs = EventSequence::new(window, 2, vec![1.0], vec![1]).unwrap();
+    let exp = SnnBuilder::new(2, 2)
+        .activation(Activation::Exp)
+        .check()
+        .unwrap();
+    assert!(matches!(
+        SrmHidden::new(&exp, &obs, 1e-6),
+        Err(DiffppError::InvalidModel { .. })
+    ));
+    let none = SnnBuilder::new(2, 0).check().unwrap();
+    assert!(matches!(
+        SrmHidden::new(&none, &obs, 1e-6),
+        Err(DiffppError::InvalidModel { .. })
+    ));
+    let m = SnnBuilder::new(2, 2).check().unwrap();
+    for eps in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e-13] {
+        assert!(
+            matches!(
+                SrmHidden::new(&m, &obs, eps),
+                Err(DiffppError::InvalidModel { .. })
+            ),
+            "{eps}"
+        );
+    }
+    let wrong_dim = EventSequence::new(window, 3, vec![1.0], vec![0]).unwrap();
+    assert!(matches!(
+        SrmHidden::new(&m, &wrong_dim, 1e-6),
+        Err(DiffppError::Core(PpError::DimensionMismatch { .. }))
+    ));
+    let hidden_mark = EventSequence::new(window, 4, vec![1.0], vec![3]).unwrap();
+    assert!(matches!(
+        SrmHidden::new(&m, &hidden_mark, 1e-6),
+        Err(DiffppError::Core(PpError::MarkOutOfRange { mark: 3, .. }))
+    ));
+    // hardtanh has a global bound a + ε per neuron
+    let ht = SnnBuilder::new(2, 2)
+        .activation(Activation::Hardtanh {
+            amplitude: 3.0,
+            eps: 1e-8,
+        })
+        .check()
+        .unwrap();
+    let srm = SrmHidden::new(&ht, &obs, 1e-6).unwrap();
+    assert_eq!(srm.candidate_rate(), 2.0 * (3.0 + 1e-8) + 1e-6);
+}

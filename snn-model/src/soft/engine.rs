@@ -419,24 +419,28 @@ impl SoftWorkspace {
         self.tracker.expansion(mid, &mut self.coef);
         let wm = model.masked_weights_ikj();
         let bias = model.bias();
+        let kn = k * n;
         for t in 0..nt {
             let i = job.i0 + t;
-            for kk in 0..k {
-                let wrow = &wm[(i * k + kk) * n..(i * k + kk + 1) * n];
-                for f in 0..np {
-                    let mut s = 0.0;
-                    for (j, &wv) in wrow.iter().enumerate() {
-                        s += wv * self.coef[(kk * n + j) * np + f];
-                    }
-                    self.d[t * kp + kk * np + f] = s;
-                }
-            }
+            let wrow = &wm[i * kn..(i + 1) * kn];
             if self.poly {
-                let e = &mut self.e[3 * t..3 * t + 3];
-                e.copy_from_slice(&[bias[i], 0.0, 0.0]);
+                // u(x) = e0 + e1 x + e2 x², the features 1, x, x² being shared by every k
+                let mut e = [bias[i], 0.0, 0.0];
+                for (c, &wv) in self.coef[..3 * kn].chunks_exact(3).zip(wrow) {
+                    e[0] += wv * c[0];
+                    e[1] += wv * c[1];
+                    e[2] += wv * c[2];
+                }
+                self.e[3 * t..3 * t + 3].copy_from_slice(&e);
+            } else {
                 for kk in 0..k {
-                    for f in 0..3 {
-                        e[f] += self.d[t * kp + kk * 3 + f];
+                    let wk = &wrow[kk * n..(kk + 1) * n];
+                    for f in 0..np {
+                        let mut s = 0.0;
+                        for (j, &wv) in wk.iter().enumerate() {
+                            s += wv * self.coef[(kk * n + j) * np + f];
+                        }
+                        self.d[t * kp + kk * np + f] = s;
                     }
                 }
             }
@@ -556,7 +560,7 @@ impl SoftWorkspace {
                 for t in 0..nt {
                     let e = &self.e[3 * t..3 * t + 3];
                     let u = e[0] + x * (e[1] + x * e[2]);
-                    let (l, dl) = act.value_and_derivative(u);
+                    let (l, dl) = value_and_derivative(act, u);
                     self.lam[node * n + t] = l;
                     self.dlam[node * n + t] = dl;
                 }
@@ -565,7 +569,7 @@ impl SoftWorkspace {
                 self.basis.features(x, g);
                 for t in 0..nt {
                     let u = model.bias()[job.i0 + t] + dot(&self.d[t * kp..(t + 1) * kp], g);
-                    let (l, dl) = act.value_and_derivative(u);
+                    let (l, dl) = value_and_derivative(act, u);
                     self.lam[node * n + t] = l;
                     self.dlam[node * n + t] = dl;
                 }
@@ -715,7 +719,7 @@ impl SoftWorkspace {
             for t in 0..nt {
                 let i = job.i0 + t;
                 let u = model.bias()[i] + dot(&wm[i * kn..(i + 1) * kn], &self.phi);
-                let (l, dl) = act.value_and_derivative(u);
+                let (l, dl) = value_and_derivative(act, u);
                 compensator += scale * l;
                 let c = -scale * dl;
                 if job.want_params && c != 0.0 {
@@ -732,6 +736,23 @@ impl SoftWorkspace {
         }
         event_term += self.events_until(model, job, &mut next, None)?;
         Ok((event_term, compensator))
+    }
+}
+
+/// `(ψ(u), ψ'(u))` with a single exponential for the scaled sigmoid (`a σ(u)`,
+/// `a σ(u) σ(−u)`, both from `e^{−|u|}` without cancellation); other activations as
+/// [`Activation::value_and_derivative`].
+#[inline]
+fn value_and_derivative(act: Activation, u: f64) -> (f64, f64) {
+    match act {
+        Activation::Sigmoid { amplitude } => {
+            let e = (-u.abs()).exp();
+            let r = 1.0 / (1.0 + e);
+            let (s, sm) = if u >= 0.0 { (r, e * r) } else { (e * r, r) };
+            let v = amplitude * s;
+            (v, v * sm)
+        }
+        _ => act.value_and_derivative(u),
     }
 }
 

@@ -10,6 +10,7 @@ use super::direct::load_merged;
 use super::quadrature::{
     GK_GAUSS, GK_KRONROD, GK_NODES, MAX_ORDER, Rules, analytic_radius, apriori_order,
 };
+use super::target::TargetWindows;
 use super::window_grad;
 use crate::activation::Activation;
 use crate::basis::Basis;
@@ -17,6 +18,7 @@ use crate::error::{Result, SnnError};
 use crate::likelihood::{CompensatorMethod, QuadratureOptions};
 use crate::model::Snn;
 use crate::tracker::BasisTracker;
+use pp_core::History;
 
 /// A contribution to the adjoint measure in time: an event (a point), a Monte Carlo point, a
 /// quadrature node (a point, non-polynomial bases) or a quadrature sub-interval `[a, b]`
@@ -57,7 +59,7 @@ pub struct SoftWorkspace {
     dlam: Vec<f64>,
     gacc: Vec<f64>,
     gsub: Vec<f64>,
-    g_wm: Vec<f64>,
+    pub(super) g_wm: Vec<f64>,
     g_b: Vec<f64>,
     phi: Vec<f64>,
     stack: Vec<(f64, f64, u32)>,
@@ -68,6 +70,15 @@ pub struct SoftWorkspace {
     pub(super) gd: Vec<f64>,
     mc_key: Option<(usize, u64, f64, f64)>,
     mc_points: Vec<f64>,
+    /// Polynomial (Epanechnikov) path: target-space windows over the source events.
+    windows: TargetWindows,
+    lags: Vec<(f64, f64)>,
+    /// Source events (observed one-hot and soft), merged in time order.
+    pub(super) src_times: Vec<f64>,
+    /// `j < N`: a spike of neuron `j`; `N + b`: soft event `b`.
+    pub(super) src_kind: Vec<u32>,
+    /// `[e][k][t]`: the amplitude of source `e` on target `t` through `φ_k`.
+    amp: Vec<f64>,
 }
 
 /// What one run computes.
@@ -126,6 +137,11 @@ impl SoftWorkspace {
             gd: Vec::new(),
             mc_key: None,
             mc_points: Vec::new(),
+            windows: TargetWindows::default(),
+            lags: (0..k).map(|kk| model.basis().lag_interval(kk)).collect(),
+            src_times: Vec::new(),
+            src_kind: Vec::new(),
+            amp: Vec::new(),
         }
     }
 
@@ -153,8 +169,6 @@ impl SoftWorkspace {
         grads: Option<(&mut [f64], &mut [f64])>,
     ) -> Result<f64> {
         self.check_shape(model)?;
-        self.tracker.clear();
-        load_merged(&mut self.tracker, model, observed.history(), hidden)?;
         let want = grads.is_some();
         let job = Job {
             i0: 0,
@@ -163,18 +177,18 @@ impl SoftWorkspace {
             ev_times: observed.times(),
             ev_marks: observed.marks(),
             want_params: want,
-            want_items: want && !hidden.is_empty() && model.n_hidden() > 0,
+            // polynomial path: the weight gradients are assembled from the items too
+            want_items: want && (self.poly || (!hidden.is_empty() && model.n_hidden() > 0)),
         };
+        self.load_sources(model, &job, observed.history(), hidden)?;
         let ll = self.run(model, &job, method)?;
         if let Some((gp, gw)) = grads {
             self.gd.clear();
             self.gd.resize(gw.len(), 0.0);
-            if job.want_items {
-                if self.poly {
-                    window_grad::soft_gradient_windows(self, model, job.i0, job.i1, hidden);
-                } else {
-                    window_grad::soft_gradient_direct(self, model, job.i0, job.i1, hidden);
-                }
+            if self.poly {
+                window_grad::backward_windows(self, model, job.i0, job.i1, hidden);
+            } else if job.want_items {
+                window_grad::soft_gradient_direct(self, model, job.i0, job.i1, hidden);
             }
             if let Some(bad) = self.gd.iter().position(|g| !g.is_finite()) {
                 return Err(SnnError::Numerical {
@@ -204,8 +218,6 @@ impl SoftWorkspace {
         grad: Option<&mut [f64]>,
     ) -> Result<f64> {
         self.check_shape(model)?;
-        self.tracker.clear();
-        self.tracker.extend_from_history(full.history())?;
         let job = Job {
             i0: model.n_obs(),
             i1: model.n_neurons(),
@@ -213,13 +225,80 @@ impl SoftWorkspace {
             ev_times: full.times(),
             ev_marks: full.marks(),
             want_params: grad.is_some(),
-            want_items: false,
+            want_items: grad.is_some() && self.poly,
         };
+        self.load_sources(model, &job, full.history(), SoftEvents::empty(0))?;
         let ll = self.run(model, &job, method)?;
         if let Some(g) = grad {
+            if self.poly {
+                self.gd.clear();
+                window_grad::backward_windows(self, model, job.i0, job.i1, SoftEvents::empty(0));
+            }
             self.add_param_gradient(model, g)?;
         }
         Ok(ll)
+    }
+
+    /// Merges the one-hot spikes of `history` and the soft events of `hidden` into the source
+    /// list; for the polynomial path, computes the target-space amplitudes and rewinds the
+    /// windows, otherwise loads the basis tracker.
+    fn load_sources(
+        &mut self,
+        model: &Snn,
+        job: &Job<'_>,
+        history: History<'_>,
+        hidden: SoftEvents<'_>,
+    ) -> Result<()> {
+        let n = model.n_neurons();
+        let (ot, om) = (history.times(), history.marks());
+        let st = hidden.times();
+        self.src_times.clear();
+        self.src_kind.clear();
+        let (mut a, mut b) = (0, 0);
+        while a < ot.len() || b < st.len() {
+            if b >= st.len() || (a < ot.len() && ot[a] <= st[b]) {
+                if om[a] as usize >= n {
+                    return Err(SnnError::NeuronOutOfRange {
+                        neuron: om[a] as usize,
+                        n_neurons: n,
+                    });
+                }
+                self.src_times.push(ot[a]);
+                self.src_kind.push(om[a]);
+                a += 1;
+            } else {
+                self.src_times.push(st[b]);
+                self.src_kind.push((n + b) as u32);
+                b += 1;
+            }
+        }
+        if !self.poly {
+            self.tracker.clear();
+            return load_merged(&mut self.tracker, model, history, hidden);
+        }
+        let Basis::Epanechnikov { centers, scale } = model.basis() else {
+            unreachable!("poly means Epanechnikov");
+        };
+        let (k, n_obs, hh) = (model.n_basis(), model.n_obs(), model.n_hidden());
+        let nt = job.i1 - job.i0;
+        let wm = model.masked_weights_ikj();
+        self.amp.clear();
+        self.amp.resize(self.src_times.len() * k * nt, 0.0);
+        for (e, &kind) in self.src_kind.iter().enumerate() {
+            let kind = kind as usize;
+            for kk in 0..k {
+                for t in 0..nt {
+                    let row = &wm[((job.i0 + t) * k + kk) * n..((job.i0 + t) * k + kk + 1) * n];
+                    self.amp[(e * k + kk) * nt + t] = if kind < n {
+                        row[kind]
+                    } else {
+                        dot(&row[n_obs..n_obs + hh], hidden.weights_of(kind - n))
+                    };
+                }
+            }
+        }
+        self.windows.reset(centers, *scale, &self.lags, nt);
+        Ok(())
     }
 
     /// Adds the accumulated `∂/∂b`, `∂/∂(M ⊙ W)` into `grad` in the `Parametric` layout.
@@ -275,10 +354,18 @@ impl SoftWorkspace {
     /// `log λ_i(t)` of the event `index` at `t` of target neuron `i`, with the tracker moved to
     /// `t`; adds its gradient and its item.
     fn event(&mut self, model: &Snn, job: &Job<'_>, index: usize, t: f64, i: usize) -> Result<f64> {
-        self.tracker.activations_at(t, &mut self.phi)?;
         let kn = model.n_basis() * model.n_neurons();
-        let row = &model.masked_weights_ikj()[i * kn..(i + 1) * kn];
-        let u = model.bias()[i] + dot(row, &self.phi);
+        let u = if self.poly {
+            self.windows.advance(t, &self.src_times, &self.amp);
+            let nt = job.i1 - job.i0;
+            self.e[..3 * nt].fill(0.0);
+            self.windows.expansion(t, &mut self.e[..3 * nt]);
+            model.bias()[i] + self.e[3 * (i - job.i0)]
+        } else {
+            self.tracker.activations_at(t, &mut self.phi)?;
+            let row = &model.masked_weights_ikj()[i * kn..(i + 1) * kn];
+            model.bias()[i] + dot(row, &self.phi)
+        };
         let (l, dl) = model.activation().log_value_and_derivative(u);
         if !l.is_finite() {
             return Err(PpError::NonPositiveIntensity {
@@ -291,9 +378,11 @@ impl SoftWorkspace {
         }
         if job.want_params {
             self.g_b[i] += dl;
-            let g = &mut self.g_wm[i * kn..(i + 1) * kn];
-            for (gv, &p) in g.iter_mut().zip(&self.phi) {
-                *gv += dl * p;
+            if !self.poly {
+                let g = &mut self.g_wm[i * kn..(i + 1) * kn];
+                for (gv, &p) in g.iter_mut().zip(&self.phi) {
+                    *gv += dl * p;
+                }
             }
         }
         if job.want_items {
@@ -336,7 +425,7 @@ impl SoftWorkspace {
         let (t0, t1) = (window.t0(), window.t1());
         self.cuts.clear();
         self.cuts.push(t0);
-        let times = self.tracker.times();
+        let times = &self.src_times;
         let n_streams = 1 + self.kink_lags.len();
         self.streams.clear();
         self.streams.resize(n_streams, 0);
@@ -415,24 +504,24 @@ impl SoftWorkspace {
         let kp = k * np;
         let nt = job.i1 - job.i0;
         let mid = 0.5 * (p + r);
-        self.tracker.advance(mid)?;
-        self.tracker.expansion(mid, &mut self.coef);
         let wm = model.masked_weights_ikj();
         let bias = model.bias();
         let kn = k * n;
+        if self.poly {
+            // u_t(x) = e0 + e1 x + e2 x² around the piece's centre, from the target windows
+            self.windows.advance(mid, &self.src_times, &self.amp);
+            for t in 0..nt {
+                self.e[3 * t..3 * t + 3].copy_from_slice(&[bias[job.i0 + t], 0.0, 0.0]);
+            }
+            self.windows.expansion(mid, &mut self.e[..3 * nt]);
+        } else {
+            self.tracker.advance(mid)?;
+            self.tracker.expansion(mid, &mut self.coef);
+        }
         for t in 0..nt {
             let i = job.i0 + t;
             let wrow = &wm[i * kn..(i + 1) * kn];
-            if self.poly {
-                // u(x) = e0 + e1 x + e2 x², the features 1, x, x² being shared by every k
-                let mut e = [bias[i], 0.0, 0.0];
-                for (c, &wv) in self.coef[..3 * kn].chunks_exact(3).zip(wrow) {
-                    e[0] += wv * c[0];
-                    e[1] += wv * c[1];
-                    e[2] += wv * c[2];
-                }
-                self.e[3 * t..3 * t + 3].copy_from_slice(&e);
-            } else {
+            if !self.poly {
                 for kk in 0..k {
                     let wk = &wrow[kk * n..(kk + 1) * n];
                     for f in 0..np {
@@ -446,7 +535,7 @@ impl SoftWorkspace {
             }
         }
         let want_grad = job.want_params || job.want_items;
-        if want_grad {
+        if want_grad && !self.poly {
             self.gacc[..nt * kp].fill(0.0);
         }
         let act = model.activation();
@@ -531,7 +620,7 @@ impl SoftWorkspace {
                 detail: format!("the piece [{p}, {r}] integrates to {total}"),
             });
         }
-        if job.want_params {
+        if job.want_params && !self.poly {
             // ∂/∂wm[i][k][j] of Σ_nodes c_t g_kp(x) coef[k][j][p]
             for t in 0..nt {
                 let i = job.i0 + t;
@@ -621,12 +710,8 @@ impl SoftWorkspace {
             for t in 0..nt {
                 let g = [self.gsub[3 * t], self.gsub[3 * t + 1], self.gsub[3 * t + 2]];
                 if job.want_params {
+                    // (the weight gradients come from the items, see window_grad)
                     self.g_b[job.i0 + t] += g[0];
-                    for kk in 0..k {
-                        for f in 0..3 {
-                            self.gacc[t * kp + kk * 3 + f] += g[f];
-                        }
-                    }
                 }
             }
             if job.want_items {
@@ -707,7 +792,13 @@ impl SoftWorkspace {
             if nt == 0 {
                 continue;
             }
-            self.tracker.activations_at(x, &mut self.phi)?;
+            if self.poly {
+                self.windows.advance(x, &self.src_times, &self.amp);
+                self.e[..3 * nt].fill(0.0);
+                self.windows.expansion(x, &mut self.e[..3 * nt]);
+            } else {
+                self.tracker.activations_at(x, &mut self.phi)?;
+            }
             if job.want_items {
                 self.items.push(Item {
                     a: x,
@@ -718,12 +809,18 @@ impl SoftWorkspace {
             }
             for t in 0..nt {
                 let i = job.i0 + t;
-                let u = model.bias()[i] + dot(&wm[i * kn..(i + 1) * kn], &self.phi);
+                let u = if self.poly {
+                    model.bias()[i] + self.e[3 * t]
+                } else {
+                    model.bias()[i] + dot(&wm[i * kn..(i + 1) * kn], &self.phi)
+                };
                 let (l, dl) = value_and_derivative(act, u);
                 compensator += scale * l;
                 let c = -scale * dl;
-                if job.want_params && c != 0.0 {
+                if job.want_params {
                     self.g_b[i] += c;
+                }
+                if job.want_params && c != 0.0 && !self.poly {
                     let g = &mut self.g_wm[i * kn..(i + 1) * kn];
                     for (gv, &pv) in g.iter_mut().zip(&self.phi) {
                         *gv += c * pv;

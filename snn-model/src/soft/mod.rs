@@ -36,6 +36,7 @@
 mod direct;
 mod engine;
 mod quadrature;
+mod target;
 mod window_grad;
 
 pub use direct::SoftPotentials;

@@ -12,7 +12,10 @@
 //! whose ends are breakpoints, so the inner sum is a combination of the windowed moments of the
 //! items; windows slide backwards in time over the items (running sums about a reference that
 //! follows the window, rebuilt when it drifts: no cancellation), `O(items + events)` per basis
-//! function. Other bases use the direct double sum (`O(events × items in the support)`).
+//! function. The same pass, over every source event (spikes too), gives the gradient in the
+//! weights `W`: `∂u_i(x)/∂wm[i][k][j] = Σ_e m_{e,j} φ_k(x − t_e)`. Other bases use the direct
+//! double sum for the soft weights (`O(events × items in the support)`) and per-piece
+//! accumulation for `W`.
 
 use super::SoftEvents;
 use super::engine::{Item, SoftWorkspace};
@@ -51,9 +54,12 @@ fn shift_into(sums: &mut [f64], g: &[f64], mu: f64, reference: f64, sign: f64) {
     }
 }
 
-/// Sliding-window moments (Epanechnikov basis) into `ws.gd` (`[event][h]`, zeroed by the
-/// caller).
-pub(super) fn soft_gradient_windows(
+/// Sliding-window moments (Epanechnikov basis), backwards over every source event `e` (spikes
+/// and soft events): `v_k[t](e) = Σ_{items x in the k-window of e} c_t(x) φ_k(x − t_e)`, then
+/// `∂/∂wm[i_t][k][j] += Σ_e m_{e,j} v_k[t](e)` into `ws.g_wm` and
+/// `∂/∂d_b[h] += Σ_t wm[i_t][k][n_obs + h] v_k[t](b)` into `ws.gd` (`[event][h]`, zeroed by
+/// the caller when soft weights are differentiated, empty otherwise).
+pub(super) fn backward_windows(
     ws: &mut SoftWorkspace,
     model: &Snn,
     i0: usize,
@@ -61,7 +67,7 @@ pub(super) fn soft_gradient_windows(
     hidden: SoftEvents<'_>,
 ) {
     let Basis::Epanechnikov { centers, scale } = model.basis() else {
-        return soft_gradient_direct(ws, model, i0, i1, hidden);
+        unreachable!("the window pass is for the Epanechnikov basis");
     };
     let (n, kk, n_obs, hh) = (
         model.n_neurons(),
@@ -74,11 +80,15 @@ pub(super) fn soft_gradient_windows(
     let inv_s2 = 1.0 / (scale * scale);
     let width = 2.0 * scale;
     let wm = model.masked_weights_ikj();
-    let times = hidden.times();
+    let want_gd = !ws.gd.is_empty();
+    let times = &ws.src_times;
+    let kinds = &ws.src_kind;
     let items = &ws.items;
     let item_g = &ws.item_g;
     let sums = &mut ws.wsum[..stride];
     let v = &mut ws.v[..nt];
+    let g_wm = &mut ws.g_wm;
+    let gd = &mut ws.gd;
     for k in 0..kk {
         let (lo, hi) = model.basis().lag_interval(k);
         let c = centers[k];
@@ -125,12 +135,24 @@ pub(super) fn soft_gradient_windows(
                 let (s0, s1, s2) = (sums[3 * t], sums[3 * t + 1], sums[3 * t + 2]);
                 v[t] = 0.75 * (s0 - (s2 - 2.0 * w * s1 + w * w * s0) * inv_s2);
             }
-            let gd = &mut ws.gd[e * hh..(e + 1) * hh];
+            let kind = kinds[e] as usize;
             for t in 0..nt {
-                let i = i0 + t;
-                let row = &wm[(i * kk + k) * n + n_obs..(i * kk + k) * n + n_obs + hh];
-                for (g, &wv) in gd.iter_mut().zip(row) {
-                    *g += wv * v[t];
+                let base = ((i0 + t) * kk + k) * n;
+                if kind < n {
+                    g_wm[base + kind] += v[t];
+                } else {
+                    let b = kind - n;
+                    let d = hidden.weights_of(b);
+                    let grow = &mut g_wm[base + n_obs..base + n_obs + hh];
+                    for (g, &dh) in grow.iter_mut().zip(d) {
+                        *g += dh * v[t];
+                    }
+                    if want_gd {
+                        let row = &wm[base + n_obs..base + n_obs + hh];
+                        for (g, &wv) in gd[b * hh..(b + 1) * hh].iter_mut().zip(row) {
+                            *g += wv * v[t];
+                        }
+                    }
                 }
             }
         }

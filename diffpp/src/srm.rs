@@ -26,7 +26,7 @@ use crate::error::{DiffppError, Result};
 use crate::model::{SoftHiddenIntensity, SoftHistory};
 
 /// Sizes up to this use stack buffers in the hot functions; larger models allocate.
-const STACK: usize = 96;
+const STACK: usize = 32;
 
 /// The hidden neurons of an [`Snn`] given one observed sequence, as a ∂PP model.
 ///
@@ -60,6 +60,8 @@ pub struct SrmHidden<'a> {
     activation: Activation,
     /// Lag windows `(lo_k, hi_k)` of the basis functions.
     lags: Vec<(f64, f64)>,
+    /// Epanechnikov centres and `1/scale`, for an inlined basis in the hot loops.
+    epan: Option<(Vec<f64>, f64)>,
     /// Piece boundaries of the observed expansion: piece `p` is `[cuts[p], cuts[p + 1]]`.
     cuts: Vec<f64>,
     /// Centre of each piece (the expansion's origin).
@@ -150,6 +152,12 @@ impl<'a> SrmHidden<'a> {
             lags: (0..model.n_basis())
                 .map(|k| basis.lag_interval(k))
                 .collect(),
+            epan: match basis {
+                snn_model::Basis::Epanechnikov { centers, scale } => {
+                    Some((centers.clone(), 1.0 / scale))
+                }
+                _ => None,
+            },
             cuts: Vec::new(),
             origins: Vec::new(),
             obs_u: Vec::new(),
@@ -273,6 +281,22 @@ impl<'a> SrmHidden<'a> {
         Ok(())
     }
 
+    /// `φ_k(lag)` for `lag > 0` (inlined for the Epanechnikov basis).
+    #[inline(always)]
+    fn basis_value(&self, k: usize, lag: f64) -> f64 {
+        match &self.epan {
+            Some((centers, inv_scale)) => {
+                let x = (lag - centers[k]) * inv_scale;
+                if x.abs() <= 1.0 {
+                    0.75 * (1.0 - x * x)
+                } else {
+                    0.0
+                }
+            }
+            None => self.model.basis().value(k, lag),
+        }
+    }
+
     /// Index of the observed piece for a query at `s` (the piece ending at `s` when `s` is a
     /// breakpoint: events at `s` are not yet in the history).
     #[inline]
@@ -342,7 +366,7 @@ impl<'a> SrmHidden<'a> {
             };
             let acc = &mut phi_hid[kk * hh..(kk + 1) * hh];
             for e in start..end {
-                let phi = basis.value(kk, s - times[e]);
+                let phi = self.basis_value(kk, s - times[e]);
                 if phi == 0.0 {
                     continue;
                 }
@@ -468,7 +492,6 @@ impl SoftHiddenIntensity for SrmHidden<'_> {
                 }
             }
         }
-        let basis = model.basis();
         let times = history.times();
         for (kk, &(lo, hi)) in self.lags.iter().enumerate() {
             let start = times.partition_point(|&t| t <= s - hi);
@@ -479,7 +502,7 @@ impl SoftHiddenIntensity for SrmHidden<'_> {
             };
             let vk = &v[kk * hh..(kk + 1) * hh];
             for e in start..end {
-                let phi = basis.value(kk, s - times[e]);
+                let phi = self.basis_value(kk, s - times[e]);
                 if phi == 0.0 {
                     continue;
                 }

@@ -1,0 +1,239 @@
+//! End-to-end tests of the `reproduce` program and of the library run behind it, on tiny
+//! configurations (about a second each in release).
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_reproduce");
+
+fn run_bin(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the reproduce binary runs")
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("summary.json exists"))
+        .expect("summary.json is valid JSON")
+}
+
+fn finite(v: &Value, what: &str) -> f64 {
+    let x = v
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what} is not a number: {v}"));
+    assert!(x.is_finite(), "{what} = {x} is not finite");
+    x
+}
+
+/// The required keys of summary.json exist with sane values.
+fn check_summary(s: &Value, draws: u64, n_train: &[u64], amplitudes: &[f64]) {
+    let e1 = &s["exp1"];
+    assert_eq!(e1["draws"].as_u64(), Some(draws));
+    for k in [
+        "pathwise_mc",
+        "score_mc",
+        "pathwise_quadrature",
+        "score_quadrature",
+    ] {
+        let m = finite(&e1[k]["mean_std"], k);
+        assert!(m > 0.0, "{k}: mean std {m} must be positive");
+    }
+    let points = s["exp2"]["points"].as_array().expect("exp2.points");
+    assert_eq!(points.len(), n_train.len());
+    for (p, &n) in points.iter().zip(n_train) {
+        assert_eq!(p["n_train"].as_u64(), Some(n));
+        for k in ["pathwise", "score", "true"] {
+            finite(&p[k]["mean"], k);
+            let se = finite(&p[k]["se"], k);
+            assert!(se >= 0.0, "{k}: se {se} < 0");
+        }
+    }
+    let points = s["exp3"]["points"].as_array().expect("exp3.points");
+    assert_eq!(points.len(), amplitudes.len());
+    for (p, &a) in points.iter().zip(amplitudes) {
+        assert_eq!(p["amplitude"].as_f64(), Some(a));
+        for k in ["pathwise_s", "score_s"] {
+            let t = finite(&p[k], k);
+            assert!(t > 0.0, "{k}: {t} s per epoch");
+        }
+    }
+}
+
+/// The library run on the tiny configuration: required keys, finite values, and the paper's
+/// claim — the path-wise estimator's spread is below the score function's — with each
+/// compensator. The seed is fixed, so this is deterministic; at these settings the ratios are
+/// far from 1 (about 28 with Monte Carlo and 2 with quadrature at seed 43).
+#[test]
+fn tiny_run_has_required_keys_and_the_pathwise_spread_is_smaller() {
+    let config = bench_suite::Config::tiny();
+    let summary = bench_suite::run(&config, false).unwrap();
+    let json: Value = serde_json::from_str(&summary.to_json().unwrap()).unwrap();
+    check_summary(&json, 6, &[2, 4], &[1.0, 5.0]);
+    let e1 = &summary.exp1;
+    assert!(e1.pathwise_mc.mean_std < e1.score_mc.mean_std);
+    assert!(e1.pathwise_quadrature.mean_std < e1.score_quadrature.mean_std);
+    assert_eq!(e1.n_params, 6 + 2 * 6 * 6);
+    // every coordinate of every variant has a positive spread
+    for g in [
+        &e1.pathwise_mc,
+        &e1.score_mc,
+        &e1.pathwise_quadrature,
+        &e1.score_quadrature,
+    ] {
+        assert_eq!(g.coordinates, e1.n_params);
+    }
+    // the data model's line is the same at every point (same trials, same test sets)
+    let p = &summary.exp2.points;
+    assert_eq!(p[0].truth, p[1].truth);
+    assert_eq!(summary.exp2.true_per_trial.len(), 2);
+}
+
+/// Removes the wall-clock quantities: the `timings` object and, in experiment 3, everything
+/// but the amplitudes.
+fn without_timings(mut s: Value) -> Value {
+    s.as_object_mut().unwrap().remove("timings");
+    for p in s["exp3"]["points"].as_array_mut().unwrap() {
+        let a = p["amplitude"].clone();
+        *p = serde_json::json!({ "amplitude": a });
+    }
+    s
+}
+
+/// The same seed gives the same summary.json (timings excluded), with 1 and with 2 threads;
+/// another seed gives another one.
+#[test]
+fn same_seed_same_summary_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut summaries = Vec::new();
+    for (name, threads, seed) in [("a", "1", "7"), ("b", "2", "7"), ("c", "2", "8")] {
+        let out = dir.path().join(name);
+        let o = run_bin(&[
+            "--tiny",
+            "--quiet",
+            "--seed",
+            seed,
+            "--threads",
+            threads,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            o.status.success(),
+            "reproduce failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        summaries.push(without_timings(read_json(&out.join("summary.json"))));
+    }
+    assert_eq!(summaries[0], summaries[1]);
+    assert_ne!(summaries[0], summaries[2]);
+}
+
+/// The output folder holds exactly the five outputs (no temporary file left), the report has
+/// the paper's numbers beside ours and the command, and every plot is an SVG document.
+#[test]
+fn outputs_are_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    let o = run_bin(&[
+        "--tiny",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        "--amplitudes",
+        "1,5,2",
+        "--n-train",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = bench_suite::OUTPUT_FILES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
+    for needle in ["66.3", "2490", "2.8", "--amplitudes 1,5,2", "**sum**"] {
+        assert!(report.contains(needle), "REPORT.md lacks {needle:?}");
+    }
+    for svg in &bench_suite::OUTPUT_FILES[2..] {
+        let text = std::fs::read_to_string(out.join(svg)).unwrap();
+        assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"));
+    }
+    check_summary(
+        &read_json(&out.join("summary.json")),
+        6,
+        &[3],
+        &[1.0, 5.0, 2.0],
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("exp 1:") && stdout.contains("wrote"));
+}
+
+#[test]
+fn help_works() {
+    let o = run_bin(&["--help"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for flag in [
+        "--full",
+        "--out",
+        "--seed",
+        "--draws",
+        "--amplitudes",
+        "--quiet",
+    ] {
+        assert!(text.contains(flag), "--help lacks {flag}");
+    }
+}
+
+/// Bad arguments: usage errors exit with status 2 (clap), bad values with status 1 and a message
+/// naming the option; nothing is written.
+#[test]
+fn bad_arguments_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let out = out.to_str().unwrap();
+    for (args, status, needle) in [
+        (vec!["--bogus"], 2, "--bogus"),
+        (vec!["--full", "--tiny"], 2, "cannot be used with"),
+        (vec!["--draws", "x"], 2, "invalid value"),
+        (vec!["--tiny", "--draws", "1"], 1, "--draws"),
+        (vec!["--tiny", "--trials", "1"], 1, "--trials"),
+        (vec!["--tiny", "--n-train", "0,3"], 1, "--n-train"),
+        (vec!["--tiny", "--amplitudes", "1,-2"], 1, "--amplitudes"),
+        (vec!["--tiny", "--eval-samples", "1"], 1, "--eval-samples"),
+        (vec!["--tiny", "--threads", "0"], 1, "--threads"),
+        (vec!["--tiny", "--mc-points", "0"], 1, "--mc-points"),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--quiet", "--out", out]);
+        let o = run_bin(&all);
+        assert_eq!(o.status.code(), Some(status), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(needle),
+            "{args:?}: stderr {err:?} lacks {needle:?}"
+        );
+    }
+    assert!(!Path::new(out).exists());
+}
+
+/// An output path that cannot be a directory is a typed I/O error naming it.
+#[test]
+fn unwritable_output_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let o = run_bin(&["--tiny", "--quiet", "--out", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("error: ") && err.contains("file"), "{err}");
+}

@@ -117,10 +117,13 @@ impl Activation {
     pub fn value_and_derivative(&self, u: f64) -> (f64, f64) {
         match *self {
             Activation::Sigmoid { amplitude } => {
-                let s = sigmoid(u);
-                let v = amplitude * s;
-                // a σ(u) σ(−u), with σ(−u) computed directly to keep precision for u ≫ 0.
-                (v, v * sigmoid(-u))
+                // One exponential: with e = exp(−|u|), σ(|u|) = 1/(1+e), σ(−|u|) = e/(1+e);
+                // both factors of a σ(u) σ(−u) keep full relative precision.
+                let e = (-u.abs()).exp();
+                let r = 1.0 / (1.0 + e);
+                let (s_pos, s_neg) = if u >= 0.0 { (r, e * r) } else { (e * r, r) };
+                let v = amplitude * s_pos;
+                (v, v * s_neg)
             }
             Activation::Exp => {
                 let e = u.exp();

@@ -1,13 +1,34 @@
 //! # snn-model
 //!
-//! The spike-response-model network of MATH.md §3.
+//! The spike-response-model network of MATH.md §3, agreeing with the PyTorch reference to
+//! float64 precision.
+//!
+//! * [`SnnBuilder`] → [`Snn`] (one validated `check()`): biases, weights `[k][i][j]`, connection
+//!   mask, [`Basis`] (Epanechnikov as the reference, exponential, alpha), [`Activation`]
+//!   (scaled sigmoid, exp, hardtanh), observed/hidden partition, [`Constraint`] (refractory
+//!   diagonal ≤ −0.1 by default, applied by [`Snn::project`]), random initialisation as the
+//!   reference ([`SnnBuilder::random`]).
+//! * Membrane potentials: the direct sum over the kernel window ([`Snn::potentials_direct`], the
+//!   oracle) and the incremental [`BasisTracker`] (running per-basis polynomial or decaying
+//!   sums, `O(N·K)` per query whatever the window holds; one-hot or soft marks).
+//! * pp-core's [`Intensity`](pp_core::Intensity) with breakpoints, [`LogLikelihood`](pp_core::LogLikelihood)
+//!   and [`LogLikelihoodGradient`](pp_core::LogLikelihoodGradient); the penalised objective with
+//!   its exact gradient ([`Snn::objective`], [`LikelihoodWorkspace`]): Gauss–Kronrod quadrature
+//!   between breakpoints (default) or Monte Carlo.
+//! * Exact simulation through pp-thinning ([`Simulator`], [`Snn::simulate`]).
+//! * `srm-snn/v1` model files ([`Snn::read_json`], [`Snn::write_json`]; feature `serde`, on by
+//!   default), optimisers ([`optim`]) and full-batch maximum likelihood ([`fit`]).
 //!
 //! ```
-//! use pp_core::Intensity;
-//! let model = snn_model::SnnBuilder::new(2, 0).bias(vec![0.0, 1.0]).check()?;
-//! let mut lam = [0.0; 2];
-//! model.intensities(1.0, pp_core::History::empty(), &mut lam);
-//! assert_eq!(lam[0], 2.5);
+//! use pp_core::{Intensity, Window};
+//! use rand::SeedableRng;
+//! use snn_model::{LikelihoodOptions, SnnBuilder};
+//! let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+//! let model = SnnBuilder::new(2, 4).random(&mut rng)?; // as the reference: 2 observed, 4 hidden
+//! let seq = model.simulate(Window::new(0.0, 50.0)?, &mut rng)?;
+//! let mut grad = vec![0.0; 6 + 2 * 36];
+//! let eval = model.objective(&seq, &LikelihoodOptions::default(), Some(&mut grad))?;
+//! assert!(eval.objective().is_finite() && grad.iter().all(|g| g.is_finite()));
 //! # Ok::<(), snn_model::SnnError>(())
 //! ```
 

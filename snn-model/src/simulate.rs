@@ -40,7 +40,18 @@ pub struct Simulator<'a> {
     horizon: f64,
 }
 
-/// Per-sequence state of a [`Simulator`]: the incremental evaluator and buffers.
+/// Per-sequence state of a [`Simulator`]: the incremental evaluator and buffers (made by
+/// [`SequentialIntensity::new_state`], reused across sequences).
+///
+/// ```
+/// use pp_thinning::SequentialIntensity;
+/// let m = snn_model::SnnBuilder::new(2, 0).check()?;
+/// let sim = snn_model::Simulator::new(&m);
+/// let mut state: snn_model::SimState = sim.new_state();
+/// sim.reset(&mut state, 0.0);
+/// assert_eq!(sim.bound(&mut state, 0.0).rate, 10.0); // N · a
+/// # Ok::<(), snn_model::SnnError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct SimState {
     tracker: BasisTracker,

@@ -20,10 +20,7 @@
 //! therefore gives the same noise at any parameters (the noise does not depend on them), which
 //! is what the finite-difference tests use.
 
-use diffpp::{
-    DiffPP, Mode, Noise, ReverseWorkspace, SoftHiddenIntensity, Trace, gradient_fixed_sample,
-    gradient_through_sample, weight_adjoint_to_mark_adjoint,
-};
+use diffpp::{DiffPP, Mode, Noise, SoftHiddenIntensity, Trace, weight_adjoint_to_mark_adjoint};
 use pp_core::{EventSequence, Window};
 use rand::Rng;
 use snn_model::{
@@ -33,7 +30,8 @@ use snn_model::{
 use crate::error::{Result, ViError};
 use crate::vi::hidden::{HiddenSampleWorkspace, sample_hidden};
 use crate::vi::model::{VariationalModel, add_regulariser};
-use crate::vi::srm::SnnHidden as SrmHidden;
+use crate::vi::srm::{SnnHidden, SnnHiddenState};
+use crate::vi::sweep::{SweepWorkspace, snn_sweep};
 use snn_model::soft::{SoftEvents, SoftWorkspace};
 
 /// How the compensators `∫ λ_i dt` of the log-likelihoods are computed.
@@ -188,7 +186,9 @@ impl Estimator {
 pub struct EstimatorWorkspace {
     soft: SoftWorkspace,
     lik: LikelihoodWorkspace,
-    rev: ReverseWorkspace,
+    sweep: SweepWorkspace,
+    state_q: SnnHiddenState,
+    state_p: SnnHiddenState,
     hidden: HiddenSampleWorkspace,
     noise: Noise,
     trace_q: Trace,
@@ -215,7 +215,9 @@ impl EstimatorWorkspace {
         Ok(Self {
             soft: SoftWorkspace::new(p),
             lik: LikelihoodWorkspace::new(p)?,
-            rev: ReverseWorkspace::new(),
+            sweep: SweepWorkspace::default(),
+            state_q: SnnHiddenState::default(),
+            state_p: SnnHiddenState::default(),
             hidden: HiddenSampleWorkspace::new(p)?,
             noise: Noise::default(),
             trace_q: Trace::empty(),
@@ -318,7 +320,7 @@ fn regulariser_value(model: &VariationalModel, weight: f64) -> f64 {
 /// Draws the ∂PP noise for `q` on the sequence's window, then the compensator, and samples
 /// `q` softly into `ws.trace_q`.
 fn soft_sample<R: Rng + ?Sized>(
-    q_hidden: &SrmHidden<'_>,
+    q_hidden: &SnnHidden<'_>,
     window: Window,
     n_hidden: usize,
     tau: f64,
@@ -419,7 +421,7 @@ pub(crate) fn pathwise_e<R: Rng + ?Sized>(
     check_grad_len(model, grad)?;
     let (p, q) = (model.p(), model.q());
     let h = p.n_hidden();
-    let q_hidden = SrmHidden::new(q, seq, options.epsilon)?;
+    let q_hidden = SnnHidden::with_state(q, seq, options.epsilon, std::mem::take(&mut ws.state_q))?;
     let (dpp, comp) = soft_sample(&q_hidden, seq.window(), h, tau, options, rng, ws)?;
     let log_q = ws.trace_q.log_q();
     let ll_obs = observed_part(p, seq, &comp, ws)?;
@@ -435,19 +437,22 @@ pub(crate) fn pathwise_e<R: Rng + ?Sized>(
     let log_p_hidden;
     if model.is_shared() && !general {
         log_p_hidden = log_q;
-        gradient_through_sample(
+        snn_sweep(
             &q_hidden,
             &ws.trace_q,
             0.0,
             Some(&ws.dl_dy),
+            true,
             &mut ws.g_a[..np],
-            &mut ws.rev,
+            None,
+            &mut ws.sweep,
         )?;
         for i in 0..np {
             grad[i] = ws.g_a[i] - ws.g_obs[i];
         }
     } else {
-        let p_hidden = SrmHidden::new(p, seq, options.epsilon)?;
+        let p_hidden =
+            SnnHidden::with_state(p, seq, options.epsilon, std::mem::take(&mut ws.state_p))?;
         dpp.evaluate_into(
             &p_hidden,
             ws.trace_q.times(),
@@ -455,23 +460,27 @@ pub(crate) fn pathwise_e<R: Rng + ?Sized>(
             &mut ws.trace_p,
         )?;
         log_p_hidden = ws.trace_p.log_q();
-        gradient_fixed_sample(
+        snn_sweep(
             &p_hidden,
             &ws.trace_p,
             -1.0,
             Some(&ws.dl_dy),
+            false,
             &mut ws.g_a[..np],
             Some(&mut ws.ybar),
-            &mut ws.rev,
+            &mut ws.sweep,
         )?;
-        gradient_through_sample(
+        snn_sweep(
             &q_hidden,
             &ws.trace_q,
             options.beta,
             Some(&ws.ybar),
+            true,
             &mut ws.g_b[..nq],
-            &mut ws.rev,
+            None,
+            &mut ws.sweep,
         )?;
+        ws.state_p = p_hidden.into_state();
         let (pr, qr) = (model.p_range(), model.q_range());
         for (i, gi) in pr.enumerate() {
             grad[gi] += ws.g_a[i] - ws.g_obs[i];
@@ -480,6 +489,7 @@ pub(crate) fn pathwise_e<R: Rng + ?Sized>(
             grad[gi] += ws.g_b[i];
         }
     }
+    ws.state_q = q_hidden.into_state();
     regulariser(model, options.regularisation, grad, true, true);
     let f = -ll_obs - log_p_hidden + options.beta * log_q;
     let loss = f + regulariser_value(model, options.regularisation);
@@ -519,7 +529,7 @@ pub fn pathwise_m_gradient_in<R: Rng + ?Sized>(
     check_grad_len(model, grad)?;
     let (p, q) = (model.p(), model.q());
     let h = p.n_hidden();
-    let q_hidden = SrmHidden::new(q, seq, options.epsilon)?;
+    let q_hidden = SnnHidden::with_state(q, seq, options.epsilon, std::mem::take(&mut ws.state_q))?;
     let (dpp, comp) = soft_sample(&q_hidden, seq.window(), h, tau, options, rng, ws)?;
     let log_q = ws.trace_q.log_q();
     let ll_obs = observed_part(p, seq, &comp, ws)?;
@@ -532,7 +542,8 @@ pub fn pathwise_m_gradient_in<R: Rng + ?Sized>(
             grad[i] = -ws.g_obs[i];
         }
     } else {
-        let p_hidden = SrmHidden::new(p, seq, options.epsilon)?;
+        let p_hidden =
+            SnnHidden::with_state(p, seq, options.epsilon, std::mem::take(&mut ws.state_p))?;
         dpp.evaluate_into(
             &p_hidden,
             ws.trace_q.times(),
@@ -540,19 +551,22 @@ pub fn pathwise_m_gradient_in<R: Rng + ?Sized>(
             &mut ws.trace_p,
         )?;
         log_p_hidden = ws.trace_p.log_q();
-        gradient_fixed_sample(
+        snn_sweep(
             &p_hidden,
             &ws.trace_p,
             -1.0,
             None,
+            false,
             &mut ws.g_a[..np],
             None,
-            &mut ws.rev,
+            &mut ws.sweep,
         )?;
+        ws.state_p = p_hidden.into_state();
         for i in 0..np {
             grad[i] = ws.g_a[i] - ws.g_obs[i];
         }
     }
+    ws.state_q = q_hidden.into_state();
     regulariser(model, options.regularisation, grad, true, false);
     let f = -ll_obs - log_p_hidden + log_q;
     let loss = f + regulariser_value(model, options.regularisation);
@@ -593,21 +607,22 @@ pub fn relaxed_score_gradient_in<R: Rng + ?Sized>(
     check_grad_len(model, grad)?;
     let (p, q) = (model.p(), model.q());
     let h = p.n_hidden();
-    let q_hidden = SrmHidden::new(q, seq, options.epsilon)?;
+    let q_hidden = SnnHidden::with_state(q, seq, options.epsilon, std::mem::take(&mut ws.state_q))?;
     let (dpp, comp) = soft_sample(&q_hidden, seq.window(), h, tau, options, rng, ws)?;
     let log_q = ws.trace_q.log_q();
     let ll_obs = observed_part(p, seq, &comp, ws)?;
     let np = pp_core::Parametric::n_params(p);
     let nq = pp_core::Parametric::n_params(q);
     // the score ∇_φ log q(y; φ) with the marks fixed
-    gradient_fixed_sample(
+    snn_sweep(
         &q_hidden,
         &ws.trace_q,
         1.0,
         None,
+        false,
         &mut ws.g_b[..nq],
         None,
-        &mut ws.rev,
+        &mut ws.sweep,
     )?;
     grad.fill(0.0);
     let beta = options.beta;
@@ -619,7 +634,8 @@ pub fn relaxed_score_gradient_in<R: Rng + ?Sized>(
             grad[i] = f * ws.g_b[i] - ws.g_obs[i] + (beta - 1.0) * ws.g_b[i];
         }
     } else {
-        let p_hidden = SrmHidden::new(p, seq, options.epsilon)?;
+        let p_hidden =
+            SnnHidden::with_state(p, seq, options.epsilon, std::mem::take(&mut ws.state_p))?;
         dpp.evaluate_into(
             &p_hidden,
             ws.trace_q.times(),
@@ -627,15 +643,17 @@ pub fn relaxed_score_gradient_in<R: Rng + ?Sized>(
             &mut ws.trace_p,
         )?;
         let log_p_hidden = ws.trace_p.log_q();
-        gradient_fixed_sample(
+        snn_sweep(
             &p_hidden,
             &ws.trace_p,
             -1.0,
             None,
+            false,
             &mut ws.g_a[..np],
             None,
-            &mut ws.rev,
+            &mut ws.sweep,
         )?;
+        ws.state_p = p_hidden.into_state();
         f = -ll_obs - log_p_hidden + beta * log_q;
         for i in 0..np {
             grad[i] = ws.g_a[i] - ws.g_obs[i];
@@ -644,6 +662,7 @@ pub fn relaxed_score_gradient_in<R: Rng + ?Sized>(
             grad[gi] = (f + beta) * ws.g_b[i];
         }
     }
+    ws.state_q = q_hidden.into_state();
     regulariser(model, options.regularisation, grad, true, true);
     let loss = f + regulariser_value(model, options.regularisation);
     check_finite("relaxed score-function gradient", loss, grad)?;
@@ -1023,7 +1042,7 @@ mod tests {
             pathwise_m_gradient_in(&model, &obs, &o, 0.3, &mut rng.clone(), &mut ws, &mut grad)
                 .unwrap();
             // replay the draws to get the same Monte Carlo points
-            let rate = SrmHidden::new(model.q(), &obs, o.epsilon)
+            let rate = SnnHidden::new(model.q(), &obs, o.epsilon)
                 .unwrap()
                 .candidate_rate();
             ws.noise.redraw(&mut rng, obs.window(), rate, 3).unwrap();
@@ -1036,8 +1055,8 @@ mod tests {
                 let mut m = model.clone();
                 m.set_params(params).unwrap();
                 let dpp = DiffPP::new(obs.window(), Mode::soft(tau).unwrap());
-                let p_hidden = SrmHidden::new(m.p(), &obs, o.epsilon).unwrap();
-                let q_hidden = SrmHidden::new(m.q(), &obs, o.epsilon).unwrap();
+                let p_hidden = SnnHidden::new(m.p(), &obs, o.epsilon).unwrap();
+                let q_hidden = SnnHidden::new(m.q(), &obs, o.epsilon).unwrap();
                 let lp = dpp.evaluate(&p_hidden, &times, &y).unwrap().log_q();
                 let lq = dpp.evaluate(&q_hidden, &times, &y).unwrap().log_q();
                 let mut soft = SoftWorkspace::new(m.p());

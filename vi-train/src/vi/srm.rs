@@ -10,12 +10,22 @@
 //!
 //! The parameters are the [`Parametric`](pp_core::Parametric) vector of the [`Snn`]:
 //! `[bias (N), weights [k][i][j] (K·N·N)]`; only the hidden rows are touched.
+//!
+//! **Incremental evaluation.** The ∂PP sampler asks for the log-intensities at strictly
+//! increasing candidate times, each time with the soft history of the earlier candidates. The
+//! model keeps an incremental evaluator (snn-model's [`BasisTracker`], running moment sums,
+//! `O(K·N)` per query whatever the number of events in the window) into which the observed
+//! spikes and the new soft events are pushed as time passes, and records each candidate's basis
+//! activations and potentials for the reverse sweep ([`crate::vi::snn_sweep`]). Any call that
+//! does not continue the current run (an earlier time, or a history that differs from the
+//! events pushed) rebuilds the evaluator from the given history, so results never depend on the
+//! call order. The VJP of the trait is evaluated directly (by lag windows).
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 
 use diffpp::{SoftHiddenIntensity, SoftHistory};
 use pp_core::EventSequence;
-use snn_model::Snn;
+use snn_model::{BasisTracker, Snn};
 
 use crate::error::{Result, ViError};
 use crate::vi::hidden::{check_observed, hidden_bound};
@@ -44,8 +54,64 @@ pub struct SnnHidden<'a> {
     rate: f64,
     support: f64,
     lags: Vec<(f64, f64)>,
-    /// `[u (H), ū (H)]`, scratch of the VJP.
-    scratch: RefCell<Vec<f64>>,
+    state: RefCell<SnnHiddenState>,
+}
+
+/// The reusable mutable state of an [`SnnHidden`]: the incremental evaluator, the per-candidate
+/// record of the current run, and scratch buffers. Pass it from one sequence to the next with
+/// [`SnnHidden::with_state`] / [`SnnHidden::into_state`] to avoid allocations.
+///
+/// ```
+/// let state = vi_train::vi::SnnHiddenState::default();
+/// assert_eq!(state.recorded(), 0);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SnnHiddenState {
+    tracker: Option<BasisTracker>,
+    next_obs: usize,
+    soft_times: Vec<f64>,
+    last_s: f64,
+    phi: Vec<f64>,
+    /// Candidate times of the current run, in call order.
+    pub(crate) times: Vec<f64>,
+    /// Basis activations `Φ[k·N + j]` at each recorded candidate.
+    pub(crate) phis: Vec<f64>,
+    /// Hidden potentials `u_h` at each recorded candidate.
+    pub(crate) us: Vec<f64>,
+    scratch: Vec<f64>,
+}
+
+impl SnnHiddenState {
+    /// Number of candidates recorded in the current run.
+    pub fn recorded(&self) -> usize {
+        self.times.len()
+    }
+
+    fn reset(&mut self, model: &Snn) {
+        let n = model.n_neurons();
+        let fresh = match &self.tracker {
+            Some(t) => t.n_neurons() != n || t.basis() != model.basis(),
+            None => true,
+        };
+        if fresh {
+            self.tracker = Some(
+                BasisTracker::new(model.basis(), n)
+                    .expect("a checked model has a valid basis and at least one neuron"),
+            );
+        } else if let Some(t) = &mut self.tracker {
+            t.clear();
+        }
+        self.next_obs = 0;
+        self.soft_times.clear();
+        self.last_s = f64::NEG_INFINITY;
+        self.phi.clear();
+        self.phi.resize(model.n_basis() * n, 0.0);
+        self.times.clear();
+        self.phis.clear();
+        self.us.clear();
+        self.scratch.clear();
+        self.scratch.resize(2 * model.n_hidden(), 0.0);
+    }
 }
 
 impl<'a> SnnHidden<'a> {
@@ -61,6 +127,26 @@ impl<'a> SnnHidden<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(model: &'a Snn, observed: &'a EventSequence, epsilon: f64) -> Result<Self> {
+        Self::with_state(model, observed, epsilon, SnnHiddenState::default())
+    }
+
+    /// [`new`](Self::new) reusing the buffers of `state` (reset for this model and sequence).
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// let m = snn_model::SnnBuilder::new(1, 1).check()?;
+    /// let o = EventSequence::empty(Window::new(0.0, 1.0)?, 1)?;
+    /// let h = vi_train::vi::SnnHidden::with_state(&m, &o, 1e-6, Default::default())?;
+    /// let state = h.into_state();
+    /// assert_eq!(state.recorded(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_state(
+        model: &'a Snn,
+        observed: &'a EventSequence,
+        epsilon: f64,
+        mut state: SnnHiddenState,
+    ) -> Result<Self> {
         if !(epsilon.is_finite() && epsilon > 0.0) {
             return Err(ViError::argument(
                 "epsilon",
@@ -80,8 +166,86 @@ impl<'a> SnnHidden<'a> {
             rate: bound + epsilon,
             support: basis.support(),
             lags: (0..basis.len()).map(|k| basis.lag_interval(k)).collect(),
-            scratch: RefCell::new(vec![0.0; 2 * model.n_hidden()]),
+            state: RefCell::new({
+                state.reset(model);
+                state
+            }),
         })
+    }
+
+    /// Gives the state back for reuse.
+    pub fn into_state(self) -> SnnHiddenState {
+        self.state.into_inner()
+    }
+
+    /// The model.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// let m = snn_model::SnnBuilder::new(1, 1).check()?;
+    /// let o = EventSequence::empty(Window::new(0.0, 1.0)?, 1)?;
+    /// assert_eq!(vi_train::vi::SnnHidden::new(&m, &o, 1e-6)?.model(), &m);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn model(&self) -> &'a Snn {
+        self.model
+    }
+
+    /// The record of the current run (for the reverse sweep).
+    pub(crate) fn record(&self) -> Ref<'_, SnnHiddenState> {
+        self.state.borrow()
+    }
+
+    /// Brings the incremental evaluator to time `s` with the soft history `history`: pushes
+    /// the observed spikes before `s` and the new soft events in time order, or rebuilds it if
+    /// the call does not continue the current run.
+    fn sync(&self, st: &mut SnnHiddenState, s: f64, history: SoftHistory<'_>) -> bool {
+        let ht = history.times();
+        if s <= st.last_s {
+            st.reset(self.model);
+        }
+        let last_pushed = st.soft_times.last().copied().unwrap_or(f64::NEG_INFINITY);
+        let mut first_new = ht.partition_point(|&t| t <= last_pushed);
+        // the pushed soft events inside the support must be exactly the history's old part
+        let inside =
+            st.soft_times.len() - st.soft_times.partition_point(|&t| t <= s - self.support);
+        let consistent = inside == first_new
+            && (first_new == 0 || st.soft_times.last() == Some(&ht[first_new - 1]));
+        if !consistent {
+            st.reset(self.model);
+            first_new = 0;
+        }
+        let n_obs = self.model.n_obs();
+        let Some(tracker) = st.tracker.as_mut() else {
+            return false;
+        };
+        let mut e = first_new;
+        loop {
+            let obs = (st.next_obs < self.obs_times.len() && self.obs_times[st.next_obs] < s)
+                .then(|| self.obs_times[st.next_obs]);
+            let soft = ht.get(e).copied();
+            let ok = match (obs, soft) {
+                (None, None) => break,
+                (Some(t), Some(u)) if t <= u => {
+                    st.next_obs += 1;
+                    tracker.push_spike(t, self.obs_marks[st.next_obs - 1] as usize)
+                }
+                (Some(t), None) => {
+                    st.next_obs += 1;
+                    tracker.push_spike(t, self.obs_marks[st.next_obs - 1] as usize)
+                }
+                (_, Some(u)) => {
+                    e += 1;
+                    st.soft_times.push(u);
+                    tracker.push_soft(u, n_obs, history.weights_of(e - 1))
+                }
+            };
+            if ok.is_err() {
+                return false;
+            }
+        }
+        st.last_s = s;
+        tracker.activations_at(s, &mut st.phi).is_ok()
     }
 
     /// The potentials `u_h(s)` of the hidden neurons into `u` (length `H`).
@@ -151,8 +315,26 @@ impl SoftHiddenIntensity for SnnHidden<'_> {
     }
 
     fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
-        self.potentials(s, history, out);
-        let act = self.model.activation();
+        let m = self.model;
+        let mut guard = self.state.borrow_mut();
+        let st = &mut *guard;
+        if self.sync(st, s, history) {
+            let (n, n_obs) = (m.n_neurons(), m.n_obs());
+            let kn = m.n_basis() * n;
+            let wm = m.masked_weights_ikj();
+            for (hh, o) in out.iter_mut().enumerate() {
+                let i = n_obs + hh;
+                *o = m.bias()[i] + crate::vi::hidden::dot(&wm[i * kn..(i + 1) * kn], &st.phi);
+            }
+            st.times.push(s);
+            st.phis.extend_from_slice(&st.phi);
+            st.us.extend_from_slice(out);
+        } else {
+            // Not reachable for valid inputs; the direct evaluation keeps the result exact.
+            st.reset(m);
+            self.potentials(s, history, out);
+        }
+        let act = m.activation();
         for v in out.iter_mut() {
             *v = act.log_value(*v);
         }
@@ -169,8 +351,8 @@ impl SoftHiddenIntensity for SnnHidden<'_> {
         let m = self.model;
         let (n, n_obs, h) = (m.n_neurons(), m.n_obs(), m.n_hidden());
         let kn = m.n_basis() * n;
-        let mut scratch = self.scratch.borrow_mut();
-        let (u, ubar) = scratch.split_at_mut(h);
+        let mut guard = self.state.borrow_mut();
+        let (u, ubar) = guard.scratch.split_at_mut(h);
         self.potentials(s, history, u);
         let act = m.activation();
         let mut any = false;

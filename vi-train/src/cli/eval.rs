@@ -13,6 +13,17 @@ use crate::error::{Result, ViError};
 use crate::io::{ReadOptions, SpikeFormat, SpikeTrains};
 use crate::vi::{Compensator, EvalOptions, VariationalModel, evaluate};
 
+/// The long help of `diffsnn eval` (shown by `--help`).
+pub const LONG_ABOUT: &str = "Test negative ELBO (MATH.md (6.1), β = 1) of a trained model with hard spikes, \
+                  the reference's \"test loss\": for every sequence, --samples hidden spike \
+                  trains are drawn from q by exact thinning given the observed spikes, and \
+                  -log p(O, H) + log q(H) is averaged. Only the model's observed neurons \
+                  (0..n_obs) are read from the spike file; spikes of other neurons are dropped \
+                  with a warning. Prints {\"neg_elbo\": {\"mean\": x, \"se\": x}, \
+                  \"per_sequence\": [...], \"n_sequences\": n, \"samples_per_sequence\": k}; se \
+                  is the Monte Carlo standard error of the mean. Deterministic for a seed, \
+                  whatever the number of threads.";
+
 /// Arguments of `diffsnn eval`.
 ///
 /// ```
@@ -24,17 +35,6 @@ use crate::vi::{Compensator, EvalOptions, VariationalModel, evaluate};
 /// assert_eq!((args.samples, args.seed), (20, 0));
 /// ```
 #[derive(Debug, Clone, Args)]
-#[command(
-    long_about = "Test negative ELBO (MATH.md (6.1), β = 1) of a trained model with hard spikes, \
-                  the reference's \"test loss\": for every sequence, --samples hidden spike \
-                  trains are drawn from q by exact thinning given the observed spikes, and \
-                  -log p(O, H) + log q(H) is averaged. Only the model's observed neurons \
-                  (0..n_obs) are read from the spike file; spikes of other neurons are dropped \
-                  with a warning. Prints {\"neg_elbo\": {\"mean\": x, \"se\": x}, \
-                  \"per_sequence\": [...], \"n_sequences\": n, \"samples_per_sequence\": k}; se \
-                  is the Monte Carlo standard error of the mean. Deterministic for a seed, \
-                  whatever the number of threads."
-)]
 pub struct EvalArgs {
     /// Trained model (srm-snn/v1); it is both p and q unless --variational is given.
     #[arg(long, value_name = "M.json")]

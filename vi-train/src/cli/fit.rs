@@ -75,6 +75,19 @@ pub enum BaselineArg {
     RunningMean,
 }
 
+/// The long help of `diffsnn fit` (shown by `--help`).
+pub const LONG_ABOUT: &str = "Variational training (MATH.md §6) of a spiking neural network with hidden \
+                  neurons. Every neuron of the spike file is observed; --hidden H hidden neurons \
+                  are added after them. The initial model is drawn at random from --seed as the \
+                  reference initialises it (weights U(-5, 5), diagonal U(-5, -0.1), biases \
+                  U(-1, 1)); --epochs 0 writes it unchanged. Per sequence, an E step and an M \
+                  step (each with its own sample) update the shared parameters of p and q with \
+                  Adagrad (lr 0.05); the temperature starts at 0.3 and is multiplied by 0.95 \
+                  after each epoch; the refractory clamp (self-weights <= -0.1) follows every \
+                  step. The loss of each epoch is printed on standard error and, with \
+                  --loss-csv, written as CSV (epoch,loss,temperature,seconds). A run with the \
+                  same seed gives the same model bits for any number of threads.";
+
 /// Arguments of `diffsnn fit`.
 ///
 /// ```
@@ -87,19 +100,6 @@ pub enum BaselineArg {
 /// assert_eq!((args.hidden, args.epochs, args.lr), (4, 3, 0.05));
 /// ```
 #[derive(Debug, Clone, Args)]
-#[command(
-    long_about = "Variational training (MATH.md §6) of a spiking neural network with hidden \
-                  neurons. Every neuron of the spike file is observed; --hidden H hidden neurons \
-                  are added after them. The initial model is drawn at random from --seed as the \
-                  reference initialises it (weights U(-5, 5), diagonal U(-5, -0.1), biases \
-                  U(-1, 1)); --epochs 0 writes it unchanged. Per sequence, an E step and an M \
-                  step (each with its own sample) update the shared parameters of p and q with \
-                  Adagrad (lr 0.05); the temperature starts at 0.3 and is multiplied by 0.95 \
-                  after each epoch; the refractory clamp (self-weights <= -0.1) follows every \
-                  step. The loss of each epoch is printed on standard error and, with \
-                  --loss-csv, written as CSV (epoch,loss,temperature,seconds). A run with the \
-                  same seed gives the same model bits for any number of threads."
-)]
 pub struct FitArgs {
     /// Spike file of the observed neurons (spikes/v1 JSON or CSV).
     #[arg(long, value_name = "S.json")]
@@ -120,16 +120,16 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Learning rate.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     pub lr: f64,
     /// Optimiser.
     #[arg(long, value_enum, default_value_t = OptimizerArg::Adagrad)]
     pub optimizer: OptimizerArg,
     /// Initial temperature of the ∂PP (path-wise).
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.3, allow_negative_numbers = true)]
     pub temperature: f64,
     /// Factor applied to the temperature after each epoch.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     pub temperature_decay: f64,
     /// How the compensators are computed.
     #[arg(long, value_enum, default_value_t = CompensatorArg::Quadrature)]
@@ -150,16 +150,16 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub beta: f64,
     /// Weight of the regulariser ‖M ⊙ W‖_F (0 switches it off).
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     pub regularisation: f64,
     /// Baseline of the score-function estimator.
     #[arg(long, value_enum, default_value_t = BaselineArg::None)]
     pub baseline: BaselineArg,
     /// Decay of the running-mean baseline.
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     pub baseline_decay: f64,
     /// Amplitude a of the sigmoid activation of the new model.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
     pub amplitude: f64,
     /// Number K of Epanechnikov basis functions (centres evenly spaced on [0, 10], scale 1).
     #[arg(long, default_value_t = 2)]

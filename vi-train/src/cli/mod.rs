@@ -70,8 +70,10 @@ pub enum Command {
     /// Log-likelihood of fully observed spike trains under a model.
     Loglik(loglik::LoglikArgs),
     /// Train an SNN with hidden neurons on observed spike trains (variational inference).
+    #[command(long_about = fit::LONG_ABOUT)]
     Fit(fit::FitArgs),
     /// Test negative ELBO of a trained model on held-out spike trains (hard spikes).
+    #[command(long_about = eval::LONG_ABOUT)]
     Eval(eval::EvalArgs),
     /// SVG pictures: raster, intensity, filters, ks, loss.
     #[command(subcommand)]

@@ -1,0 +1,71 @@
+//! One training epoch of each estimator at the reference's experiment-3 settings: 10
+//! sequences of length T = 50, 2 observed + 4 hidden neurons, K = 2, data simulated from a
+//! random model with the same amplitude `a`, a = 1, 5, 10, 20. Default training settings
+//! (E step + M step per sequence, Adagrad, quadrature compensator), plus the reference's
+//! Monte Carlo compensator with 100 points.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use pp_core::{EventSequence, Window};
+use snn_model::{Activation, SnnBuilder};
+use vi_train::vi::{
+    Compensator, Estimator, ObjectiveOptions, TrainConfig, Trainer, VariationalModel,
+};
+
+fn setting(a: f64) -> (VariationalModel, Vec<EventSequence>) {
+    let builder = || SnnBuilder::new(2, 4).activation(Activation::Sigmoid { amplitude: a });
+    let truth = builder()
+        .random(&mut pp_thinning::sequence_rng(1, 0))
+        .unwrap();
+    let data = truth
+        .simulate_many(Window::new(0.0, 50.0).unwrap(), 2, 10)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.split_dimensions(2).unwrap().0)
+        .collect();
+    let init = builder()
+        .random(&mut pp_thinning::sequence_rng(3, 0))
+        .unwrap();
+    (VariationalModel::shared(init).unwrap(), data)
+}
+
+fn epoch(c: &mut Criterion) {
+    let mut group = c.benchmark_group("epoch_exp3");
+    group.sample_size(10);
+    for a in [1.0, 5.0, 10.0, 20.0] {
+        let (init, data) = setting(a);
+        for (name, estimator, compensator) in [
+            ("score", Estimator::Score, Compensator::Quadrature),
+            ("pathwise", Estimator::Pathwise, Compensator::Quadrature),
+            (
+                "score_mc100",
+                Estimator::Score,
+                Compensator::MonteCarlo { n_points: 100 },
+            ),
+            (
+                "pathwise_mc100",
+                Estimator::Pathwise,
+                Compensator::MonteCarlo { n_points: 100 },
+            ),
+        ] {
+            let config = TrainConfig {
+                epochs: 1,
+                estimator,
+                objective: ObjectiveOptions {
+                    compensator,
+                    ..ObjectiveOptions::default()
+                },
+                ..TrainConfig::default()
+            };
+            group.bench_with_input(BenchmarkId::new(name, a), &a, |b, _| {
+                b.iter(|| {
+                    let mut trainer = Trainer::new(init.clone(), config.clone()).unwrap();
+                    trainer.run_epoch(&data).unwrap()
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, epoch);
+criterion_main!(benches);

@@ -117,12 +117,12 @@ pub struct Exp3Config {
 }
 
 impl Default for Exp3Config {
-    /// The reduced default: a ∈ {1, 2, 5, 10, 15, 20}, 5 epochs (2 with quadrature).
+    /// The reduced default: a ∈ {1, 2, 5, 10, 15, 20}, 10 epochs (3 with quadrature).
     fn default() -> Self {
         Self {
             amplitudes: vec![1.0, 2.0, 5.0, 10.0, 15.0, 20.0],
-            epochs: 5,
-            quadrature_epochs: 2,
+            epochs: 10,
+            quadrature_epochs: 3,
             n_train: 10,
             mc_points: 100,
         }

@@ -10,8 +10,10 @@
 //! test negative ELBO: the trained parameters in the hard-spiking SNN, `−log p(O, H) + log q(H)`
 //! with hidden samples from `q` by thinning, averaged over the samples and the test sequences
 //! (vi-train's `evaluate`; no regulariser). The data model evaluated the same way (`q = p` =
-//! the data model) gives the "true" line the reference plots. All models of a trial are
-//! evaluated with the same evaluation seed (common random numbers).
+//! the data model) gives the "true" value (the reference logs it as `true_test_loss`). It is
+//! a reference line, not a lower bound: the negative ELBO is `−log p(O) + KL(q ‖ p(H | O))`,
+//! and a trained model can trade a little of the first term for a much smaller second one.
+//! All models of a trial are evaluated with the same evaluation seed (common random numbers).
 //!
 //! Training runs are independent jobs run in parallel; a run that diverges (vi-train's typed
 //! `Diverged` error) is counted and left out of the mean.

@@ -7,7 +7,7 @@
 //!   at the initial parameters, with the Monte Carlo compensator (the reference's protocol) and
 //!   with quadrature;
 //! * [`exp2`]: the test negative ELBO against the number of training sequences, both
-//!   estimators, with the data model's negative ELBO as the floor;
+//!   estimators, with the data model's negative ELBO as a reference line;
 //! * [`exp3`]: the per-epoch training time against the amplitude `a`, both estimators.
 //!
 //! [`Config`] holds the settings ([`Config::default`]: reduced, a few minutes on two cores;

@@ -27,6 +27,9 @@ use crate::error::{Result, SnnError};
 /// window before the sums are rebuilt around a new one.
 const RECENTRE_WIDTHS: f64 = 4.0;
 
+/// `(A, B, τ, is_alpha)` of a decaying-kernel tracker.
+pub(crate) type DecaySums<'a> = (&'a [f64], &'a [f64], &'a [f64], bool);
+
 /// Incremental basis activations for time-ordered queries (see the module documentation).
 ///
 /// Usage: push events (in time order), then [`advance`](Self::advance) to non-decreasing query
@@ -373,7 +376,7 @@ impl BasisTracker {
     }
 
     /// For exponential and alpha kernels: the decaying sums `(A, B, τ, is_alpha)` at `now`.
-    pub(crate) fn decay_sums(&self) -> Option<(&[f64], &[f64], &[f64], bool)> {
+    pub(crate) fn decay_sums(&self) -> Option<DecaySums<'_>> {
         match &self.state {
             State::Decay(st) => Some((&st.a, &st.b, &st.taus, st.alpha)),
             State::Epanechnikov(_) => None,

@@ -48,7 +48,15 @@ fn run(
     opt: &mut dyn Optimizer,
     iterations: usize,
 ) -> Snn {
-    let mut model = start(truth);
+    continue_fit(start(truth), seqs, opt, iterations)
+}
+
+fn continue_fit(
+    mut model: Snn,
+    seqs: &[pp_core::EventSequence],
+    opt: &mut dyn Optimizer,
+    iterations: usize,
+) -> Snn {
     let t = std::time::Instant::now();
     let trace = fit(
         &mut model,
@@ -107,6 +115,9 @@ fn check_recovery(truth: &Snn, fitted: &Snn, seqs: &[pp_core::EventSequence]) {
         let z = err / se;
         worst_z = worst_z.max(z);
         errs.push(err);
+        if z > 3.0 {
+            eprintln!("parameter {d}: |z| = {z:.2}");
+        }
         assert!(
             z <= 5.0,
             "parameter {d}: fitted {} true {} (se {se:.3}, z = {z:.2})",
@@ -128,7 +139,9 @@ fn check_recovery(truth: &Snn, fitted: &Snn, seqs: &[pp_core::EventSequence]) {
 fn adam_recovers_the_generating_model() {
     let truth = generating_model();
     let seqs = data(&truth);
-    let fitted = run(&truth, &seqs, &mut Adam::new(0.05).unwrap(), 200);
+    // a constant rate leaves the iterate jittering at the scale of the rate: finish smaller
+    let coarse = run(&truth, &seqs, &mut Adam::new(0.05).unwrap(), 150);
+    let fitted = continue_fit(coarse, &seqs, &mut Adam::new(0.01).unwrap(), 150);
     check_recovery(&truth, &fitted, &seqs);
 }
 

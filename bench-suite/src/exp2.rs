@@ -12,7 +12,10 @@
 //! (vi-train's `evaluate`; no regulariser). The data model evaluated the same way (`q = p` =
 //! the data model) gives the "true" value (the reference logs it as `true_test_loss`). It is
 //! a reference line, not a lower bound: the negative ELBO is `−log p(O) + KL(q ‖ p(H | O))`,
-//! and a trained model can trade a little of the first term for a much smaller second one.
+//! and with `q = p` the hidden neurons' densities cancel, so it is `−E[log p(O | H)]`, the
+//! observed neurons' log-likelihood with hidden spikes drawn from the model's own hidden
+//! intensities given the observed spikes so far (not from the posterior). A trained model can explain the observed spikes without relying on its
+//! hidden neurons and beat the data model on this measure.
 //! All models of a trial are evaluated with the same evaluation seed (common random numbers).
 //!
 //! Training runs are independent jobs run in parallel; a run that diverges (vi-train's typed

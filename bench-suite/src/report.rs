@@ -206,9 +206,10 @@ pub fn report_markdown(summary: &Summary, config: &Config, command: &str) -> Str
          within trials (positive: the path-wise estimator is better). The paper reports that \
          the path-wise estimator gives the lower loss. The data model's line is its negative \
          ELBO with its own prior over the hidden spikes as `q` (q = p, as every model here is \
-         evaluated): a reference line, not a bound — a trained model can go below it by \
-         fitting the observed spikes nearly as well with a `q` closer to its own posterior \
-         (a smaller KL term).\n",
+         evaluated): a reference line, not a bound. With q = p the hidden neurons' densities \
+         cancel and the negative ELBO is −E[log p(O | H)] with H drawn from the model's own \
+         hidden intensities given the observed spikes so far (not from its posterior), so a trained model that explains the observed spikes \
+         without relying on its hidden neurons can go below the data model.\n",
         e2.trials
     );
     let _ = writeln!(

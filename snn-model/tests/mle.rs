@@ -145,8 +145,11 @@ fn adam_recovers_the_generating_model() {
     check_recovery(&truth, &fitted, &seqs);
 }
 
-/// As the Adam test (Adagrad with a larger rate than the reference's 5e-2, which moves too
+/// As the Adam test, with Adagrad (rate 0.3, larger than the reference's 5e-2, which moves too
 /// slowly from zero for a full-batch fit of this length); run with `--ignored`.
+/// KNOWN FAILING as of this commit: after 200 steps the fit is not converged (summed
+/// log-likelihood −13615.5 against −13596.4 for the true parameters); it needs more steps or a
+/// schedule, which was not tuned for lack of time.
 #[test]
 #[ignore = "slow (minutes): run with --ignored"]
 fn adagrad_recovers_the_generating_model() {

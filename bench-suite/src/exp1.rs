@@ -26,7 +26,7 @@ use vi_train::vi::{
 use crate::config::{DATA_AMPLITUDE, Exp1Config, TEMPERATURE};
 use crate::error::Result;
 use crate::setting::{EXP1, FIXED, problem, stream};
-use crate::stats::{coordinate_std, mean_positive};
+use crate::stats::{coordinate_std, mad_std, mean_positive};
 
 /// The spread of one estimator with one compensator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,6 +41,10 @@ pub struct GradientSpread {
     /// The per-coordinate standard deviations, in the model's parameter order
     /// `[bias (6), weights [k][i][j] (2·6·6)]`.
     pub per_coordinate: Vec<f64>,
+    /// The mean over the same coordinates of a robust spread, `1.4826 · MAD` per coordinate
+    /// (see [`crate::stats::mad_std`]): the typical spread, insensitive to the rare very large
+    /// path-wise draws that dominate `mean_std`.
+    pub mean_mad_std: f64,
     /// The mean over coordinates of the absolute mean gradient (for scale: the estimators
     /// target different objectives — relaxed vs hard spikes — so these differ somewhat).
     pub mean_abs_mean: f64,
@@ -60,6 +64,11 @@ impl GradientSpread {
         let (mean_std, coordinates) = mean_positive(&per_coordinate);
         let n = per_coordinate.len();
         let r = draws.len() as f64;
+        let mads: Vec<f64> = (0..n)
+            .filter(|&i| per_coordinate[i] > 0.0)
+            .map(|i| mad_std(&draws.iter().map(|d| d[i]).collect::<Vec<_>>()))
+            .collect();
+        let mean_mad_std = crate::stats::mean(&mads);
         let mean_abs_mean = (0..n)
             .map(|i| (draws.iter().map(|d| d[i]).sum::<f64>() / r).abs())
             .sum::<f64>()
@@ -69,6 +78,7 @@ impl GradientSpread {
             coordinates,
             max_std: per_coordinate.iter().copied().fold(0.0, f64::max),
             per_coordinate,
+            mean_mad_std,
             mean_abs_mean,
         }
     }

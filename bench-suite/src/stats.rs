@@ -95,3 +95,29 @@ pub fn mean_positive(stds: &[f64]) -> (f64, usize) {
     let positive: Vec<f64> = stds.iter().copied().filter(|s| *s > 0.0).collect();
     (mean(&positive), positive.len())
 }
+
+/// A robust standard deviation: `1.4826 · median(|x − median(x)|)` (equal to the standard
+/// deviation for normal data, and insensitive to a few extreme values); `NaN` for no value.
+///
+/// ```
+/// let s = bench_suite::stats::mad_std(&[1.0, 2.0, 3.0, 4.0, 1000.0]);
+/// assert!((s - 1.4826).abs() < 1e-12);
+/// ```
+pub fn mad_std(values: &[f64]) -> f64 {
+    fn median(v: &mut [f64]) -> f64 {
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        }
+    }
+    let mut v = values.to_vec();
+    let m = median(&mut v);
+    let mut dev: Vec<f64> = values.iter().map(|x| (x - m).abs()).collect();
+    1.4826 * median(&mut dev)
+}

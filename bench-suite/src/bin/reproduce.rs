@@ -18,7 +18,8 @@ use clap::Parser;
 ///
 /// Without options: reduced versions that finish in a few minutes on two cores. With --full:
 /// the reference's protocol (1,000 gradient draws; 10…200 training sequences × 24 trials × 10
-/// epochs; a = 1…20 with 100 timed epochs), hours. Options below override single settings.
+/// epochs; a = 1…20 with 100 timed epochs), about 20–25 minutes (estimated). Options below
+/// override single settings.
 #[derive(Debug, Parser)]
 #[command(name = "reproduce", version)]
 struct Args {

@@ -363,6 +363,26 @@ impl LikelihoodWorkspace {
 
     /// Log-intensity of the event `e` (time `t`, neuron `i`) with the tracker at `t`; adds its
     /// gradient.
+    /// The event terms (see [`event`](Self::event)) of the events from `*next_event` up to and
+    /// including time `until`, advancing `*next_event` past them.
+    fn events_through(
+        &mut self,
+        model: &Snn,
+        seq: &EventSequence,
+        next_event: &mut usize,
+        until: f64,
+        want_grad: bool,
+    ) -> Result<f64> {
+        let (times, marks) = (seq.times(), seq.marks());
+        let mut sum = 0.0;
+        while *next_event < times.len() && times[*next_event] <= until {
+            let e = *next_event;
+            sum += self.event(model, e, times[e], marks[e] as usize, want_grad)?;
+            *next_event += 1;
+        }
+        Ok(sum)
+    }
+
     fn event(&mut self, model: &Snn, e: usize, t: f64, i: usize, want_grad: bool) -> Result<f64> {
         self.tracker.activations_at(t, &mut self.phi)?;
         let kn = model.n_basis() * model.n_neurons();
@@ -396,8 +416,6 @@ impl LikelihoodWorkspace {
         want_grad: bool,
     ) -> Result<(f64, f64)> {
         self.build_cuts(seq);
-        let times = seq.times();
-        let marks = seq.marks();
         let mut next_event = 0;
         let mut event_term = 0.0;
         let mut compensator = 0.0;
@@ -405,28 +423,11 @@ impl LikelihoodWorkspace {
         let result = (|| -> Result<()> {
             for piece in cuts.windows(2) {
                 let (p, r) = (piece[0], piece[1]);
-                while next_event < times.len() && times[next_event] <= p {
-                    event_term += self.event(
-                        model,
-                        next_event,
-                        times[next_event],
-                        marks[next_event] as usize,
-                        want_grad,
-                    )?;
-                    next_event += 1;
-                }
+                event_term += self.events_through(model, seq, &mut next_event, p, want_grad)?;
                 compensator += self.piece(model, p, r, q, want_grad)?;
             }
-            while next_event < times.len() {
-                event_term += self.event(
-                    model,
-                    next_event,
-                    times[next_event],
-                    marks[next_event] as usize,
-                    want_grad,
-                )?;
-                next_event += 1;
-            }
+            event_term +=
+                self.events_through(model, seq, &mut next_event, f64::INFINITY, want_grad)?;
             Ok(())
         })();
         self.cuts = cuts;
@@ -670,23 +671,12 @@ impl LikelihoodWorkspace {
         let scale = w.duration() / points.len() as f64;
         let n = model.n_neurons();
         let kn = model.n_basis() * n;
-        let times = seq.times();
-        let marks = seq.marks();
         let mut next_event = 0;
         let mut event_term = 0.0;
         let mut compensator = 0.0;
         let act = model.activation();
         for &u_t in &points {
-            while next_event < times.len() && times[next_event] <= u_t {
-                event_term += self.event(
-                    model,
-                    next_event,
-                    times[next_event],
-                    marks[next_event] as usize,
-                    want_grad,
-                )?;
-                next_event += 1;
-            }
+            event_term += self.events_through(model, seq, &mut next_event, u_t, want_grad)?;
             self.tracker.activations_at(u_t, &mut self.phi)?;
             model.potentials_from_activations(&self.phi, &mut self.u);
             for i in 0..n {
@@ -703,16 +693,7 @@ impl LikelihoodWorkspace {
                 }
             }
         }
-        while next_event < times.len() {
-            event_term += self.event(
-                model,
-                next_event,
-                times[next_event],
-                marks[next_event] as usize,
-                want_grad,
-            )?;
-            next_event += 1;
-        }
+        event_term += self.events_through(model, seq, &mut next_event, f64::INFINITY, want_grad)?;
         Ok((event_term, compensator))
     }
 }

@@ -3,21 +3,28 @@
 //!
 //! The compensator is integrated piece by piece between the breakpoints (event times and
 //! `t_e + c_k ± s`), where every basis activation is an explicit function of time (a quadratic
-//! for Epanechnikov, [`BasisTracker::expansion`]), by adaptive 7/15-point Gauss–Kronrod
-//! quadrature. The gradient is the exact gradient of the *computed* value: the same nodes and
-//! weights, differentiated (see `docs/derivations/likelihood_gradient.md`). Monte Carlo
-//! integration at the points of [`pp_core::MonteCarlo`] is available on request.
+//! for Epanechnikov, [`BasisTracker::expansion`]). For the Epanechnikov basis with the sigmoid
+//! or exponential activation each piece gets a Gauss–Legendre rule whose order is chosen a
+//! priori from an analytic error bound (the engine of [`crate::soft`], with every neuron as a
+//! target; see `docs/derivations/soft_likelihood.md`), otherwise adaptive 7/15-point
+//! Gauss–Kronrod quadrature. The gradient is the exact gradient of the *computed* value: the
+//! same nodes and weights, differentiated (see `docs/derivations/likelihood_gradient.md`).
+//! Monte Carlo integration at the points of [`pp_core::MonteCarlo`] is available on request.
 
 use pp_core::{EventSequence, LogLikelihood, LogLikelihoodGradient, MonteCarlo, PpError};
 
+use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::kronrod;
 use crate::model::{Snn, dot};
+use crate::soft::SoftWorkspace;
 use crate::tracker::BasisTracker;
 
-/// Tolerances of the adaptive Gauss–Kronrod compensator.
+/// Tolerances of the quadrature compensator.
 ///
-/// On each smooth piece the 15-point Kronrod value is accepted when, for every neuron, the
+/// With the Epanechnikov basis and the sigmoid or exponential activation, each smooth piece
+/// gets the smallest Gauss–Legendre order (≤ 8, else the piece is bisected) whose a priori
+/// error bound is at most `rel_tol` times the piece's integral. Otherwise, on each smooth piece the 15-point Kronrod value is accepted when, for every neuron, the
 /// error estimate of QUADPACK's `qk15` is at most `max(abs_tol, rel_tol |K15|)`; otherwise the
 /// piece is bisected (at most `max_depth` times). The estimate is
 /// `R · min(1, (200 |K15 − G7| / R)^{3/2})` with `R = ∫ |f − mean f|` (by the Kronrod rule),
@@ -193,6 +200,11 @@ pub struct LikelihoodWorkspace {
     lam: Vec<f64>,
     /// Per-neuron integrals accumulated by `piece` (used by time rescaling).
     per_neuron: Vec<f64>,
+    /// Polynomial (Epanechnikov) bases: the target-space engine with a priori Gauss–Legendre
+    /// orders, which computes the quadrature likelihood and its gradient.
+    engine: Option<SoftWorkspace>,
+    /// The engine's gradient, `Parametric` layout.
+    g_engine: Vec<f64>,
 }
 
 impl LikelihoodWorkspace {
@@ -229,6 +241,9 @@ impl LikelihoodWorkspace {
             u: vec![0.0; n],
             lam: vec![0.0; n],
             per_neuron: vec![0.0; n],
+            engine: matches!(model.basis(), Basis::Epanechnikov { .. })
+                .then(|| SoftWorkspace::new(model)),
+            g_engine: vec![0.0; n + k * n * n],
         })
     }
 
@@ -308,13 +323,25 @@ impl LikelihoodWorkspace {
         let want_grad = grad.is_some();
         self.g_wm.fill(0.0);
         self.g_b.fill(0.0);
-        self.tracker.clear();
-        self.tracker.extend_from_history(seq.history())?;
-
-        let (event_term, compensator) = match options.compensator {
-            CompensatorMethod::Quadrature(q) => self.run_quadrature(model, seq, &q, want_grad)?,
-            CompensatorMethod::MonteCarlo { n_points, seed } => {
+        let (event_term, compensator) = match (options.compensator, self.engine.as_mut()) {
+            (CompensatorMethod::Quadrature(q), Some(engine)) => {
+                check_tolerances(&q)?;
+                self.g_engine.fill(0.0);
+                let g = want_grad.then_some(&mut self.g_engine[..]);
+                let terms = engine.hard(model, seq, 0..n, &options.compensator, g)?;
+                if want_grad {
+                    self.unpack_engine_gradient(n, k);
+                }
+                terms
+            }
+            (CompensatorMethod::Quadrature(q), None) => {
+                check_tolerances(&q)?;
+                self.load(seq)?;
+                self.run_quadrature(model, seq, &q, want_grad)?
+            }
+            (CompensatorMethod::MonteCarlo { n_points, seed }, _) => {
                 let mc = MonteCarlo::new(n_points, seed)?;
+                self.load(seq)?;
                 self.run_monte_carlo(model, seq, &mc, want_grad)?
             }
         };
@@ -361,8 +388,24 @@ impl LikelihoodWorkspace {
         })
     }
 
-    /// Log-intensity of the event `e` (time `t`, neuron `i`) with the tracker at `t`; adds its
-    /// gradient.
+    /// Loads the events of `seq` into the basis tracker.
+    fn load(&mut self, seq: &EventSequence) -> Result<()> {
+        self.tracker.clear();
+        self.tracker.extend_from_history(seq.history())
+    }
+
+    /// Copies the engine's gradient (`Parametric` layout `[bias, weights [k][i][j]]`) into
+    /// `g_b` and `g_wm` (`[i][k][j]`).
+    fn unpack_engine_gradient(&mut self, n: usize, k: usize) {
+        self.g_b.copy_from_slice(&self.g_engine[..n]);
+        for kk in 0..k {
+            for i in 0..n {
+                let from = &self.g_engine[n + (kk * n + i) * n..n + (kk * n + i + 1) * n];
+                self.g_wm[(i * k + kk) * n..(i * k + kk + 1) * n].copy_from_slice(from);
+            }
+        }
+    }
+
     /// The event terms (see [`event`](Self::event)) of the events from `*next_event` up to and
     /// including time `until`, advancing `*next_event` past them.
     fn events_through(
@@ -383,6 +426,8 @@ impl LikelihoodWorkspace {
         Ok(sum)
     }
 
+    /// Log-intensity of the event `e` (time `t`, neuron `i`) with the tracker at `t`; adds its
+    /// gradient.
     fn event(&mut self, model: &Snn, e: usize, t: f64, i: usize, want_grad: bool) -> Result<f64> {
         self.tracker.activations_at(t, &mut self.phi)?;
         let kn = model.n_basis() * model.n_neurons();
@@ -769,6 +814,18 @@ impl LogLikelihoodGradient for Snn {
 }
 
 /// Maps an [`SnnError`] to the trait's [`PpError`] (wrapped errors are unwrapped).
+/// Rejects tolerances no quadrature can meet.
+fn check_tolerances(q: &QuadratureOptions) -> Result<()> {
+    if !(q.rel_tol > 0.0 && q.abs_tol >= 0.0) {
+        return Err(SnnError::invalid(
+            "quadrature tolerance",
+            format!("rel_tol {}, abs_tol {}", q.rel_tol, q.abs_tol),
+            "rel_tol must be > 0 and abs_tol >= 0",
+        ));
+    }
+    Ok(())
+}
+
 fn into_pp(e: SnnError) -> PpError {
     match e {
         SnnError::Pp(p) => p,

@@ -181,7 +181,8 @@ impl SoftWorkspace {
             want_items: want && (self.poly || (!hidden.is_empty() && model.n_hidden() > 0)),
         };
         self.load_sources(model, &job, observed.history(), hidden)?;
-        let ll = self.run(model, &job, method)?;
+        let (event_term, compensator) = self.run(model, &job, method)?;
+        let ll = event_term - compensator;
         if let Some((gp, gw)) = grads {
             self.gd.clear();
             self.gd.resize(gw.len(), 0.0);
@@ -218,9 +219,33 @@ impl SoftWorkspace {
         grad: Option<&mut [f64]>,
     ) -> Result<f64> {
         self.check_shape(model)?;
+        let (event_term, compensator) =
+            self.hard(model, full, model.n_obs()..model.n_neurons(), method, grad)?;
+        Ok(event_term - compensator)
+    }
+
+    /// The hard-spike log-likelihood terms `(Σ_{e: i_e ∈ targets} log λ_{i_e}(t_e),
+    /// Σ_{i ∈ targets} ∫ λ_i)` of `full` and, with `grad`, the gradient of their difference
+    /// added into it (`Parametric` layout). Checks only the number of neurons and the basis
+    /// (the observed/hidden split plays no part), so the fully observed likelihood can use it.
+    pub(crate) fn hard(
+        &mut self,
+        model: &Snn,
+        full: &EventSequence,
+        targets: std::ops::Range<usize>,
+        method: &CompensatorMethod,
+        grad: Option<&mut [f64]>,
+    ) -> Result<(f64, f64)> {
+        if self.n != model.n_neurons() || &self.basis != model.basis() {
+            return Err(SnnError::invalid(
+                "soft workspace",
+                format!("{} neurons", self.n),
+                "was made for a model of another shape or basis",
+            ));
+        }
         let job = Job {
-            i0: model.n_obs(),
-            i1: model.n_neurons(),
+            i0: targets.start,
+            i1: targets.end,
             window: full.window(),
             ev_times: full.times(),
             ev_marks: full.marks(),
@@ -228,7 +253,7 @@ impl SoftWorkspace {
             want_items: grad.is_some() && self.poly,
         };
         self.load_sources(model, &job, full.history(), SoftEvents::empty(0))?;
-        let ll = self.run(model, &job, method)?;
+        let terms = self.run(model, &job, method)?;
         if let Some(g) = grad {
             if self.poly {
                 self.gd.clear();
@@ -236,7 +261,7 @@ impl SoftWorkspace {
             }
             self.add_param_gradient(model, g)?;
         }
-        Ok(ll)
+        Ok(terms)
     }
 
     /// Merges the one-hot spikes of `history` and the soft events of `hidden` into the source
@@ -330,7 +355,13 @@ impl SoftWorkspace {
         Ok(())
     }
 
-    fn run(&mut self, model: &Snn, job: &Job<'_>, method: &CompensatorMethod) -> Result<f64> {
+    /// `(event term, compensator)` of the job; their difference is checked to be finite.
+    fn run(
+        &mut self,
+        model: &Snn,
+        job: &Job<'_>,
+        method: &CompensatorMethod,
+    ) -> Result<(f64, f64)> {
         self.g_b.fill(0.0);
         self.g_wm.fill(0.0);
         self.items.clear();
@@ -348,7 +379,7 @@ impl SoftWorkspace {
                 detail: format!("event term {event_term}, compensator {compensator}"),
             });
         }
-        Ok(ll)
+        Ok((event_term, compensator))
     }
 
     /// `log λ_i(t)` of the event `index` at `t` of target neuron `i`, with the tracker moved to

@@ -175,6 +175,46 @@ proptest! {
         prop_assert!(close(obs + hid, full, 1e-9), "default: {} + {} vs {}", obs, hid, full);
     }
 
+    /// The per-neuron log-likelihood in one pass: its entries add up to the observed part
+    /// (one-hot soft events), the hidden part and the full log-likelihood of the fully observed
+    /// path (for the exponential basis an independent adaptive Gauss–Kronrod implementation);
+    /// its gradient equals the full gradient, and its hidden rows the hidden part's gradient.
+    #[test]
+    fn per_neuron_log_likelihood_splits_the_full_one(seed in any::<u64>(), o in 1usize..3, h in 1usize..4, k in 1usize..3, exp_basis in any::<bool>()) {
+        let basis = exp_basis.then(|| Basis::Exponential { time_constants: (0..k).map(|i| 0.5 + i as f64).collect() });
+        let model = random_model(seed, o, h, k, 1.5, basis);
+        let (observed, st, _) = random_data(seed, o, h, 12.0, 3.0);
+        let marks: Vec<Option<usize>> = (0..st.len()).map(|e| (e % (h + 1) < h).then_some(e % (h + 1))).collect();
+        let (w, merged) = one_hot(o, h, &observed, &st, &marks);
+        let hidden = SoftEvents::new(&st, &w, h).unwrap();
+        let n = o + h;
+        let mut ws = SoftWorkspace::new(&model);
+        let mut per = vec![0.0; n];
+        let mut grad = vec![0.0; model.n_params()];
+        model.log_likelihood_per_neuron(&merged, &tight(), &mut ws, &mut per, Some(&mut grad)).unwrap();
+        let obs = model.observed_log_likelihood(&observed, hidden, &tight(), &mut ws).unwrap();
+        let mut g_hid = vec![0.0; model.n_params()];
+        let hid = model.hidden_log_likelihood(&merged, &tight(), &mut ws, Some(&mut g_hid)).unwrap();
+        let mut g_full = vec![0.0; model.n_params()];
+        let opts = LikelihoodOptions { compensator: tight(), regularisation: 0.0 };
+        let full = model.objective(&merged, &opts, Some(&mut g_full)).unwrap().log_likelihood();
+        let obs_part: f64 = per[..o].iter().sum();
+        let hid_part: f64 = per[o..].iter().sum();
+        prop_assert!(close(obs_part, obs, 1e-10), "observed {} vs {}", obs_part, obs);
+        prop_assert!(close(hid_part, hid, 1e-10), "hidden {} vs {}", hid_part, hid);
+        prop_assert!(close(obs_part + hid_part, full, 1e-10), "full {} vs {}", obs_part + hid_part, full);
+        for c in 0..grad.len() {
+            prop_assert!(close(grad[c], g_full[c], 1e-8), "param {}: {} vs {}", c, grad[c], g_full[c]);
+            // the row of parameter c: bias i, or weight [k][i][j]
+            let row = if c < n { c } else { ((c - n) / n) % n };
+            if row >= o {
+                prop_assert!(close(grad[c], g_hid[c], 1e-8), "hidden param {}: {} vs {}", c, grad[c], g_hid[c]);
+            } else {
+                prop_assert_eq!(g_hid[c], 0.0);
+            }
+        }
+    }
+
     /// The gradient of log p(O | H) in the parameters and in the soft weights against central
     /// differences (quadrature with tight tolerances, and Monte Carlo).
     #[test]

@@ -61,6 +61,8 @@ pub struct SoftWorkspace {
     gsub: Vec<f64>,
     pub(super) g_wm: Vec<f64>,
     g_b: Vec<f64>,
+    /// Per target neuron: its event terms minus its compensator, for the last run.
+    pub(super) per_target: Vec<f64>,
     phi: Vec<f64>,
     stack: Vec<(f64, f64, u32)>,
     pub(super) items: Vec<Item>,
@@ -128,6 +130,7 @@ impl SoftWorkspace {
             gsub: vec![0.0; n * 3],
             g_wm: vec![0.0; n * k * n],
             g_b: vec![0.0; n],
+            per_target: vec![0.0; n],
             phi: vec![0.0; k * n],
             stack: Vec::with_capacity(64),
             items: Vec::new(),
@@ -364,6 +367,7 @@ impl SoftWorkspace {
     ) -> Result<(f64, f64)> {
         self.g_b.fill(0.0);
         self.g_wm.fill(0.0);
+        self.per_target.fill(0.0);
         self.items.clear();
         self.item_g.clear();
         let (event_term, compensator) = match *method {
@@ -398,6 +402,7 @@ impl SoftWorkspace {
             model.bias()[i] + dot(row, &self.phi)
         };
         let (l, dl) = model.activation().log_value_and_derivative(u);
+        self.per_target[i] += l;
         if !l.is_finite() {
             return Err(PpError::NonPositiveIntensity {
                 index,
@@ -718,10 +723,13 @@ impl SoftWorkspace {
         let k = self.basis.len();
         let kp = k * np;
         let mut total = 0.0;
-        for (node, &wn) in w.iter().enumerate() {
-            for t in 0..nt {
-                total += h * wn * self.lam[node * n + t];
+        for t in 0..nt {
+            let mut part = 0.0;
+            for (node, &wn) in w.iter().enumerate() {
+                part += wn * self.lam[node * n + t];
             }
+            total += h * part;
+            self.per_target[job.i0 + t] -= h * part;
         }
         if !(job.want_params || job.want_items) {
             return total;
@@ -847,6 +855,7 @@ impl SoftWorkspace {
                 };
                 let (l, dl) = value_and_derivative(act, u);
                 compensator += scale * l;
+                self.per_target[i] -= scale * l;
                 let c = -scale * dl;
                 if job.want_params {
                     self.g_b[i] += c;

@@ -411,4 +411,50 @@ impl Snn {
         }
         ws.hidden(self, full, compensator, grad_params)
     }
+
+    /// The ordinary (hard-spike) log-likelihood (1.1) of a full sequence on `N` neurons,
+    /// neuron by neuron, in one pass: `per_neuron[i] = Σ_{events of i} log λ_i(t_e) − ∫ λ_i`.
+    /// The entries add up to the full log-likelihood; the first `n_obs` to the observed part,
+    /// the others to [`hidden_log_likelihood`](Self::hidden_log_likelihood). Neuron `i`'s term
+    /// depends only on `b_i` and `W[k][i][·]`, so the gradient splits by the same rows. If
+    /// `grad_params` is given (length `N + K·N·N`), the gradient of the total is **added** into it.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// use snn_model::soft::SoftWorkspace;
+    /// use snn_model::{CompensatorMethod, SnnBuilder};
+    /// let m = SnnBuilder::new(1, 1).check()?; // zero weights: λ = 2.5 everywhere
+    /// let full = EventSequence::new(Window::new(0.0, 2.0)?, 2, vec![0.5, 1.0, 1.5], vec![0, 1, 1])?;
+    /// let mut ws = SoftWorkspace::new(&m);
+    /// let mut per = [0.0; 2];
+    /// m.log_likelihood_per_neuron(&full, &CompensatorMethod::default(), &mut ws, &mut per, None)?;
+    /// assert!((per[0] - (2.5f64.ln() - 5.0)).abs() < 1e-12);
+    /// assert!((per[1] - (2.0 * 2.5f64.ln() - 5.0)).abs() < 1e-12);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn log_likelihood_per_neuron(
+        &self,
+        full: &EventSequence,
+        compensator: &CompensatorMethod,
+        ws: &mut SoftWorkspace,
+        per_neuron: &mut [f64],
+        grad_params: Option<&mut [f64]>,
+    ) -> Result<()> {
+        let n = self.n_neurons();
+        if full.dim() != n {
+            return Err(PpError::DimensionMismatch {
+                what: "full sequence (all N neurons)",
+                expected: n,
+                found: full.dim(),
+            }
+            .into());
+        }
+        check_len("per-neuron output", n, per_neuron.len())?;
+        if let Some(g) = grad_params.as_deref() {
+            check_len("parameter gradient", n + self.n_basis() * n * n, g.len())?;
+        }
+        ws.hard(self, full, 0..n, compensator, grad_params)?;
+        per_neuron.copy_from_slice(&ws.per_target);
+        Ok(())
+    }
 }

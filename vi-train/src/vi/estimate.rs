@@ -204,6 +204,8 @@ pub struct EstimatorWorkspace {
     ybar: Vec<f64>,
     g_a: Vec<f64>,
     g_b: Vec<f64>,
+    /// Per-neuron hard log-likelihood terms (`[N]`).
+    per_neuron: Vec<f64>,
 }
 
 impl EstimatorWorkspace {
@@ -229,6 +231,7 @@ impl EstimatorWorkspace {
             ybar: Vec::new(),
             g_a: vec![0.0; np.max(nq)],
             g_b: vec![0.0; np.max(nq)],
+            per_neuron: vec![0.0; p.n_neurons()],
         })
     }
 
@@ -722,6 +725,7 @@ pub fn hard_densities(
         compensator,
         &mut ws.lik,
         &mut ws.soft,
+        &mut ws.per_neuron,
         grad_p,
         grad_q,
     )
@@ -733,9 +737,13 @@ fn densities(
     compensator: &CompensatorMethod,
     lik: &mut LikelihoodWorkspace,
     soft: &mut SoftWorkspace,
+    per: &mut Vec<f64>,
     grad_p: Option<&mut [f64]>,
     grad_q: Option<&mut [f64]>,
 ) -> Result<HardDensities> {
+    if model.is_shared() {
+        return shared_densities(model.p(), full, compensator, soft, per, grad_p, grad_q);
+    }
     let options = LikelihoodOptions {
         compensator: *compensator,
         regularisation: 0.0,
@@ -751,6 +759,48 @@ fn densities(
         .q()
         .hidden_log_likelihood(full, compensator, soft, grad_q)?;
     Ok(HardDensities { log_p, log_q })
+}
+
+/// [`densities`] when `q = p`: one pass of the per-neuron log-likelihood gives both, since
+/// `log q(H)` is the hidden neurons' part of `log p(O, H)` and neuron `i`'s term depends only
+/// on its own row of parameters (`b_i`, `W[k][i][·]`), so `∂ log q` is `∂ log p` with the
+/// observed rows zeroed.
+fn shared_densities(
+    p: &Snn,
+    full: &EventSequence,
+    compensator: &CompensatorMethod,
+    soft: &mut SoftWorkspace,
+    per: &mut Vec<f64>,
+    grad_p: Option<&mut [f64]>,
+    grad_q: Option<&mut [f64]>,
+) -> Result<HardDensities> {
+    let (n, n_obs) = (p.n_neurons(), p.n_obs());
+    per.resize(n, 0.0);
+    let (mut grad_p, mut grad_q) = (grad_p, grad_q);
+    let target = match (grad_p.as_deref_mut(), grad_q.as_deref_mut()) {
+        (Some(g), _) | (None, Some(g)) => {
+            g.fill(0.0);
+            Some(g)
+        }
+        (None, None) => None,
+    };
+    p.log_likelihood_per_neuron(full, compensator, soft, per, target)?;
+    if let Some(gq) = grad_q {
+        if let Some(gp) = grad_p.as_deref() {
+            gq.copy_from_slice(gp);
+        }
+        let k = p.n_basis();
+        gq[..n_obs].fill(0.0);
+        for kk in 0..k {
+            for i in 0..n_obs {
+                gq[n + (kk * n + i) * n..n + (kk * n + i + 1) * n].fill(0.0);
+            }
+        }
+    }
+    Ok(HardDensities {
+        log_p: per.iter().sum(),
+        log_q: per[n_obs..].iter().sum(),
+    })
 }
 
 /// One sample of the hard-spike negative ELBO (β = 1) for evaluation: a thinning sample of
@@ -770,6 +820,7 @@ pub(crate) fn hard_neg_elbo_draw<R: Rng + ?Sized>(
         &comp,
         &mut ws.lik,
         &mut ws.soft,
+        &mut ws.per_neuron,
         None,
         None,
     )?;
@@ -795,6 +846,7 @@ fn hard_draw<R: Rng + ?Sized>(
         &comp,
         &mut ws.lik,
         &mut ws.soft,
+        &mut ws.per_neuron,
         Some(&mut ws.g_a[..np]),
         Some(&mut ws.g_b[..nq]),
     )
@@ -1018,6 +1070,63 @@ mod tests {
                         general[i]
                     );
                 }
+            }
+        }
+    }
+
+    /// With q = p, the one-pass hard densities equal the general two-pass composition (q a
+    /// separate copy of p): values to 1e-10, gradients to 1e-8, quadrature and Monte Carlo.
+    #[test]
+    fn shared_hard_densities_equal_the_general_composition() {
+        for seed in 0..4 {
+            let p = snn(seed);
+            let shared = VariationalModel::shared(p.clone()).unwrap();
+            let separate = VariationalModel::separate(p.clone(), p.clone()).unwrap();
+            let obs = data(seed);
+            let mut ws = EstimatorWorkspace::new(&shared).unwrap();
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            sample_hidden(&p, &obs, &mut rng, &mut ws.hidden, &mut ws.full).unwrap();
+            let full = ws.full.clone();
+            let n = p.n_params();
+            for comp in [
+                CompensatorMethod::default(),
+                CompensatorMethod::MonteCarlo {
+                    n_points: 200,
+                    seed: 5,
+                },
+            ] {
+                let (mut gp1, mut gq1) = (vec![0.0; n], vec![0.0; n]);
+                let (mut gp2, mut gq2) = (vec![0.0; n], vec![0.0; n]);
+                let a = hard_densities(
+                    &shared,
+                    &full,
+                    &comp,
+                    &mut ws,
+                    Some(&mut gp1),
+                    Some(&mut gq1),
+                )
+                .unwrap();
+                let b = hard_densities(
+                    &separate,
+                    &full,
+                    &comp,
+                    &mut ws,
+                    Some(&mut gp2),
+                    Some(&mut gq2),
+                )
+                .unwrap();
+                assert!((a.log_p - b.log_p).abs() <= 1e-10 * b.log_p.abs().max(1.0));
+                assert!((a.log_q - b.log_q).abs() <= 1e-10 * b.log_q.abs().max(1.0));
+                for i in 0..n {
+                    for (x, y) in [(gp1[i], gp2[i]), (gq1[i], gq2[i])] {
+                        assert!((x - y).abs() <= 1e-8 * y.abs().max(1.0), "{i}: {x} vs {y}");
+                    }
+                }
+                // value only, and only one gradient, give the same numbers
+                let c =
+                    hard_densities(&shared, &full, &comp, &mut ws, None, Some(&mut gp1)).unwrap();
+                assert_eq!((c.log_p, c.log_q), (a.log_p, a.log_q));
+                assert_eq!(gp1, gq1);
             }
         }
     }

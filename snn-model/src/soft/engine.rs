@@ -8,7 +8,7 @@ use pp_core::{EventSequence, PpError, Window};
 use super::SoftEvents;
 use super::direct::load_merged;
 use super::quadrature::{
-    GK_GAUSS, GK_KRONROD, GK_NODES, MAX_ORDER, Rules, analytic_radius, apriori_order,
+    GK_GAUSS, GK_KRONROD, GK_NODES, MAX_ORDER, Rules, STRIPS, analytic_radius, best_order,
 };
 use super::target::TargetWindows;
 use super::window_grad;
@@ -584,16 +584,18 @@ impl SoftWorkspace {
             let h = 0.5 * (b - a);
             let tiny = h <= 4.0 * f64::EPSILON * (mid.abs() + 1.0);
             if apriori {
-                let mut radius = f64::INFINITY;
+                let mut radii = [f64::INFINITY; 2];
                 let mut delta: f64 = 0.0;
                 for t in 0..nt {
                     let e = &self.e[3 * t..3 * t + 3];
                     let a1 = (e[1] + 2.0 * e[2] * xc).abs() * h;
                     let a2 = e[2].abs() * h * h;
-                    radius = radius.min(analytic_radius(a1, a2));
+                    for (r, y) in radii.iter_mut().zip(STRIPS) {
+                        *r = r.min(analytic_radius(a1, a2, y));
+                    }
                     delta = delta.max(a1 + a2);
                 }
-                let order = apriori_order(radius, delta, q.rel_tol).or(if tiny {
+                let order = best_order(&radii, delta, q.rel_tol).or(if tiny {
                     Some(MAX_ORDER)
                 } else {
                     None

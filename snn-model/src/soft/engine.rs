@@ -684,12 +684,11 @@ impl SoftWorkspace {
         for (node, &z) in xi.iter().enumerate() {
             let x = xc + h * z;
             if self.poly {
+                // potentials first; the activation in a separate pass below, so that the
+                // independent exponentials and divisions overlap
                 for t in 0..nt {
                     let e = &self.e[3 * t..3 * t + 3];
-                    let u = e[0] + x * (e[1] + x * e[2]);
-                    let (l, dl) = value_and_derivative(act, u);
-                    self.lam[node * n + t] = l;
-                    self.dlam[node * n + t] = dl;
+                    self.lam[node * n + t] = e[0] + x * (e[1] + x * e[2]);
                 }
             } else {
                 let g = &mut self.feats[node * kp..(node + 1) * kp];
@@ -699,6 +698,24 @@ impl SoftWorkspace {
                     let (l, dl) = value_and_derivative(act, u);
                     self.lam[node * n + t] = l;
                     self.dlam[node * n + t] = dl;
+                }
+            }
+        }
+        if self.poly {
+            for node in 0..xi.len() {
+                let lam = &mut self.lam[node * n..node * n + nt];
+                let dlam = &mut self.dlam[node * n..node * n + nt];
+                match act {
+                    Activation::Sigmoid { amplitude } => {
+                        for (l, dl) in lam.iter_mut().zip(dlam.iter_mut()) {
+                            (*l, *dl) = scaled_sigmoid(amplitude, *l);
+                        }
+                    }
+                    _ => {
+                        for (l, dl) in lam.iter_mut().zip(dlam.iter_mut()) {
+                            (*l, *dl) = act.value_and_derivative(*l);
+                        }
+                    }
                 }
             }
         }
@@ -884,15 +901,20 @@ impl SoftWorkspace {
 #[inline]
 fn value_and_derivative(act: Activation, u: f64) -> (f64, f64) {
     match act {
-        Activation::Sigmoid { amplitude } => {
-            let e = (-u.abs()).exp();
-            let r = 1.0 / (1.0 + e);
-            let (s, sm) = if u >= 0.0 { (r, e * r) } else { (e * r, r) };
-            let v = amplitude * s;
-            (v, v * sm)
-        }
+        Activation::Sigmoid { amplitude } => scaled_sigmoid(amplitude, u),
         _ => act.value_and_derivative(u),
     }
+}
+
+/// `(a σ(u), a σ(u) σ(−u))` without branches: with `e = exp(−u)`, `σ(u) = 1/(1 + e)` and
+/// `σ(−u) = e σ(u)` both keep full relative precision; `u` is floored at −700 so that `e`
+/// stays finite (below it `σ(u) < 1e-304`: the value is then off by less than 1e-304).
+#[inline]
+fn scaled_sigmoid(amplitude: f64, u: f64) -> (f64, f64) {
+    let e = (-u.max(-700.0)).exp();
+    let r = 1.0 / (1.0 + e);
+    let v = amplitude * r;
+    (v, v * (e * r))
 }
 
 fn no_convergence(a: f64, b: f64, depth: u32) -> SnnError {

@@ -1,7 +1,10 @@
 //! Exact simulation of the SNN by thinning through `pp-thinning` (MATH.md §2).
 //!
-//! [`Simulator`] implements [`SequentialIntensity`]: its state is a [`BasisTracker`], so each
-//! candidate costs `O(N²·K)` whatever the history. Bounds:
+//! [`Simulator`] implements [`SequentialIntensity`]. With the Epanechnikov basis and a global
+//! bound (sigmoid, hardtanh) its state keeps windowed sums in *target* space (each accepted
+//! spike carries its amplitudes `W[k][·][j]` on every neuron), so a candidate costs `O(N·K)`
+//! and an accepted spike `O(N·K)` per window it enters or leaves; otherwise its state is a
+//! [`BasisTracker`] and a candidate costs `O(N²·K)`, whatever the history in both cases. Bounds:
 //!
 //! * sigmoid and hardtanh activations: the global bound `Σ_i sup ψ = N·a` (hardtanh `N·(a + ε)`),
 //!   valid until the next event;
@@ -20,6 +23,7 @@ use crate::activation::Activation;
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
+use crate::soft::target::TargetWindows;
 use crate::tracker::BasisTracker;
 
 /// The SNN as a thinning model, with the horizon `h` of the exp activation's local bound.
@@ -55,12 +59,23 @@ pub struct Simulator<'a> {
 #[derive(Debug, Clone)]
 pub struct SimState {
     tracker: BasisTracker,
+    /// Target-space path (Epanechnikov basis, global bound); `None`: the tracker is used.
+    target: Option<TargetState>,
     phi: Vec<f64>,
     u: Vec<f64>,
     lo: Vec<f64>,
     hi: Vec<f64>,
     cached: Option<BoundSpec>,
     failed: bool,
+}
+
+/// Accepted spikes with their amplitudes `amp[e][k][i] = (M ⊙ W)[k][i][j_e]`, and the windowed
+/// sums over them.
+#[derive(Debug, Clone)]
+struct TargetState {
+    windows: TargetWindows,
+    times: Vec<f64>,
+    amp: Vec<f64>,
 }
 
 impl<'a> Simulator<'a> {
@@ -160,9 +175,26 @@ impl SequentialIntensity for Simulator<'_> {
 
     fn new_state(&self) -> SimState {
         let (n, k) = (self.model.n_neurons(), self.model.n_basis());
+        let target = match (self.model.basis(), self.model.activation()) {
+            (Basis::Epanechnikov { centers, scale }, Activation::Sigmoid { .. })
+            | (Basis::Epanechnikov { centers, scale }, Activation::Hardtanh { .. }) => {
+                let lags: Vec<(f64, f64)> = (0..k)
+                    .map(|kk| self.model.basis().lag_interval(kk))
+                    .collect();
+                let mut windows = TargetWindows::default();
+                windows.reset(centers, *scale, &lags, n);
+                Some(TargetState {
+                    windows,
+                    times: Vec::new(),
+                    amp: Vec::new(),
+                })
+            }
+            _ => None,
+        };
         SimState {
             tracker: BasisTracker::new(self.model.basis(), n)
                 .expect("a checked model has a valid basis and at least one neuron"),
+            target,
             phi: vec![0.0; k * n],
             u: vec![0.0; n],
             lo: vec![0.0; k * n],
@@ -174,11 +206,27 @@ impl SequentialIntensity for Simulator<'_> {
 
     fn reset(&self, st: &mut SimState, _t0: f64) {
         st.tracker.clear();
+        if let Some(ts) = &mut st.target {
+            ts.windows.rewind();
+            ts.times.clear();
+            ts.amp.clear();
+        }
         st.cached = None;
         st.failed = false;
     }
 
     fn intensities_at(&self, st: &mut SimState, s: f64, out: &mut [f64]) {
+        if let Some(ts) = &mut st.target {
+            if st.failed {
+                out.fill(f64::NAN);
+                return;
+            }
+            ts.windows.advance(s, &ts.times, &ts.amp);
+            st.u.copy_from_slice(self.model.bias());
+            ts.windows.values(s, &mut st.u);
+            self.model.intensities_from_potentials(&st.u, out);
+            return;
+        }
         if st.failed || st.tracker.activations_at(s, &mut st.phi).is_err() {
             // Only reachable if the sampler broke its call protocol: reported by the sampler as
             // an invalid intensity, never a panic.
@@ -191,7 +239,21 @@ impl SequentialIntensity for Simulator<'_> {
     }
 
     fn accept(&self, st: &mut SimState, s: f64, mark: u32) {
-        if st.tracker.push_spike(s, mark as usize).is_err() {
+        if let Some(ts) = &mut st.target {
+            let (n, k) = (self.model.n_neurons(), self.model.n_basis());
+            let j = mark as usize;
+            if j >= n || ts.times.last().is_some_and(|&last| s < last) {
+                st.failed = true;
+                return;
+            }
+            ts.times.push(s);
+            let wm = self.model.masked_weights_ikj();
+            for kk in 0..k {
+                for i in 0..n {
+                    ts.amp.push(wm[(i * k + kk) * n + j]);
+                }
+            }
+        } else if st.tracker.push_spike(s, mark as usize).is_err() {
             st.failed = true;
         }
         st.cached = None;

@@ -36,7 +36,7 @@
 mod direct;
 mod engine;
 mod quadrature;
-mod target;
+pub(crate) mod target;
 mod window_grad;
 
 pub use direct::SoftPotentials;

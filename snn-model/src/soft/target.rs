@@ -12,7 +12,7 @@
 const RECENTRE_WIDTHS: f64 = 4.0;
 
 #[derive(Debug, Clone, Default)]
-pub(super) struct TargetWindows {
+pub(crate) struct TargetWindows {
     k: usize,
     nt: usize,
     centers: Vec<f64>,
@@ -29,7 +29,7 @@ pub(super) struct TargetWindows {
 impl TargetWindows {
     /// Rewinds for `nt` targets and the Epanechnikov basis `(centers, scale)` with lag windows
     /// `lags` (keeps allocations).
-    pub(super) fn reset(&mut self, centers: &[f64], scale: f64, lags: &[(f64, f64)], nt: usize) {
+    pub(crate) fn reset(&mut self, centers: &[f64], scale: f64, lags: &[(f64, f64)], nt: usize) {
         let k = centers.len();
         self.k = k;
         self.nt = nt;
@@ -52,6 +52,14 @@ impl TargetWindows {
         self.sums.resize(k * nt * 3, 0.0);
     }
 
+    /// Rewinds to an empty history, keeping the basis and the number of targets.
+    pub(crate) fn rewind(&mut self) {
+        self.enter.fill(0);
+        self.leave.fill(0);
+        self.reference.fill(0.0);
+        self.sums.fill(0.0);
+    }
+
     #[inline]
     fn add(&mut self, k: usize, amp: &[f64], x: f64, sign: f64) {
         let s = &mut self.sums[k * self.nt * 3..(k + 1) * self.nt * 3];
@@ -65,7 +73,7 @@ impl TargetWindows {
 
     /// Moves to time `t` (non-decreasing): events with `t_e < t − lo_k` enter window `k`,
     /// events with `t_e <= t − hi_k` leave it. `amp` is `[e][k][t]`.
-    pub(super) fn advance(&mut self, t: f64, times: &[f64], amp: &[f64]) {
+    pub(crate) fn advance(&mut self, t: f64, times: &[f64], amp: &[f64]) {
         let (k_all, nt) = (self.k, self.nt);
         let width = 2.0 * self.scale;
         for k in 0..k_all {
@@ -109,10 +117,30 @@ impl TargetWindows {
         }
     }
 
+    /// Adds to `out[t]` the value `Σ_k Σ_{e in window} a φ_k(origin − t_e)` (the constant
+    /// term of [`expansion`](Self::expansion)): the potentials less the biases.
+    #[inline]
+    pub(crate) fn values(&self, origin: f64, out: &mut [f64]) {
+        let nt = self.nt;
+        let inv_s2 = 1.0 / (self.scale * self.scale);
+        for k in 0..self.k {
+            if self.leave[k] == self.enter[k] {
+                continue;
+            }
+            let delta = origin - self.centers[k] - self.reference[k];
+            let s = &self.sums[k * nt * 3..(k + 1) * nt * 3];
+            for (c, st) in out.iter_mut().zip(s.chunks_exact(3)).take(nt) {
+                let (s0, s1, s2) = (st[0], st[1], st[2]);
+                let q0 = (s0 * delta - 2.0 * s1) * delta + s2;
+                *c += 0.75 * (s0 - q0 * inv_s2);
+            }
+        }
+    }
+
     /// Adds to `e[t][·]` the coefficients of `Σ_k Σ_{e in window} a φ_k(origin + x − t_e)` as
     /// a quadratic in `x` (exact between the current time's neighbouring breakpoints).
     #[inline]
-    pub(super) fn expansion(&self, origin: f64, e: &mut [f64]) {
+    pub(crate) fn expansion(&self, origin: f64, e: &mut [f64]) {
         let nt = self.nt;
         let inv_s2 = 1.0 / (self.scale * self.scale);
         for k in 0..self.k {

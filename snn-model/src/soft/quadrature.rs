@@ -73,15 +73,25 @@ pub(super) fn analytic_radius(a1: f64, a2: f64, y: f64) -> f64 {
 /// integral.
 #[inline]
 pub(super) fn apriori_order(radius: f64, delta: f64, rel_tol: f64, y: f64) -> Option<usize> {
+    order_for(radius, rel_tol * y.sin() * (-delta - y).exp())
+}
+
+/// `sin y · e^{−y}` of the [`STRIPS`] (checked against the formula in the tests).
+const STRIP_FACTORS: [f64; 2] = [0.20787957635076193, 0.047612129067900924];
+
+/// The smallest order `n ≤ MAX_ORDER` with `(16/3) ρ^{2−2n}/(ρ² − 1) ≤ budget`, where
+/// `budget = rel_tol · sin y · e^{−δ−y}` (see [`apriori_order`]).
+#[inline]
+fn order_for(radius: f64, budget: f64) -> Option<usize> {
     if radius == f64::INFINITY {
         return Some(1);
     }
-    if radius.is_nan() || radius <= 1.001 || !delta.is_finite() {
+    if radius.is_nan() || radius <= 1.001 || !budget.is_finite() {
         return None;
     }
     let rho = radius + (radius * radius - 1.0).sqrt();
     let rho2 = rho * rho;
-    let target = rel_tol * (rho2 - 1.0) * (3.0 / 16.0) * y.sin() * (-delta - y).exp();
+    let target = budget * (rho2 - 1.0) * (3.0 / 16.0);
     let q = 1.0 / rho2;
     let mut p = 1.0; // ρ^{2 − 2n}
     for n in 1..=MAX_ORDER {
@@ -97,8 +107,9 @@ pub(super) fn apriori_order(radius: f64, delta: f64, rel_tol: f64, y: f64) -> Op
 /// `radii[s]` (strip `s`) and the largest variation `delta`.
 #[inline]
 pub(super) fn best_order(radii: &[f64; 2], delta: f64, rel_tol: f64) -> Option<usize> {
-    let a = apriori_order(radii[0], delta, rel_tol, STRIPS[0]);
-    let b = apriori_order(radii[1], delta, rel_tol, STRIPS[1]);
+    let scale = rel_tol * (-delta).exp();
+    let a = order_for(radii[0], scale * STRIP_FACTORS[0]);
+    let b = order_for(radii[1], scale * STRIP_FACTORS[1]);
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -163,6 +174,22 @@ mod tests {
                 assert!((a2 * r * r + a1 * r - y).abs() < 1e-12 * (1.0 + r * r));
             }
             assert_eq!(analytic_radius(0.0, 0.0, y), f64::INFINITY);
+        }
+    }
+
+    #[test]
+    fn strip_factors_are_sin_y_exp_minus_y() {
+        for (f, y) in STRIP_FACTORS.iter().zip(STRIPS) {
+            assert!((f - y.sin() * (-y).exp()).abs() <= 1e-16);
+        }
+        // best_order is the minimum of the two apriori_order calls
+        for (r0, r1, d) in [(3.0, 4.5, 0.4), (50.0, 80.0, 0.01), (1.2, 1.6, 0.9)] {
+            let each = [
+                apriori_order(r0, d, 1e-10, STRIPS[0]),
+                apriori_order(r1, d, 1e-10, STRIPS[1]),
+            ];
+            let want = each.into_iter().flatten().min();
+            assert_eq!(best_order(&[r0, r1], d, 1e-10), want);
         }
     }
 

@@ -7,7 +7,9 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use pp_core::{EventSequence, Window};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use snn_model::{Basis, BasisTracker, LikelihoodOptions, LikelihoodWorkspace, Snn, SnnBuilder};
+use snn_model::{
+    Basis, BasisTracker, LikelihoodOptions, LikelihoodWorkspace, PotentialTracker, Snn, SnnBuilder,
+};
 use std::hint::black_box;
 
 fn model(n: usize, k: usize, seed: u64) -> Snn {
@@ -82,6 +84,36 @@ fn potentials(c: &mut Criterion) {
                     for &t in &dense {
                         tr.activations_at(t, &mut phi).unwrap();
                         m.potentials_from_activations(&phi, &mut u);
+                        black_box(&u);
+                    }
+                })
+            },
+        );
+        // the target-space potential tracker: all N potentials in O(N·K) per query
+        let mut pt = PotentialTracker::new(&m);
+        group.throughput(Throughput::Elements(n_queries as u64));
+        group.bench_function(
+            BenchmarkId::new("tracker_incl_loading_1e5_events", format!("N{n}_K{k}")),
+            |b| {
+                b.iter(|| {
+                    pt.clear();
+                    pt.extend_from_history(seq.history()).unwrap();
+                    for &t in &queries {
+                        pt.potentials_at(t, &mut u).unwrap();
+                        black_box(&u);
+                    }
+                })
+            },
+        );
+        group.throughput(Throughput::Elements(dense.len() as u64));
+        group.bench_function(
+            BenchmarkId::new("tracker_1e5_queries", format!("N{n}_K{k}")),
+            |b| {
+                b.iter(|| {
+                    pt.clear();
+                    pt.extend_from_history(seq.history()).unwrap();
+                    for &t in &dense {
+                        pt.potentials_at(t, &mut u).unwrap();
                         black_box(&u);
                     }
                 })

@@ -9,12 +9,15 @@
 //!   diagonal ≤ −0.1 by default, applied by [`Snn::project`]), random initialisation as the
 //!   reference ([`SnnBuilder::random`]).
 //! * Membrane potentials: the direct sum over the kernel window ([`Snn::potentials_direct`], the
-//!   oracle) and the incremental [`BasisTracker`] (running per-basis polynomial or decaying
-//!   sums, `O(N·K)` per query whatever the window holds; one-hot or soft marks).
+//!   oracle), the incremental [`PotentialTracker`] (all `N` potentials in `O(N·K)` per query
+//!   for the Epanechnikov basis, by windowed sums in target space) and the [`BasisTracker`]
+//!   (the `K·N` basis activations, running per-basis polynomial or decaying sums, `O(N·K)` per
+//!   query whatever the window holds; one-hot or soft marks).
 //! * pp-core's [`Intensity`](pp_core::Intensity) with breakpoints, [`LogLikelihood`](pp_core::LogLikelihood)
 //!   and [`LogLikelihoodGradient`](pp_core::LogLikelihoodGradient); the penalised objective with
-//!   its exact gradient ([`Snn::objective`], [`LikelihoodWorkspace`]): Gauss–Kronrod quadrature
-//!   between breakpoints (default) or Monte Carlo.
+//!   its exact gradient ([`Snn::objective`], [`LikelihoodWorkspace`]): quadrature between
+//!   breakpoints (default; Gauss–Legendre of an a priori order for Epanechnikov, adaptive
+//!   Gauss–Kronrod otherwise) or Monte Carlo.
 //! * Exact simulation through pp-thinning ([`Simulator`], [`Snn::simulate`]).
 //! * `srm-snn/v1` model files ([`Snn::read_json`], [`Snn::write_json`]; feature `serde`, on by
 //!   default), optimisers ([`optim`]) and full-batch maximum likelihood ([`fit`]).
@@ -47,6 +50,7 @@ pub mod likelihood;
 pub mod model;
 pub mod optim;
 pub mod potential;
+pub mod potential_tracker;
 pub mod simulate;
 pub mod soft;
 pub mod tracker;
@@ -59,5 +63,6 @@ pub use likelihood::{
 };
 pub use model::{Constraint, Snn, SnnBuilder};
 pub use potential::Mark;
+pub use potential_tracker::PotentialTracker;
 pub use simulate::{SimState, Simulator};
 pub use tracker::BasisTracker;

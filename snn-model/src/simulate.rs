@@ -23,7 +23,7 @@ use crate::activation::Activation;
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
-use crate::soft::target::TargetWindows;
+use crate::potential_tracker::PotentialTracker;
 use crate::tracker::BasisTracker;
 
 /// The SNN as a thinning model, with the horizon `h` of the exp activation's local bound.
@@ -59,23 +59,14 @@ pub struct Simulator<'a> {
 #[derive(Debug, Clone)]
 pub struct SimState {
     tracker: BasisTracker,
-    /// Target-space path (Epanechnikov basis, global bound); `None`: the tracker is used.
-    target: Option<TargetState>,
+    /// Target-space potentials (Epanechnikov basis, global bound); `None`: the tracker is used.
+    target: Option<PotentialTracker>,
     phi: Vec<f64>,
     u: Vec<f64>,
     lo: Vec<f64>,
     hi: Vec<f64>,
     cached: Option<BoundSpec>,
     failed: bool,
-}
-
-/// Accepted spikes with their amplitudes `amp[e][k][i] = (M ⊙ W)[k][i][j_e]`, and the windowed
-/// sums over them.
-#[derive(Debug, Clone)]
-struct TargetState {
-    windows: TargetWindows,
-    times: Vec<f64>,
-    amp: Vec<f64>,
 }
 
 impl<'a> Simulator<'a> {
@@ -176,18 +167,9 @@ impl SequentialIntensity for Simulator<'_> {
     fn new_state(&self) -> SimState {
         let (n, k) = (self.model.n_neurons(), self.model.n_basis());
         let target = match (self.model.basis(), self.model.activation()) {
-            (Basis::Epanechnikov { centers, scale }, Activation::Sigmoid { .. })
-            | (Basis::Epanechnikov { centers, scale }, Activation::Hardtanh { .. }) => {
-                let lags: Vec<(f64, f64)> = (0..k)
-                    .map(|kk| self.model.basis().lag_interval(kk))
-                    .collect();
-                let mut windows = TargetWindows::default();
-                windows.reset(centers, *scale, &lags, n);
-                Some(TargetState {
-                    windows,
-                    times: Vec::new(),
-                    amp: Vec::new(),
-                })
+            (Basis::Epanechnikov { .. }, Activation::Sigmoid { .. })
+            | (Basis::Epanechnikov { .. }, Activation::Hardtanh { .. }) => {
+                Some(PotentialTracker::new(self.model))
             }
             _ => None,
         };
@@ -206,24 +188,20 @@ impl SequentialIntensity for Simulator<'_> {
 
     fn reset(&self, st: &mut SimState, _t0: f64) {
         st.tracker.clear();
-        if let Some(ts) = &mut st.target {
-            ts.windows.rewind();
-            ts.times.clear();
-            ts.amp.clear();
+        if let Some(pt) = &mut st.target {
+            pt.clear();
         }
         st.cached = None;
         st.failed = false;
     }
 
     fn intensities_at(&self, st: &mut SimState, s: f64, out: &mut [f64]) {
-        if let Some(ts) = &mut st.target {
-            if st.failed {
+        if let Some(pt) = &mut st.target {
+            if st.failed || pt.potentials_at(s, &mut st.u).is_err() {
+                st.failed = true;
                 out.fill(f64::NAN);
                 return;
             }
-            ts.windows.advance(s, &ts.times, &ts.amp);
-            st.u.copy_from_slice(self.model.bias());
-            ts.windows.values(s, &mut st.u);
             self.model.intensities_from_potentials(&st.u, out);
             return;
         }
@@ -239,19 +217,9 @@ impl SequentialIntensity for Simulator<'_> {
     }
 
     fn accept(&self, st: &mut SimState, s: f64, mark: u32) {
-        if let Some(ts) = &mut st.target {
-            let (n, k) = (self.model.n_neurons(), self.model.n_basis());
-            let j = mark as usize;
-            if j >= n || ts.times.last().is_some_and(|&last| s < last) {
+        if let Some(pt) = &mut st.target {
+            if pt.push_spike(s, mark as usize).is_err() {
                 st.failed = true;
-                return;
-            }
-            ts.times.push(s);
-            let wm = self.model.masked_weights_ikj();
-            for kk in 0..k {
-                for i in 0..n {
-                    ts.amp.push(wm[(i * k + kk) * n + j]);
-                }
             }
         } else if st.tracker.push_spike(s, mark as usize).is_err() {
             st.failed = true;

@@ -1,4 +1,5 @@
-//! The fast incremental evaluator against the direct sum (the oracle), on random inputs.
+//! The fast incremental evaluators (basis tracker + weights, and the potential tracker)
+//! against the direct sum (the oracle), on random inputs.
 //!
 //! Agreement criterion: `|fast − direct| ≤ 1e-9 · max(1, |direct|)` — relative 1e-9 for values
 //! of magnitude ≥ 1, absolute 1e-9 below (activations near the edge of a basis' support are
@@ -8,7 +9,7 @@ mod common;
 
 use proptest::prelude::*;
 use rand::RngExt;
-use snn_model::{Activation, BasisTracker, Mark};
+use snn_model::{Activation, BasisTracker, Mark, PotentialTracker};
 
 fn close(fast: f64, direct: f64) -> bool {
     (fast - direct).abs() <= 1e-9 * direct.abs().max(1.0)
@@ -31,6 +32,9 @@ proptest! {
         queries.sort_by(f64::total_cmp);
         let mut tr = BasisTracker::new(&basis, n).unwrap();
         tr.extend_from_history(seq.history()).unwrap();
+        let mut pt = PotentialTracker::new(&model);
+        pt.extend_from_history(seq.history()).unwrap();
+        let mut u_tracker = vec![0.0; n];
         let mut phi_fast = vec![0.0; k * n];
         let mut phi_direct = vec![0.0; k * n];
         let mut u_fast = vec![0.0; n];
@@ -45,6 +49,10 @@ proptest! {
             model.potentials_direct(t, seq.history_before(t), &mut u_direct);
             for (a, b) in u_fast.iter().zip(&u_direct) {
                 prop_assert!(close(*a, *b), "t = {}: potential {} vs {}", t, a, b);
+            }
+            pt.potentials_at(t, &mut u_tracker).unwrap();
+            for (a, b) in u_tracker.iter().zip(&u_direct) {
+                prop_assert!(close(*a, *b), "t = {}: potential tracker {} vs {}", t, a, b);
             }
         }
     }

@@ -4,7 +4,7 @@
 mod common;
 
 use pp_core::Intensity;
-use snn_model::BasisTracker;
+use snn_model::{BasisTracker, PotentialTracker};
 
 /// Relative check against the float64 columns: `|a − b| ≤ 1e-9 |b|` (plus 1e-12 absolute for
 /// values that are exactly 0).
@@ -92,6 +92,40 @@ fn fast(fx: &common::Fixture) -> Evaluated {
     out
 }
 
+/// The target-space [`PotentialTracker`]: all potentials per query in `O(N·K)`.
+fn potential_tracker(fx: &common::Fixture) -> Evaluated {
+    let m = &fx.model;
+    let n = m.n_neurons();
+    let queries = common::vec_f64(&fx.json["query_times"]);
+    let mut tr = PotentialTracker::new(m);
+    tr.extend_from_history(fx.seq.history()).unwrap();
+    let mut out = Evaluated {
+        potentials: vec![],
+        intensities: vec![],
+        log_intensities: vec![],
+        event_log_intensity: vec![],
+    };
+    for &t in &queries {
+        let mut u = vec![0.0; n];
+        tr.potentials_at(t, &mut u).unwrap();
+        let mut lam = vec![0.0; n];
+        m.intensities_from_potentials(&u, &mut lam);
+        out.log_intensities
+            .push(u.iter().map(|&x| m.activation().log_value(x)).collect());
+        out.potentials.push(u);
+        out.intensities.push(lam);
+    }
+    tr.clear();
+    tr.extend_from_history(fx.seq.history()).unwrap();
+    let mut u = vec![0.0; n];
+    for (t, mark) in fx.seq.history().iter() {
+        tr.potentials_at(t, &mut u).unwrap();
+        out.event_log_intensity
+            .push(m.activation().log_value(u[mark as usize]));
+    }
+    out
+}
+
 fn compare(name: &str, got: &Evaluated, fx: &common::Fixture) {
     let j = &fx.json;
     let cols: [(&str, &Vec<Vec<f64>>, Check); 5] = [
@@ -143,6 +177,12 @@ fn direct_evaluator_matches_reference() {
 fn fast_evaluator_matches_reference() {
     let fx = common::load();
     compare("fast", &fast(&fx), &fx);
+}
+
+#[test]
+fn potential_tracker_matches_reference() {
+    let fx = common::load();
+    compare("potential tracker", &potential_tracker(&fx), &fx);
 }
 
 #[test]

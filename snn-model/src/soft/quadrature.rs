@@ -56,9 +56,18 @@ pub(super) fn analytic_radius(a1: f64, a2: f64, y: f64) -> f64 {
     if s > 0.0 { 2.0 * y / s } else { f64::INFINITY }
 }
 
+/// [`order_for`] with the budget of strip `y` and variation `delta` (the tests' entry point).
+#[cfg(test)]
+pub(super) fn apriori_order(radius: f64, delta: f64, rel_tol: f64, y: f64) -> Option<usize> {
+    order_for(radius, rel_tol * y.sin() * (-delta - y).exp())
+}
+
+/// `sin y · e^{−y}` of the [`STRIPS`] (checked against the formula in the tests).
+const STRIP_FACTORS: [f64; 2] = [0.20787957635076193, 0.047612129067900924];
+
 /// The smallest Gauss–Legendre order `n <= MAX_ORDER` whose error bound meets the relative
 /// tolerance, or `None` (bisect the piece), for the ellipse of semi-axis `radius` on which
-/// `|u − u(0)| ≤ y` (`π/2 ≤ y < π`).
+/// `|u − u(0)| ≤ y` (`π/2 ≤ y < π`), given `budget = rel_tol · sin y · e^{−δ−y}`.
 ///
 /// Bound: if `f` is analytic in the Bernstein ellipse `E_ρ` with `|f| ≤ M` there, its Chebyshev
 /// coefficients obey `|a_k| ≤ 2 M ρ^{−k}`; the symmetric `n`-point rule is exact up to degree
@@ -71,16 +80,6 @@ pub(super) fn analytic_radius(a1: f64, a2: f64, y: f64) -> f64 {
 /// the real segment) for both the sigmoid and the exponential activation; requiring
 /// `(16/3) e^{δ+y} ρ^{2−2n} / ((ρ² − 1) sin y) ≤ rel_tol` bounds the error relative to the
 /// integral.
-#[inline]
-pub(super) fn apriori_order(radius: f64, delta: f64, rel_tol: f64, y: f64) -> Option<usize> {
-    order_for(radius, rel_tol * y.sin() * (-delta - y).exp())
-}
-
-/// `sin y · e^{−y}` of the [`STRIPS`] (checked against the formula in the tests).
-const STRIP_FACTORS: [f64; 2] = [0.20787957635076193, 0.047612129067900924];
-
-/// The smallest order `n ≤ MAX_ORDER` with `(16/3) ρ^{2−2n}/(ρ² − 1) ≤ budget`, where
-/// `budget = rel_tol · sin y · e^{−δ−y}` (see [`apriori_order`]).
 #[inline]
 fn order_for(radius: f64, budget: f64) -> Option<usize> {
     if radius == f64::INFINITY {

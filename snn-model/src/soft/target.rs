@@ -11,6 +11,26 @@
 /// How far (in window widths) the reference time may drift before the sums are rebuilt.
 const RECENTRE_WIDTHS: f64 = 4.0;
 
+/// Where the amplitudes `a[e][k][·]` (one per target) of source `e` through `φ_k` come from.
+pub(crate) trait Amplitudes {
+    /// The `nt` amplitudes of source `e` through basis function `k`.
+    fn row(&self, e: usize, k: usize) -> &[f64];
+}
+
+/// Amplitudes stored per source, `[e][k][t]`.
+struct Stored<'a> {
+    amp: &'a [f64],
+    k: usize,
+    nt: usize,
+}
+
+impl Amplitudes for Stored<'_> {
+    #[inline]
+    fn row(&self, e: usize, k: usize) -> &[f64] {
+        &self.amp[(e * self.k + k) * self.nt..(e * self.k + k + 1) * self.nt]
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TargetWindows {
     k: usize,
@@ -74,6 +94,16 @@ impl TargetWindows {
     /// Moves to time `t` (non-decreasing): events with `t_e < t − lo_k` enter window `k`,
     /// events with `t_e <= t − hi_k` leave it. `amp` is `[e][k][t]`.
     pub(crate) fn advance(&mut self, t: f64, times: &[f64], amp: &[f64]) {
+        let rows = Stored {
+            amp,
+            k: self.k,
+            nt: self.nt,
+        };
+        self.advance_with(t, times, &rows);
+    }
+
+    /// [`advance`](Self::advance) with the amplitudes from `rows`.
+    pub(crate) fn advance_with<A: Amplitudes>(&mut self, t: f64, times: &[f64], rows: &A) {
         let (k_all, nt) = (self.k, self.nt);
         let width = 2.0 * self.scale;
         for k in 0..k_all {
@@ -85,8 +115,7 @@ impl TargetWindows {
                     self.sums[k * nt * 3..(k + 1) * nt * 3].fill(0.0);
                 }
                 let x = times[e] - self.reference[k];
-                let a = &amp[(e * k_all + k) * nt..(e * k_all + k + 1) * nt];
-                self.add(k, a, x, 1.0);
+                self.add(k, rows.row(e, k), x, 1.0);
                 self.enter[k] += 1;
             }
             let leave_limit = t - self.hi[k];
@@ -94,8 +123,7 @@ impl TargetWindows {
             while self.leave[k] < self.enter[k] && times[self.leave[k]] <= leave_limit {
                 let e = self.leave[k];
                 let x = times[e] - self.reference[k];
-                let a = &amp[(e * k_all + k) * nt..(e * k_all + k + 1) * nt];
-                self.add(k, a, x, -1.0);
+                self.add(k, rows.row(e, k), x, -1.0);
                 self.leave[k] += 1;
                 left = true;
             }
@@ -110,8 +138,7 @@ impl TargetWindows {
                 self.sums[k * nt * 3..(k + 1) * nt * 3].fill(0.0);
                 for e in self.leave[k]..self.enter[k] {
                     let x = times[e] - target;
-                    let a = &amp[(e * k_all + k) * nt..(e * k_all + k + 1) * nt];
-                    self.add(k, a, x, 1.0);
+                    self.add(k, rows.row(e, k), x, 1.0);
                 }
             }
         }

@@ -50,10 +50,26 @@ pub(super) const STRIPS: [f64; 2] = [0.5 * PI, 0.8 * PI];
 /// The largest semi-axis `R` of a Bernstein ellipse on which `|u(ξ) − u(0)| ≤ y` for
 /// `u(ξ) = u0 + a1 ξ + a2 ξ²` with `|a1| = a1`, `|a2| = a2` (so `|Im u| ≤ y` there): the
 /// positive root of `a2 R² + a1 R = y`, written without cancellation; `+inf` for a constant.
-#[inline]
+#[cfg(test)]
 pub(super) fn analytic_radius(a1: f64, a2: f64, y: f64) -> f64 {
-    let s = a1 + (a1 * a1 + 4.0 * y * a2).sqrt();
-    if s > 0.0 { 2.0 * y / s } else { f64::INFINITY }
+    radius_from(radius_denominator(a1, a2, y), y)
+}
+
+/// The denominator `a1 + √(a1² + 4 y a2)` of [`analytic_radius`] (`R = 2y / it`): the smallest
+/// radius over several quadratics is that of the largest denominator.
+#[inline]
+pub(super) fn radius_denominator(a1: f64, a2: f64, y: f64) -> f64 {
+    a1 + (a1 * a1 + 4.0 * y * a2).sqrt()
+}
+
+/// `R = 2y / denominator` (`+inf` for a zero denominator: a constant).
+#[inline]
+pub(super) fn radius_from(denominator: f64, y: f64) -> f64 {
+    if denominator > 0.0 {
+        2.0 * y / denominator
+    } else {
+        f64::INFINITY
+    }
 }
 
 /// [`order_for`] with the budget of strip `y` and variation `delta` (the tests' entry point).

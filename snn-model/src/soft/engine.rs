@@ -393,10 +393,7 @@ impl SoftWorkspace {
         let kn = model.n_basis() * model.n_neurons();
         let u = if self.poly {
             self.windows.advance(t, &self.src_times, &self.amp);
-            let nt = job.i1 - job.i0;
-            self.e[..3 * nt].fill(0.0);
-            self.windows.expansion(t, &mut self.e[..3 * nt]);
-            model.bias()[i] + self.e[3 * (i - job.i0)]
+            model.bias()[i] + self.windows.value_of(t, i - job.i0)
         } else {
             self.tracker.activations_at(t, &mut self.phi)?;
             let row = &model.masked_weights_ikj()[i * kn..(i + 1) * kn];

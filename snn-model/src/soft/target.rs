@@ -164,6 +164,24 @@ impl TargetWindows {
         }
     }
 
+    /// The value for one target `t` of [`values`](Self::values).
+    #[inline]
+    pub(crate) fn value_of(&self, origin: f64, t: usize) -> f64 {
+        let nt = self.nt;
+        let inv_s2 = 1.0 / (self.scale * self.scale);
+        let mut v = 0.0;
+        for k in 0..self.k {
+            if self.leave[k] == self.enter[k] {
+                continue;
+            }
+            let delta = origin - self.centers[k] - self.reference[k];
+            let st = &self.sums[(k * nt + t) * 3..(k * nt + t) * 3 + 3];
+            let q0 = (st[0] * delta - 2.0 * st[1]) * delta + st[2];
+            v += 0.75 * (st[0] - q0 * inv_s2);
+        }
+        v
+    }
+
     /// Adds to `e[t][·]` the coefficients of `Σ_k Σ_{e in window} a φ_k(origin + x − t_e)` as
     /// a quadratic in `x` (exact between the current time's neighbouring breakpoints).
     #[inline]

@@ -1,6 +1,6 @@
 //! One training epoch of each estimator at the reference's experiment-3 settings: 10
-//! sequences of length T = 50, 2 observed + 4 hidden neurons, K = 2, data simulated from a
-//! random model with the same amplitude `a`, a = 1, 5, 10, 20. Default training settings
+//! sequences of length T = 50 simulated from a random 2 + 4 data model with a = 5 (MATH.md §7),
+//! K = 2, a random initial model with amplitude a = 1, 5, 10, 20. Default training settings
 //! (E step + M step per sequence, Adagrad, quadrature compensator), plus the reference's
 //! Monte Carlo compensator with 100 points.
 
@@ -12,8 +12,10 @@ use vi_train::vi::{
 };
 
 fn setting(a: f64) -> (VariationalModel, Vec<EventSequence>) {
-    let builder = || SnnBuilder::new(2, 4).activation(Activation::Sigmoid { amplitude: a });
-    let truth = builder()
+    let builder =
+        |a: f64| SnnBuilder::new(2, 4).activation(Activation::Sigmoid { amplitude: a });
+    // the data model has a = 5 whatever the trained model's amplitude (MATH.md §7)
+    let truth = builder(5.0)
         .random(&mut pp_thinning::sequence_rng(1, 0))
         .unwrap();
     let data = truth
@@ -22,7 +24,7 @@ fn setting(a: f64) -> (VariationalModel, Vec<EventSequence>) {
         .into_iter()
         .map(|s| s.split_dimensions(2).unwrap().0)
         .collect();
-    let init = builder()
+    let init = builder(a)
         .random(&mut pp_thinning::sequence_rng(3, 0))
         .unwrap();
     (VariationalModel::shared(init).unwrap(), data)

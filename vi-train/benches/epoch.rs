@@ -12,8 +12,7 @@ use vi_train::vi::{
 };
 
 fn setting(a: f64) -> (VariationalModel, Vec<EventSequence>) {
-    let builder =
-        |a: f64| SnnBuilder::new(2, 4).activation(Activation::Sigmoid { amplitude: a });
+    let builder = |a: f64| SnnBuilder::new(2, 4).activation(Activation::Sigmoid { amplitude: a });
     // the data model has a = 5 whatever the trained model's amplitude (MATH.md §7)
     let truth = builder(5.0)
         .random(&mut pp_thinning::sequence_rng(1, 0))

@@ -17,7 +17,7 @@ use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
 use crate::soft::target::{Amplitudes, TargetWindows};
-use crate::tracker::BasisTracker;
+use crate::tracker::{BasisTracker, check_push_time};
 
 /// Incremental membrane potentials `u_i(t) = b_i + Σ_{e: t_e < t} Σ_k (M ⊙ W)[k][i][j_e]
 /// φ_k(t − t_e)` of one model's parameters (copied at construction) for non-decreasing query
@@ -170,25 +170,7 @@ impl PotentialTracker {
         match &mut self.inner {
             Inner::Source { tracker, .. } => tracker.push_spike(t, neuron),
             Inner::Target { times, marks, .. } => {
-                if !t.is_finite() {
-                    return Err(SnnError::invalid("event time", t, "must be finite"));
-                }
-                if let Some(&last) = times.last()
-                    && t < last
-                {
-                    return Err(SnnError::OutOfOrder {
-                        what: "pushed event times",
-                        previous: last,
-                        time: t,
-                    });
-                }
-                if t < self.now {
-                    return Err(SnnError::OutOfOrder {
-                        what: "event times (an event cannot be pushed behind the current time)",
-                        previous: self.now,
-                        time: t,
-                    });
-                }
+                check_push_time(t, times.last().copied(), self.now)?;
                 if neuron >= n {
                     return Err(SnnError::NeuronOutOfRange {
                         neuron,

@@ -263,26 +263,7 @@ impl BasisTracker {
     }
 
     fn check_push_time(&self, t: f64) -> Result<()> {
-        if !t.is_finite() {
-            return Err(SnnError::invalid("event time", t, "must be finite"));
-        }
-        if let Some(&last) = self.times.last()
-            && t < last
-        {
-            return Err(SnnError::OutOfOrder {
-                what: "pushed event times",
-                previous: last,
-                time: t,
-            });
-        }
-        if t < self.now {
-            return Err(SnnError::OutOfOrder {
-                what: "event times (an event cannot be pushed behind the current time)",
-                previous: self.now,
-                time: t,
-            });
-        }
-        Ok(())
+        check_push_time(t, self.times.last().copied(), self.now)
     }
 
     /// Appends an ordinary spike of `neuron` at time `t` (`t` not before the last event nor
@@ -689,4 +670,29 @@ impl BasisTracker {
     pub fn basis(&self) -> &Basis {
         &self.basis
     }
+}
+
+/// Checks the time `t` of a pushed event: finite, not before the `last` pushed event, not
+/// behind the current time `now`.
+pub(crate) fn check_push_time(t: f64, last: Option<f64>, now: f64) -> Result<()> {
+    if !t.is_finite() {
+        return Err(SnnError::invalid("event time", t, "must be finite"));
+    }
+    if let Some(last) = last
+        && t < last
+    {
+        return Err(SnnError::OutOfOrder {
+            what: "pushed event times",
+            previous: last,
+            time: t,
+        });
+    }
+    if t < now {
+        return Err(SnnError::OutOfOrder {
+            what: "event times (an event cannot be pushed behind the current time)",
+            previous: now,
+            time: t,
+        });
+    }
+    Ok(())
 }

@@ -55,23 +55,59 @@ fn direct(fx: &common::Fixture) -> Evaluated {
     out
 }
 
-fn fast(fx: &common::Fixture) -> Evaluated {
+/// An incremental evaluator of all potentials for non-decreasing query times.
+trait Incremental {
+    /// Forgets everything and loads the fixture's events.
+    fn load(&mut self, fx: &common::Fixture);
+    /// The potentials at `t`.
+    fn potentials_at(&mut self, t: f64, u: &mut [f64]);
+}
+
+/// The basis tracker's activations times the weights.
+struct FastEvaluator {
+    tracker: BasisTracker,
+    phi: Vec<f64>,
+    model: snn_model::Snn,
+}
+
+impl Incremental for FastEvaluator {
+    fn load(&mut self, fx: &common::Fixture) {
+        self.tracker.clear();
+        self.tracker.extend_from_history(fx.seq.history()).unwrap();
+    }
+    fn potentials_at(&mut self, t: f64, u: &mut [f64]) {
+        self.tracker.activations_at(t, &mut self.phi).unwrap();
+        self.model.potentials_from_activations(&self.phi, u);
+    }
+}
+
+/// The target-space [`PotentialTracker`]: all N potentials per query in `O(N·K)`.
+impl Incremental for PotentialTracker {
+    fn load(&mut self, fx: &common::Fixture) {
+        self.clear();
+        self.extend_from_history(fx.seq.history()).unwrap();
+    }
+    fn potentials_at(&mut self, t: f64, u: &mut [f64]) {
+        PotentialTracker::potentials_at(self, t, u).unwrap();
+    }
+}
+
+/// The fixture's columns by an incremental evaluator: a pass over the query times, then a
+/// second pass over the event times (queries must be non-decreasing).
+fn incremental(fx: &common::Fixture, ev: &mut dyn Incremental) -> Evaluated {
     let m = &fx.model;
     let n = m.n_neurons();
     let queries = common::vec_f64(&fx.json["query_times"]);
-    let mut tr = BasisTracker::new(m.basis(), n).unwrap();
-    tr.extend_from_history(fx.seq.history()).unwrap();
-    let mut phi = vec![0.0; m.n_basis() * n];
     let mut out = Evaluated {
         potentials: vec![],
         intensities: vec![],
         log_intensities: vec![],
         event_log_intensity: vec![],
     };
+    ev.load(fx);
     for &t in &queries {
-        tr.activations_at(t, &mut phi).unwrap();
         let mut u = vec![0.0; n];
-        m.potentials_from_activations(&phi, &mut u);
+        ev.potentials_at(t, &mut u);
         let mut lam = vec![0.0; n];
         m.intensities_from_potentials(&u, &mut lam);
         out.log_intensities
@@ -79,51 +115,28 @@ fn fast(fx: &common::Fixture) -> Evaluated {
         out.potentials.push(u);
         out.intensities.push(lam);
     }
-    // A second pass over the event times (queries must be non-decreasing).
-    tr.clear();
-    tr.extend_from_history(fx.seq.history()).unwrap();
+    ev.load(fx);
     let mut u = vec![0.0; n];
     for (t, mark) in fx.seq.history().iter() {
-        tr.activations_at(t, &mut phi).unwrap();
-        m.potentials_from_activations(&phi, &mut u);
+        ev.potentials_at(t, &mut u);
         out.event_log_intensity
             .push(m.activation().log_value(u[mark as usize]));
     }
     out
 }
 
-/// The target-space [`PotentialTracker`]: all potentials per query in `O(N·K)`.
-fn potential_tracker(fx: &common::Fixture) -> Evaluated {
+fn fast(fx: &common::Fixture) -> Evaluated {
     let m = &fx.model;
-    let n = m.n_neurons();
-    let queries = common::vec_f64(&fx.json["query_times"]);
-    let mut tr = PotentialTracker::new(m);
-    tr.extend_from_history(fx.seq.history()).unwrap();
-    let mut out = Evaluated {
-        potentials: vec![],
-        intensities: vec![],
-        log_intensities: vec![],
-        event_log_intensity: vec![],
+    let mut ev = FastEvaluator {
+        tracker: BasisTracker::new(m.basis(), m.n_neurons()).unwrap(),
+        phi: vec![0.0; m.n_basis() * m.n_neurons()],
+        model: m.clone(),
     };
-    for &t in &queries {
-        let mut u = vec![0.0; n];
-        tr.potentials_at(t, &mut u).unwrap();
-        let mut lam = vec![0.0; n];
-        m.intensities_from_potentials(&u, &mut lam);
-        out.log_intensities
-            .push(u.iter().map(|&x| m.activation().log_value(x)).collect());
-        out.potentials.push(u);
-        out.intensities.push(lam);
-    }
-    tr.clear();
-    tr.extend_from_history(fx.seq.history()).unwrap();
-    let mut u = vec![0.0; n];
-    for (t, mark) in fx.seq.history().iter() {
-        tr.potentials_at(t, &mut u).unwrap();
-        out.event_log_intensity
-            .push(m.activation().log_value(u[mark as usize]));
-    }
-    out
+    incremental(fx, &mut ev)
+}
+
+fn potential_tracker(fx: &common::Fixture) -> Evaluated {
+    incremental(fx, &mut PotentialTracker::new(&fx.model))
 }
 
 fn compare(name: &str, got: &Evaluated, fx: &common::Fixture) {

@@ -157,9 +157,7 @@ impl TargetWindows {
             let delta = origin - self.centers[k] - self.reference[k];
             let s = &self.sums[k * nt * 3..(k + 1) * nt * 3];
             for (c, st) in out.iter_mut().zip(s.chunks_exact(3)).take(nt) {
-                let (s0, s1, s2) = (st[0], st[1], st[2]);
-                let q0 = (s0 * delta - 2.0 * s1) * delta + s2;
-                *c += 0.75 * (s0 - q0 * inv_s2);
+                *c += window_value(st, delta, inv_s2);
             }
         }
     }
@@ -175,9 +173,11 @@ impl TargetWindows {
                 continue;
             }
             let delta = origin - self.centers[k] - self.reference[k];
-            let st = &self.sums[(k * nt + t) * 3..(k * nt + t) * 3 + 3];
-            let q0 = (st[0] * delta - 2.0 * st[1]) * delta + st[2];
-            v += 0.75 * (st[0] - q0 * inv_s2);
+            v += window_value(
+                &self.sums[(k * nt + t) * 3..(k * nt + t) * 3 + 3],
+                delta,
+                inv_s2,
+            );
         }
         v
     }
@@ -204,4 +204,12 @@ impl TargetWindows {
             }
         }
     }
+}
+
+/// `Σ a φ(δ − x_e)` of one window from its sums `st = [Σ a, Σ a x, Σ a x²]`, with
+/// `φ(z) = 0.75 (1 − z²/s²)`: `Σ a (δ − x_e)² = s0 δ² − 2 δ s1 + s2`.
+#[inline]
+fn window_value(st: &[f64], delta: f64, inv_s2: f64) -> f64 {
+    let q0 = (st[0] * delta - 2.0 * st[1]) * delta + st[2];
+    0.75 * (st[0] - q0 * inv_s2)
 }

@@ -17,7 +17,7 @@ use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
 use crate::soft::target::{Amplitudes, TargetWindows};
-use crate::tracker::{BasisTracker, check_push_time};
+use crate::tracker::{BasisTracker, check_push_time, check_query_time};
 
 /// Incremental membrane potentials `u_i(t) = b_i + Σ_{e: t_e < t} Σ_k (M ⊙ W)[k][i][j_e]
 /// φ_k(t − t_e)` of one model's parameters (copied at construction) for non-decreasing query
@@ -220,16 +220,7 @@ impl PotentialTracker {
                 format!("[{}]", out.len()),
             ));
         }
-        if !t.is_finite() {
-            return Err(SnnError::invalid("query time", t, "must be finite"));
-        }
-        if t < self.now {
-            return Err(SnnError::OutOfOrder {
-                what: "query times",
-                previous: self.now,
-                time: t,
-            });
-        }
+        check_query_time(t, self.now)?;
         self.now = t;
         let kn = self.k * self.n;
         match &mut self.inner {

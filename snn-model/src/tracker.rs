@@ -389,16 +389,7 @@ impl BasisTracker {
     /// # Ok::<(), snn_model::SnnError>(())
     /// ```
     pub fn advance(&mut self, t: f64) -> Result<()> {
-        if !t.is_finite() {
-            return Err(SnnError::invalid("query time", t, "must be finite"));
-        }
-        if t < self.now {
-            return Err(SnnError::OutOfOrder {
-                what: "query times",
-                previous: self.now,
-                time: t,
-            });
-        }
+        check_query_time(t, self.now)?;
         // Move the state out to satisfy the borrow checker without cloning.
         let mut state = std::mem::replace(
             &mut self.state,
@@ -690,6 +681,21 @@ pub(crate) fn check_push_time(t: f64, last: Option<f64>, now: f64) -> Result<()>
     if t < now {
         return Err(SnnError::OutOfOrder {
             what: "event times (an event cannot be pushed behind the current time)",
+            previous: now,
+            time: t,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a query time `t`: finite and not before the current time `now`.
+pub(crate) fn check_query_time(t: f64, now: f64) -> Result<()> {
+    if !t.is_finite() {
+        return Err(SnnError::invalid("query time", t, "must be finite"));
+    }
+    if t < now {
+        return Err(SnnError::OutOfOrder {
+            what: "query times",
             previous: now,
             time: t,
         });

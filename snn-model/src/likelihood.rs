@@ -64,7 +64,9 @@ impl Default for QuadratureOptions {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum CompensatorMethod {
-    /// Adaptive Gauss–Kronrod between breakpoints: near exact (the default).
+    /// Quadrature between breakpoints: near exact (the default). Gauss–Legendre of an a
+    /// priori order for the Epanechnikov basis with the sigmoid or exp activation, adaptive
+    /// Gauss–Kronrod otherwise (see [`QuadratureOptions`]).
     Quadrature(QuadratureOptions),
     /// `(T1 − T0)/n Σ_p λ_i(u_p)` at the `n_points` uniform points of
     /// [`pp_core::MonteCarlo::points`] for `seed` (the reference's unbiased, noisy estimator).
@@ -622,9 +624,9 @@ impl LikelihoodWorkspace {
     }
 
     /// The rescaled intervals of `seq` (MATH.md §1, time rescaling): per neuron, the
-    /// compensator increments between its consecutive events, integrated by the same
-    /// Gauss–Kronrod quadrature as the log-likelihood. Under the true model they are i.i.d.
-    /// Exp(1).
+    /// compensator increments between its consecutive events, integrated by adaptive
+    /// Gauss–Kronrod quadrature between breakpoints (tolerances `q`). Under the true model they
+    /// are i.i.d. Exp(1).
     ///
     /// ```
     /// use pp_core::{EventSequence, Window};

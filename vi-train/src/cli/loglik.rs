@@ -24,7 +24,8 @@ use crate::error::{Result, ViError};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Compensator {
-    /// Adaptive Gauss–Kronrod quadrature between breakpoints (near exact).
+    /// Quadrature between breakpoints (near exact): snn-model's a priori Gauss–Legendre rule
+    /// for the Epanechnikov basis, adaptive Gauss–Kronrod otherwise.
     Quadrature,
     /// Uniform Monte Carlo points (the reference's unbiased, noisy estimator).
     MonteCarlo,

@@ -46,8 +46,8 @@ use snn_model::soft::{SoftEvents, SoftWorkspace};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Compensator {
-    /// snn-model's adaptive Gauss–Kronrod quadrature between breakpoints (near exact; the
-    /// default).
+    /// snn-model's quadrature between breakpoints (near exact; the default): Gauss–Legendre
+    /// of an a priori order for the Epanechnikov basis, adaptive Gauss–Kronrod otherwise.
     #[default]
     Quadrature,
     /// `n_points` uniform points drawn afresh for every estimate (part of the noise); the

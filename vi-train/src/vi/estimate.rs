@@ -185,7 +185,8 @@ impl Estimator {
 #[derive(Debug, Clone)]
 pub struct EstimatorWorkspace {
     soft: SoftWorkspace,
-    lik: LikelihoodWorkspace,
+    /// The hard-spike densities' buffers.
+    dens: DensityBuffers,
     sweep: SweepWorkspace,
     state_q: SnnHiddenState,
     state_p: SnnHiddenState,
@@ -204,6 +205,13 @@ pub struct EstimatorWorkspace {
     ybar: Vec<f64>,
     g_a: Vec<f64>,
     g_b: Vec<f64>,
+}
+
+/// Buffers of the hard-spike densities (see [`hard_densities`]).
+#[derive(Debug, Clone)]
+struct DensityBuffers {
+    lik: LikelihoodWorkspace,
+    soft: SoftWorkspace,
     /// Per-neuron hard log-likelihood terms (`[N]`).
     per_neuron: Vec<f64>,
 }
@@ -216,7 +224,11 @@ impl EstimatorWorkspace {
         let nq = pp_core::Parametric::n_params(model.q());
         Ok(Self {
             soft: SoftWorkspace::new(p),
-            lik: LikelihoodWorkspace::new(p)?,
+            dens: DensityBuffers {
+                lik: LikelihoodWorkspace::new(p)?,
+                soft: SoftWorkspace::new(p),
+                per_neuron: vec![0.0; p.n_neurons()],
+            },
             sweep: SweepWorkspace::default(),
             state_q: SnnHiddenState::default(),
             state_p: SnnHiddenState::default(),
@@ -231,7 +243,6 @@ impl EstimatorWorkspace {
             ybar: Vec::new(),
             g_a: vec![0.0; np.max(nq)],
             g_b: vec![0.0; np.max(nq)],
-            per_neuron: vec![0.0; p.n_neurons()],
         })
     }
 
@@ -719,36 +730,34 @@ pub fn hard_densities(
     grad_p: Option<&mut [f64]>,
     grad_q: Option<&mut [f64]>,
 ) -> Result<HardDensities> {
-    densities(
-        model,
-        full,
-        compensator,
-        &mut ws.lik,
-        &mut ws.soft,
-        &mut ws.per_neuron,
-        grad_p,
-        grad_q,
-    )
+    densities(model, full, compensator, &mut ws.dens, grad_p, grad_q)
 }
 
 fn densities(
     model: &VariationalModel,
     full: &EventSequence,
     compensator: &CompensatorMethod,
-    lik: &mut LikelihoodWorkspace,
-    soft: &mut SoftWorkspace,
-    per: &mut Vec<f64>,
+    buffers: &mut DensityBuffers,
     grad_p: Option<&mut [f64]>,
     grad_q: Option<&mut [f64]>,
 ) -> Result<HardDensities> {
     if model.is_shared() {
-        return shared_densities(model.p(), full, compensator, soft, per, grad_p, grad_q);
+        return shared_densities(
+            model.p(),
+            full,
+            compensator,
+            &mut buffers.soft,
+            &mut buffers.per_neuron,
+            grad_p,
+            grad_q,
+        );
     }
     let options = LikelihoodOptions {
         compensator: *compensator,
         regularisation: 0.0,
     };
-    let log_p = lik
+    let log_p = buffers
+        .lik
         .evaluate(model.p(), full, &options, grad_p)?
         .log_likelihood();
     let mut grad_q = grad_q;
@@ -757,7 +766,7 @@ fn densities(
     }
     let log_q = model
         .q()
-        .hidden_log_likelihood(full, compensator, soft, grad_q)?;
+        .hidden_log_likelihood(full, compensator, &mut buffers.soft, grad_q)?;
     Ok(HardDensities { log_p, log_q })
 }
 
@@ -814,16 +823,7 @@ pub(crate) fn hard_neg_elbo_draw<R: Rng + ?Sized>(
 ) -> Result<f64> {
     sample_hidden(model.q(), seq, rng, &mut ws.hidden, &mut ws.full)?;
     let comp = compensator.draw(rng);
-    let d = densities(
-        model,
-        &ws.full,
-        &comp,
-        &mut ws.lik,
-        &mut ws.soft,
-        &mut ws.per_neuron,
-        None,
-        None,
-    )?;
+    let d = densities(model, &ws.full, &comp, &mut ws.dens, None, None)?;
     Ok(d.neg_elbo())
 }
 
@@ -844,9 +844,7 @@ fn hard_draw<R: Rng + ?Sized>(
         model,
         &ws.full,
         &comp,
-        &mut ws.lik,
-        &mut ws.soft,
-        &mut ws.per_neuron,
+        &mut ws.dens,
         Some(&mut ws.g_a[..np]),
         Some(&mut ws.g_b[..nq]),
     )

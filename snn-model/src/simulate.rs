@@ -1,10 +1,9 @@
 //! Exact simulation of the SNN by thinning through `pp-thinning` (MATH.md §2).
 //!
-//! [`Simulator`] implements [`SequentialIntensity`]. With the Epanechnikov basis and a global
-//! bound (sigmoid, hardtanh) its state keeps windowed sums in *target* space (each accepted
-//! spike carries its amplitudes `W[k][·][j]` on every neuron), so a candidate costs `O(N·K)`
-//! and an accepted spike `O(N·K)` per window it enters or leaves; otherwise its state is a
-//! [`BasisTracker`] and a candidate costs `O(N²·K)`, whatever the history in both cases. Bounds:
+//! [`Simulator`] implements [`SequentialIntensity`]: its state is a [`PotentialTracker`], so a
+//! candidate costs `O(N·K)` with the Epanechnikov basis (target-space windowed sums) and
+//! `O(N²·K)` with the exponential and alpha kernels, whatever the history; the exp activation's
+//! local bound also keeps a [`BasisTracker`] of the same spikes. Bounds:
 //!
 //! * sigmoid and hardtanh activations: the global bound `Σ_i sup ψ = N·a` (hardtanh `N·(a + ε)`),
 //!   valid until the next event;
@@ -58,10 +57,9 @@ pub struct Simulator<'a> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SimState {
-    tracker: BasisTracker,
-    /// Target-space potentials (Epanechnikov basis, global bound); `None`: the tracker is used.
-    target: Option<PotentialTracker>,
-    phi: Vec<f64>,
+    potentials: PotentialTracker,
+    /// The basis activations for the exp activation's local bound (`None` otherwise).
+    bounds: Option<BasisTracker>,
     u: Vec<f64>,
     lo: Vec<f64>,
     hi: Vec<f64>,
@@ -138,11 +136,15 @@ impl<'a> Simulator<'a> {
         let (n, k) = (m.n_neurons(), m.n_basis());
         let h = self.horizon;
         // Include events at s itself: they are part of H_t for t > s.
-        if st.tracker.advance(s.next_up()).is_err() {
+        let Some(tracker) = st.bounds.as_mut() else {
+            st.failed = true;
+            return BoundSpec::new(f64::NAN, s + h);
+        };
+        if tracker.advance(s.next_up()).is_err() {
             st.failed = true;
             return BoundSpec::new(f64::NAN, s + h);
         }
-        st.tracker.activation_bounds(h, &mut st.lo, &mut st.hi);
+        tracker.activation_bounds(h, &mut st.lo, &mut st.hi);
         let wm = m.masked_weights_ikj();
         let mut rate = 0.0;
         for i in 0..n {
@@ -166,18 +168,13 @@ impl SequentialIntensity for Simulator<'_> {
 
     fn new_state(&self) -> SimState {
         let (n, k) = (self.model.n_neurons(), self.model.n_basis());
-        let target = match (self.model.basis(), self.model.activation()) {
-            (Basis::Epanechnikov { .. }, Activation::Sigmoid { .. })
-            | (Basis::Epanechnikov { .. }, Activation::Hardtanh { .. }) => {
-                Some(PotentialTracker::new(self.model))
-            }
-            _ => None,
-        };
+        let bounds = matches!(self.model.activation(), Activation::Exp).then(|| {
+            BasisTracker::new(self.model.basis(), n)
+                .expect("a checked model has a valid basis and at least one neuron")
+        });
         SimState {
-            tracker: BasisTracker::new(self.model.basis(), n)
-                .expect("a checked model has a valid basis and at least one neuron"),
-            target,
-            phi: vec![0.0; k * n],
+            potentials: PotentialTracker::new(self.model),
+            bounds,
             u: vec![0.0; n],
             lo: vec![0.0; k * n],
             hi: vec![0.0; k * n],
@@ -187,41 +184,31 @@ impl SequentialIntensity for Simulator<'_> {
     }
 
     fn reset(&self, st: &mut SimState, _t0: f64) {
-        st.tracker.clear();
-        if let Some(pt) = &mut st.target {
-            pt.clear();
+        st.potentials.clear();
+        if let Some(tracker) = &mut st.bounds {
+            tracker.clear();
         }
         st.cached = None;
         st.failed = false;
     }
 
     fn intensities_at(&self, st: &mut SimState, s: f64, out: &mut [f64]) {
-        if let Some(pt) = &mut st.target {
-            if st.failed || pt.potentials_at(s, &mut st.u).is_err() {
-                st.failed = true;
-                out.fill(f64::NAN);
-                return;
-            }
-            self.model.intensities_from_potentials(&st.u, out);
-            return;
-        }
-        if st.failed || st.tracker.activations_at(s, &mut st.phi).is_err() {
+        if st.failed || st.potentials.potentials_at(s, &mut st.u).is_err() {
             // Only reachable if the sampler broke its call protocol: reported by the sampler as
             // an invalid intensity, never a panic.
             st.failed = true;
             out.fill(f64::NAN);
             return;
         }
-        self.model.potentials_from_activations(&st.phi, &mut st.u);
         self.model.intensities_from_potentials(&st.u, out);
     }
 
     fn accept(&self, st: &mut SimState, s: f64, mark: u32) {
-        if let Some(pt) = &mut st.target {
-            if pt.push_spike(s, mark as usize).is_err() {
-                st.failed = true;
-            }
-        } else if st.tracker.push_spike(s, mark as usize).is_err() {
+        let mut ok = st.potentials.push_spike(s, mark as usize).is_ok();
+        if let Some(tracker) = &mut st.bounds {
+            ok &= tracker.push_spike(s, mark as usize).is_ok();
+        }
+        if !ok {
             st.failed = true;
         }
         st.cached = None;

@@ -350,6 +350,41 @@ fn soft_sample<R: Rng + ?Sized>(
     Ok((dpp, comp))
 }
 
+/// `log p_hidden(H; θ)` of `q`'s soft sample (in `ws.trace_q`) under `p` (into `ws.trace_p`),
+/// with the gradient of `−log p_hidden` in `θ` written into `ws.g_a[..n_params(p)]`. With
+/// `through_marks`, the loss also has the mark adjoint `ws.dl_dy`, and the total adjoint of the
+/// marks is written into `ws.ybar` (to be swept through `q`); otherwise the marks are fixed.
+fn p_hidden_on_sample(
+    p: &Snn,
+    seq: &EventSequence,
+    options: &ObjectiveOptions,
+    dpp: &DiffPP,
+    through_marks: bool,
+    ws: &mut EstimatorWorkspace,
+) -> Result<f64> {
+    let np = pp_core::Parametric::n_params(p);
+    let p_hidden = SnnHidden::with_state(p, seq, options.epsilon, std::mem::take(&mut ws.state_p))?;
+    dpp.evaluate_into(
+        &p_hidden,
+        ws.trace_q.times(),
+        ws.trace_q.y(),
+        &mut ws.trace_p,
+    )?;
+    let log_p_hidden = ws.trace_p.log_q();
+    snn_sweep(
+        &p_hidden,
+        &ws.trace_p,
+        -1.0,
+        through_marks.then_some(&ws.dl_dy[..]),
+        false,
+        &mut ws.g_a[..np],
+        through_marks.then_some(&mut ws.ybar[..]),
+        &mut ws.sweep,
+    )?;
+    ws.state_p = p_hidden.into_state();
+    Ok(log_p_hidden)
+}
+
 /// `log p_obs(O | d; θ)` of the observed neurons with the soft hidden spikes of `ws.trace_q`;
 /// writes `∂/∂θ` into `ws.g_obs` and `∂/∂d` into `ws.g_w`.
 fn observed_part(
@@ -465,25 +500,7 @@ pub(crate) fn pathwise_e<R: Rng + ?Sized>(
             grad[i] = ws.g_a[i] - ws.g_obs[i];
         }
     } else {
-        let p_hidden =
-            SnnHidden::with_state(p, seq, options.epsilon, std::mem::take(&mut ws.state_p))?;
-        dpp.evaluate_into(
-            &p_hidden,
-            ws.trace_q.times(),
-            ws.trace_q.y(),
-            &mut ws.trace_p,
-        )?;
-        log_p_hidden = ws.trace_p.log_q();
-        snn_sweep(
-            &p_hidden,
-            &ws.trace_p,
-            -1.0,
-            Some(&ws.dl_dy),
-            false,
-            &mut ws.g_a[..np],
-            Some(&mut ws.ybar),
-            &mut ws.sweep,
-        )?;
+        log_p_hidden = p_hidden_on_sample(p, seq, options, &dpp, true, ws)?;
         snn_sweep(
             &q_hidden,
             &ws.trace_q,
@@ -494,7 +511,6 @@ pub(crate) fn pathwise_e<R: Rng + ?Sized>(
             None,
             &mut ws.sweep,
         )?;
-        ws.state_p = p_hidden.into_state();
         let (pr, qr) = (model.p_range(), model.q_range());
         for (i, gi) in pr.enumerate() {
             grad[gi] += ws.g_a[i] - ws.g_obs[i];
@@ -556,26 +572,7 @@ pub fn pathwise_m_gradient_in<R: Rng + ?Sized>(
             grad[i] = -ws.g_obs[i];
         }
     } else {
-        let p_hidden =
-            SnnHidden::with_state(p, seq, options.epsilon, std::mem::take(&mut ws.state_p))?;
-        dpp.evaluate_into(
-            &p_hidden,
-            ws.trace_q.times(),
-            ws.trace_q.y(),
-            &mut ws.trace_p,
-        )?;
-        log_p_hidden = ws.trace_p.log_q();
-        snn_sweep(
-            &p_hidden,
-            &ws.trace_p,
-            -1.0,
-            None,
-            false,
-            &mut ws.g_a[..np],
-            None,
-            &mut ws.sweep,
-        )?;
-        ws.state_p = p_hidden.into_state();
+        log_p_hidden = p_hidden_on_sample(p, seq, options, &dpp, false, ws)?;
         for i in 0..np {
             grad[i] = ws.g_a[i] - ws.g_obs[i];
         }
@@ -648,26 +645,7 @@ pub fn relaxed_score_gradient_in<R: Rng + ?Sized>(
             grad[i] = f * ws.g_b[i] - ws.g_obs[i] + (beta - 1.0) * ws.g_b[i];
         }
     } else {
-        let p_hidden =
-            SnnHidden::with_state(p, seq, options.epsilon, std::mem::take(&mut ws.state_p))?;
-        dpp.evaluate_into(
-            &p_hidden,
-            ws.trace_q.times(),
-            ws.trace_q.y(),
-            &mut ws.trace_p,
-        )?;
-        let log_p_hidden = ws.trace_p.log_q();
-        snn_sweep(
-            &p_hidden,
-            &ws.trace_p,
-            -1.0,
-            None,
-            false,
-            &mut ws.g_a[..np],
-            None,
-            &mut ws.sweep,
-        )?;
-        ws.state_p = p_hidden.into_state();
+        let log_p_hidden = p_hidden_on_sample(p, seq, options, &dpp, false, ws)?;
         f = -ll_obs - log_p_hidden + beta * log_q;
         for i in 0..np {
             grad[i] = ws.g_a[i] - ws.g_obs[i];

@@ -100,7 +100,7 @@ impl<'a> SrmHidden<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(model: &'a Snn, observed: &'a EventSequence, epsilon: f64) -> Result<Self> {
-        let (n_obs, hh) = (model.n_obs(), model.n_hidden());
+        let hh = model.n_hidden();
         if hh == 0 {
             return Err(DiffppError::InvalidModel {
                 what: "n_hidden",
@@ -125,22 +125,7 @@ impl<'a> SrmHidden<'a> {
                 reason: "need a finite epsilon >= 1e-12 * (sum of the hidden bounds), > 0",
             });
         }
-        if observed.dim() != n_obs && observed.dim() != model.n_neurons() {
-            return Err(PpError::DimensionMismatch {
-                what: "observed sequence (n_obs or N dimensions)",
-                expected: n_obs,
-                found: observed.dim(),
-            }
-            .into());
-        }
-        if let Some(index) = observed.marks().iter().position(|&m| m as usize >= n_obs) {
-            return Err(PpError::MarkOutOfRange {
-                index,
-                mark: observed.marks()[index],
-                dim: n_obs,
-            }
-            .into());
-        }
+        model.check_observed(observed)?;
         let basis = model.basis();
         let mut me = Self {
             model,

@@ -251,28 +251,6 @@ fn check_hidden(model: &Snn, hidden: &SoftEvents<'_>, seq: &EventSequence) -> Re
     Ok(())
 }
 
-/// Checks an observed sequence: dimension `n_obs` or `N`, and (for `N`) marks `< n_obs`.
-fn check_observed(model: &Snn, observed: &EventSequence) -> Result<()> {
-    let (n_obs, n) = (model.n_obs(), model.n_neurons());
-    if observed.dim() != n_obs && observed.dim() != n {
-        return Err(PpError::DimensionMismatch {
-            what: "observed sequence (n_obs or N dimensions)",
-            expected: n_obs,
-            found: observed.dim(),
-        }
-        .into());
-    }
-    if let Some(index) = observed.marks().iter().position(|&m| m as usize >= n_obs) {
-        return Err(PpError::MarkOutOfRange {
-            index,
-            mark: observed.marks()[index],
-            dim: n_obs,
-        }
-        .into());
-    }
-    Ok(())
-}
-
 fn check_len(field: &str, expected: usize, found: usize) -> Result<()> {
     if expected != found {
         return Err(SnnError::shape(
@@ -285,6 +263,37 @@ fn check_len(field: &str, expected: usize, found: usize) -> Result<()> {
 }
 
 impl Snn {
+    /// Checks that `observed` can be this model's observed spike train: dimension `n_obs` or
+    /// `N`, and every mark `< n_obs` (the index of the first offending spike otherwise).
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// let m = snn_model::SnnBuilder::new(1, 2).check()?;
+    /// let w = Window::new(0.0, 5.0)?;
+    /// assert!(m.check_observed(&EventSequence::new(w, 1, vec![1.0], vec![0])?).is_ok());
+    /// // three dimensions but a spike of hidden neuron 2
+    /// assert!(m.check_observed(&EventSequence::new(w, 3, vec![1.0], vec![2])?).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check_observed(&self, observed: &EventSequence) -> pp_core::Result<()> {
+        let (n_obs, n) = (self.n_obs(), self.n_neurons());
+        if observed.dim() != n_obs && observed.dim() != n {
+            return Err(PpError::DimensionMismatch {
+                what: "observed sequence (n_obs or N dimensions)",
+                expected: n_obs,
+                found: observed.dim(),
+            });
+        }
+        if let Some(index) = observed.marks().iter().position(|&m| m as usize >= n_obs) {
+            return Err(PpError::MarkOutOfRange {
+                index,
+                mark: observed.marks()[index],
+                dim: n_obs,
+            });
+        }
+        Ok(())
+    }
+
     /// `log p(O | H)`: `Σ_{observed events e} log λ_{i_e}(t_e) − Σ_{i < n_obs} ∫_{T0}^{T1} λ_i(t) dt`,
     /// where the potentials include the observed one-hot spikes and the soft hidden events
     /// (as in [`soft_potentials_direct`](Self::soft_potentials_direct)). No penalty.
@@ -314,7 +323,7 @@ impl Snn {
         compensator: &CompensatorMethod,
         ws: &mut SoftWorkspace,
     ) -> Result<f64> {
-        check_observed(self, observed)?;
+        self.check_observed(observed)?;
         check_hidden(self, &hidden, observed)?;
         ws.observed(self, observed, hidden, compensator, None)
     }
@@ -348,7 +357,7 @@ impl Snn {
         grad_params: &mut [f64],
         grad_weights: &mut [f64],
     ) -> Result<f64> {
-        check_observed(self, observed)?;
+        self.check_observed(observed)?;
         check_hidden(self, &hidden, observed)?;
         check_len(
             "parameter gradient",

@@ -171,6 +171,39 @@ pub(crate) fn log_density_grad_unchecked(
     ln_factorial_nm1(n) + (nf - 1.0) * tau.ln() + total - nf * lse
 }
 
+/// The noise's part of the log density (4.1) at a reparameterised sample: with
+/// `y = log_softmax((α + g)/τ)` and `L = logsumexp((α + g)/τ)`, `v_i = α_i − τ y_i = τ L − g_i`,
+/// so `Σ v_i = n τ L − Σ g_i` and `logsumexp v = τ L + logsumexp(−g)`, and (4.1) is
+/// `lgamma(n) + (n − 1) log τ − Σ g_i − n logsumexp(−g)` whatever `α` (see the module note).
+/// This returns `−Σ g_i − n ln Σ e^{−g_i}`; [`log_density_constant`] is the rest.
+///
+/// ```
+/// let (tau, alpha, g) = (0.4, [0.3, -1.0, 0.2], [0.1, 1.5, -0.7]);
+/// let mut y = [0.0; 3];
+/// diffpp::expconcrete::sample_from_noise(tau, &alpha, &g, &mut y)?;
+/// let direct = diffpp::expconcrete::log_density(tau, &alpha, &y)?;
+/// let from_noise = diffpp::expconcrete::log_density_constant(3, tau)
+///     + diffpp::expconcrete::noise_log_density_term(&g);
+/// assert!((direct - from_noise).abs() < 1e-13);
+/// # Ok::<(), diffpp::DiffppError>(())
+/// ```
+pub fn noise_log_density_term(g: &[f64]) -> f64 {
+    let min = g.iter().copied().fold(f64::INFINITY, f64::min);
+    let sum_g: f64 = g.iter().sum();
+    let sum_e: f64 = g.iter().map(|&gi| (min - gi).exp()).sum();
+    -sum_g - g.len() as f64 * (sum_e.ln() - min)
+}
+
+/// `lgamma(n) + (n − 1) ln τ`: the constant of (4.1) for `n` categories at temperature `tau`.
+///
+/// ```
+/// let c = diffpp::expconcrete::log_density_constant(3, 0.5);
+/// assert!((c - (2.0f64.ln() + 2.0 * 0.5f64.ln())).abs() < 1e-15);
+/// ```
+pub fn log_density_constant(n: usize, tau: f64) -> f64 {
+    ln_factorial_nm1(n) + (n as f64 - 1.0) * tau.ln()
+}
+
 /// `y = log_softmax((α + g)/τ)` without checks.
 #[inline]
 pub(crate) fn sample_unchecked(tau: f64, alpha: &[f64], g: &[f64], y: &mut [f64]) {

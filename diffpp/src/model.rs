@@ -175,6 +175,30 @@ pub trait SoftHiddenIntensity {
     /// Writes `log λ_h(s | history)` for `h = 0..H` into `out` (length `H`).
     fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]);
 
+    /// [`hidden_log_intensities`](Self::hidden_log_intensities), and `log(λ̄ − Σ_h λ_h(s))`
+    /// (the 'none' category's log-rate) when the model has it without cancellation (for a
+    /// scaled sigmoid `λ̄ − Σ_h a σ(u_h) = a Σ_h σ(−u_h) + ε`); `None` (the default) lets the
+    /// sampler take it from the log-intensities as `log λ̄ + log(1 − Σ_h λ_h/λ̄)`. Both are
+    /// the same number up to rounding, and the sampler's checks (finite log-intensities, the
+    /// bound `Σ_h λ_h < λ̄`) apply either way.
+    ///
+    /// ```
+    /// use diffpp::{LinearSigmoidModel, SoftHiddenIntensity, SoftHistory};
+    /// let m = LinearSigmoidModel::new(2, 5.0, 1e-6, vec![0.0, 0.0], 1.0)?;
+    /// let mut out = [0.0; 2];
+    /// assert_eq!(m.hidden_log_intensities_and_slack(0.5, SoftHistory::empty(2), &mut out), None);
+    /// # Ok::<(), diffpp::DiffppError>(())
+    /// ```
+    fn hidden_log_intensities_and_slack(
+        &self,
+        s: f64,
+        history: SoftHistory<'_>,
+        out: &mut [f64],
+    ) -> Option<f64> {
+        self.hidden_log_intensities(s, history, out);
+        None
+    }
+
     /// Vector–Jacobian product of [`hidden_log_intensities`](Self::hidden_log_intensities):
     /// given `adjoint[h] = ∂L/∂log λ_h(s)` (length `H`), **adds**
     /// `Σ_h adjoint[h] ∂log λ_h(s)/∂θ` to `grad_params` (length `n_params`) and
@@ -205,6 +229,14 @@ impl<T: SoftHiddenIntensity + ?Sized> SoftHiddenIntensity for &T {
     }
     fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
         (**self).hidden_log_intensities(s, history, out)
+    }
+    fn hidden_log_intensities_and_slack(
+        &self,
+        s: f64,
+        history: SoftHistory<'_>,
+        out: &mut [f64],
+    ) -> Option<f64> {
+        (**self).hidden_log_intensities_and_slack(s, history, out)
     }
     fn hidden_log_intensities_vjp(
         &self,

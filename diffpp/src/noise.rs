@@ -7,7 +7,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
 use crate::error::{DiffppError, Result};
-use crate::expconcrete::fill_gumbel;
+use crate::expconcrete::{fill_gumbel, noise_log_density_term};
 
 /// Largest expected number of candidates [`Noise::draw`] accepts (`λ̄ (T1 − T0)`): beyond it
 /// the draw is refused with an error instead of running out of memory (or, when the gaps fall
@@ -45,6 +45,8 @@ pub struct Noise {
     times: Vec<f64>,
     gumbel: Vec<f64>,
     n_categories: usize,
+    /// Per candidate, [`noise_log_density_term`] of its Gumbel vector.
+    density_terms: Vec<f64>,
 }
 
 impl Noise {
@@ -99,10 +101,15 @@ impl Noise {
             }
             previous = value;
         }
+        let density_terms = gumbel
+            .chunks_exact(n_categories)
+            .map(noise_log_density_term)
+            .collect();
         Ok(Self {
             times,
             gumbel,
             n_categories,
+            density_terms,
         })
     }
 
@@ -184,6 +191,12 @@ impl Noise {
         }
         self.gumbel.resize(self.times.len() * n_categories, 0.0);
         fill_gumbel(rng, &mut self.gumbel);
+        self.density_terms.clear();
+        self.density_terms.extend(
+            self.gumbel
+                .chunks_exact(n_categories)
+                .map(noise_log_density_term),
+        );
         Ok(())
     }
 
@@ -215,6 +228,19 @@ impl Noise {
     /// ```
     pub fn gumbel_of(&self, k: usize) -> &[f64] {
         &self.gumbel[k * self.n_categories..(k + 1) * self.n_categories]
+    }
+
+    /// Per candidate, the noise's part of the ExpConcrete log density (4.1) at the sample it
+    /// gives, whatever the logits: [`noise_log_density_term`] of its Gumbel vector.
+    ///
+    /// ```
+    /// let noise = diffpp::Noise::new(vec![0.5], vec![0.0, 1.0], 2)?;
+    /// let expected = diffpp::expconcrete::noise_log_density_term(&[0.0, 1.0]);
+    /// assert_eq!(noise.density_terms(), &[expected]);
+    /// # Ok::<(), diffpp::DiffppError>(())
+    /// ```
+    pub fn density_terms(&self) -> &[f64] {
+        &self.density_terms
     }
 
     /// Number of candidates `M`.

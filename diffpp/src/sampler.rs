@@ -8,7 +8,8 @@ use rand::Rng;
 
 use crate::error::{DiffppError, Result};
 use crate::expconcrete::{
-    hard_unchecked, log_density_unchecked, sample_unchecked as expconcrete_sample,
+    hard_unchecked, log_density_constant, log_density_unchecked,
+    sample_unchecked as expconcrete_sample,
 };
 use crate::model::{SoftHiddenIntensity, SoftHistory};
 use crate::noise::Noise;
@@ -604,6 +605,7 @@ impl DiffPP {
         trace.history_start.resize(m, 0);
         trace.log_terms.resize(m, 0.0);
         let log_rate = rate.ln();
+        let constant = mode.tau().map_or(0.0, |tau| log_density_constant(n, tau));
         let mut start = 0usize;
         let mut sum_terms = 0.0;
         for k in 0..m {
@@ -625,7 +627,8 @@ impl DiffPP {
             let term = match mode {
                 Mode::Soft { tau } => {
                     expconcrete_sample(tau, alpha_k, g_k, y_k);
-                    log_density_unchecked(tau, alpha_k, y_k)
+                    // (4.1) at the reparameterised sample depends on the noise alone
+                    constant + noise.density_terms()[k]
                 }
                 Mode::Hard => {
                     y_k.fill(f64::NEG_INFINITY);
@@ -633,6 +636,8 @@ impl DiffPP {
                     alpha_k[c]
                 }
             };
+            // d = exp(y) exactly as `evaluate` computes it, so that evaluating a sample
+            // reproduces it bit for bit
             for j in 0..h {
                 trace.weights[k * h + j] = trace.y[k * n + j].exp();
             }
@@ -814,7 +819,7 @@ fn alpha_at<M: SoftHiddenIntensity + ?Sized>(
     alpha_k: &mut [f64],
 ) -> Result<()> {
     let h = alpha_k.len() - 1;
-    model.hidden_log_intensities(s, hist, &mut alpha_k[..h]);
+    let slack = model.hidden_log_intensities_and_slack(s, hist, &mut alpha_k[..h]);
     for (hidden, a) in alpha_k[..h].iter_mut().enumerate() {
         if !a.is_finite() {
             return Err(DiffppError::NonFiniteIntensity {
@@ -825,6 +830,20 @@ fn alpha_at<M: SoftHiddenIntensity + ?Sized>(
             });
         }
         *a -= log_rate;
+    }
+    if let Some(log_slack) = slack {
+        // the model's own log(λ̄ − Σ λ_h) (at most log λ̄ up to rounding); a bound violation
+        // makes it NaN or −inf
+        if log_slack.is_finite() {
+            alpha_k[h] = (log_slack - log_rate).min(0.0);
+            return Ok(());
+        }
+        return Err(DiffppError::BoundViolation {
+            candidate: k,
+            time: s,
+            total: rate * logsumexp(&alpha_k[..h]).exp(),
+            rate,
+        });
     }
     match complement(&alpha_k[..h]) {
         Ok(last) => {

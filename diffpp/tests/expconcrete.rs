@@ -6,8 +6,8 @@ mod common;
 use common::{chi_square, chi_square_quantile, close_rel, fixture, floats};
 use diffpp::ExpConcrete;
 use diffpp::expconcrete::{
-    fill_gumbel, gumbel, hard_from_noise, log_density, log_density_dtau, log_density_grad,
-    sample_from_noise, sample_vjp,
+    fill_gumbel, gumbel, hard_from_noise, log_density, log_density_constant, log_density_dtau,
+    log_density_grad, noise_log_density_term, sample_from_noise, sample_vjp,
 };
 use diffpp::numeric::{argmax, logsumexp};
 use proptest::prelude::*;
@@ -97,6 +97,25 @@ proptest! {
         let ht = 1e-6 * tau;
         let fd = (log_density(tau + ht, &alpha, &y).unwrap() - log_density(tau - ht, &alpha, &y).unwrap()) / (2.0 * ht);
         prop_assert!((dt - fd).abs() <= 1e-5 * (1.0 + fd.abs()), "dtau {} {}", dt, fd);
+    }
+
+    /// At a reparameterised sample, (4.1) is the constant plus the noise's term whatever the
+    /// logits (the sampler's shortcut): both against the formula evaluated at the sample.
+    #[test]
+    fn log_density_at_a_sample_is_the_noise_term(
+        alpha in proptest::collection::vec(-30.0f64..30.0, 2..7),
+        noise in proptest::collection::vec(-3.0f64..20.0, 7),
+        tau in 0.05f64..3.0,
+    ) {
+        let n = alpha.len();
+        let g = &noise[..n];
+        let mut y = vec![0.0; n];
+        sample_from_noise(tau, &alpha, g, &mut y).unwrap();
+        let direct = log_density(tau, &alpha, &y).unwrap();
+        let shortcut = log_density_constant(n, tau) + noise_log_density_term(g);
+        // the direct formula loses ~|v| ε in each v_i = α_i − τ y_i
+        let scale: f64 = alpha.iter().chain(g).map(|v| v.abs()).sum::<f64>() + 1.0;
+        prop_assert!((direct - shortcut).abs() <= 1e-13 * scale, "{} vs {}", direct, shortcut);
     }
 
     /// The vector–Jacobian product of y = log_softmax((α + g)/τ) against central differences.

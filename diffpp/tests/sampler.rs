@@ -351,6 +351,80 @@ impl SoftHiddenIntensity for Fixed {
     }
 }
 
+/// [`Fixed`] that reports the 'none' log-rate `log(λ̄ − Σλ)` itself (NaN past the bound, as
+/// a model's own formula would give).
+struct WithSlack(Fixed);
+
+impl SoftHiddenIntensity for WithSlack {
+    fn n_hidden(&self) -> usize {
+        self.0.n_hidden()
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn candidate_rate(&self) -> f64 {
+        self.0.rate
+    }
+    fn support(&self) -> f64 {
+        1.0
+    }
+    fn hidden_log_intensities(&self, s: f64, h: SoftHistory<'_>, out: &mut [f64]) {
+        self.0.hidden_log_intensities(s, h, out);
+    }
+    fn hidden_log_intensities_and_slack(
+        &self,
+        s: f64,
+        h: SoftHistory<'_>,
+        out: &mut [f64],
+    ) -> Option<f64> {
+        self.0.hidden_log_intensities(s, h, out);
+        let total: f64 = out.iter().map(|l| l.exp()).sum();
+        Some((self.0.rate - total).ln())
+    }
+    fn hidden_log_intensities_vjp(
+        &self,
+        _s: f64,
+        _h: SoftHistory<'_>,
+        _a: &[f64],
+        _gp: &mut [f64],
+        _gw: &mut [f64],
+    ) {
+    }
+}
+
+#[test]
+fn a_models_own_slack_gives_the_none_category() {
+    let window = Window::new(0.0, 1.0).unwrap();
+    let dpp = DiffPP::new(window, Mode::soft(0.5).unwrap());
+    let noise = Noise::new(vec![0.25, 0.5], vec![0.1, -0.3, 0.7, 1.2, 0.0, -0.5], 3).unwrap();
+    let fixed = || Fixed {
+        log_lambda: vec![0.4f64.ln(), 1.1f64.ln()],
+        rate: 2.0,
+    };
+    let generic = dpp.sample_with_noise(&fixed(), &noise).unwrap();
+    let own = dpp.sample_with_noise(&WithSlack(fixed()), &noise).unwrap();
+    // α_H = log(1 − 1.5/2) both ways; the rest of the trace follows from α
+    for (a, b) in generic.alpha().iter().zip(own.alpha()) {
+        assert!((a - b).abs() < 1e-15, "{a} vs {b}");
+    }
+    assert!((own.alpha_of(0)[2] - 0.25f64.ln()).abs() < 1e-15);
+    assert!((generic.log_q() - own.log_q()).abs() < 1e-13);
+    // past the bound the model's slack is NaN: a bound violation, as without it
+    let over = WithSlack(Fixed {
+        log_lambda: vec![1.5f64.ln(), 1.5f64.ln()],
+        rate: 2.0,
+    });
+    match dpp.sample_with_noise(&over, &noise).unwrap_err() {
+        DiffppError::BoundViolation {
+            candidate, total, ..
+        } => {
+            assert_eq!(candidate, 0);
+            assert!((total - 3.0).abs() < 1e-12);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
 #[test]
 fn bound_violations_and_bad_input_are_typed_errors() {
     let window = Window::new(0.0, 1.0).unwrap();

@@ -136,6 +136,22 @@ impl Activation {
         }
     }
 
+    /// `d log ψ(u) / du` alone (the second entry of
+    /// [`log_value_and_derivative`](Self::log_value_and_derivative), without the logarithm).
+    ///
+    /// ```
+    /// let act = snn_model::Activation::Sigmoid { amplitude: 3.0 };
+    /// assert_eq!(act.log_derivative(0.7), act.log_value_and_derivative(0.7).1);
+    /// ```
+    #[inline]
+    pub fn log_derivative(&self, u: f64) -> f64 {
+        match *self {
+            Activation::Sigmoid { .. } => sigmoid(-u),
+            Activation::Exp => 1.0,
+            Activation::Hardtanh { .. } => self.log_value_and_derivative(u).1,
+        }
+    }
+
     /// `(log ψ(u), d log ψ(u) / du)`.
     ///
     /// ```

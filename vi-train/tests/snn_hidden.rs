@@ -48,6 +48,19 @@ proptest! {
             let expected = model.activation().log_value(u[2 + h]);
             prop_assert!((out[h] - expected).abs() <= 1e-12 * expected.abs().max(1.0), "{h}: {} vs {expected}", out[h]);
         }
+        // the 'none' category's log-rate the sampler uses, against λ̄ − Σ λ_h from the direct
+        // potentials (the sigmoid's intensities are far below λ̄ here, no cancellation)
+        let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
+        let mut with_slack = [0.0; 3];
+        let slack = hidden
+            .hidden_log_intensities_and_slack(s, SoftHistory::new(&times, &weights, 3).unwrap(), &mut with_slack)
+            .expect("the sigmoid gives its slack");
+        let total: f64 = (0..3).map(|h| model.activation().value(u[2 + h])).sum();
+        let expected = (hidden.candidate_rate() - total).ln();
+        prop_assert!((slack - expected).abs() <= 1e-12 * expected.abs().max(1.0), "slack {slack} vs {expected}");
+        for h in 0..3 {
+            prop_assert!((with_slack[h] - out[h]).abs() <= 1e-14 * out[h].abs().max(1.0));
+        }
     }
 
     #[test]

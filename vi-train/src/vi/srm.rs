@@ -25,7 +25,7 @@ use std::cell::{Ref, RefCell};
 
 use diffpp::{SoftHiddenIntensity, SoftHistory};
 use pp_core::EventSequence;
-use snn_model::{BasisTracker, Snn};
+use snn_model::{Activation, BasisTracker, Snn};
 
 use crate::error::{Result, ViError};
 use crate::vi::hidden::{check_observed, hidden_bound};
@@ -52,6 +52,8 @@ pub struct SnnHidden<'a> {
     obs_times: &'a [f64],
     obs_marks: &'a [u32],
     rate: f64,
+    /// `ε` of the candidate rate `λ̄ = a·H + ε`.
+    epsilon: f64,
     support: f64,
     lags: Vec<(f64, f64)>,
     state: RefCell<SnnHiddenState>,
@@ -164,6 +166,7 @@ impl<'a> SnnHidden<'a> {
             obs_times: observed.times(),
             obs_marks: observed.marks(),
             rate: bound + epsilon,
+            epsilon,
             support: basis.support(),
             lags: (0..basis.len()).map(|k| basis.lag_interval(k)).collect(),
             state: RefCell::new({
@@ -288,6 +291,44 @@ impl<'a> SnnHidden<'a> {
     }
 }
 
+impl SnnHidden<'_> {
+    /// The potentials `u_h(s)` into `out` from the incremental evaluator, recorded (with the
+    /// basis activations) for the reverse sweep.
+    fn recorded_potentials(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
+        let m = self.model;
+        let mut guard = self.state.borrow_mut();
+        let st = &mut *guard;
+        if self.sync(st, s, history) {
+            let (n, n_obs) = (m.n_neurons(), m.n_obs());
+            let kn = m.n_basis() * n;
+            let wm = m.masked_weights_ikj();
+            for (hh, o) in out.iter_mut().enumerate() {
+                let i = n_obs + hh;
+                *o = m.bias()[i] + crate::vi::hidden::dot(&wm[i * kn..(i + 1) * kn], &st.phi);
+            }
+            st.times.push(s);
+            st.phis.extend_from_slice(&st.phi);
+            st.us.extend_from_slice(out);
+        } else {
+            // Not reachable for valid inputs; the direct evaluation keeps the result exact.
+            st.reset(m);
+            self.potentials(s, history, out);
+        }
+    }
+}
+
+/// `(ln σ(u), σ(−u))` from one exponential `e^{−|u|}` (both without cancellation).
+#[inline]
+fn log_sigmoid_and_complement(u: f64) -> (f64, f64) {
+    let e = (-u.abs()).exp();
+    let r = 1.0 / (1.0 + e);
+    if u >= 0.0 {
+        (-e.ln_1p(), e * r)
+    } else {
+        (u - e.ln_1p(), r)
+    }
+}
+
 /// The indices `a..b` of the sorted `times` with `s − hi < t < s − lo` (lags in `(lo, hi)`).
 #[inline]
 fn window(times: &[f64], s: f64, lo: f64, hi: f64) -> (usize, usize) {
@@ -315,29 +356,37 @@ impl SoftHiddenIntensity for SnnHidden<'_> {
     }
 
     fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
-        let m = self.model;
-        let mut guard = self.state.borrow_mut();
-        let st = &mut *guard;
-        if self.sync(st, s, history) {
-            let (n, n_obs) = (m.n_neurons(), m.n_obs());
-            let kn = m.n_basis() * n;
-            let wm = m.masked_weights_ikj();
-            for (hh, o) in out.iter_mut().enumerate() {
-                let i = n_obs + hh;
-                *o = m.bias()[i] + crate::vi::hidden::dot(&wm[i * kn..(i + 1) * kn], &st.phi);
-            }
-            st.times.push(s);
-            st.phis.extend_from_slice(&st.phi);
-            st.us.extend_from_slice(out);
-        } else {
-            // Not reachable for valid inputs; the direct evaluation keeps the result exact.
-            st.reset(m);
-            self.potentials(s, history, out);
-        }
-        let act = m.activation();
+        self.recorded_potentials(s, history, out);
+        let act = self.model.activation();
         for v in out.iter_mut() {
             *v = act.log_value(*v);
         }
+    }
+
+    /// For the sigmoid, `log(λ̄ − Σ_h a σ(u_h)) = log(a Σ_h σ(−u_h) + ε)` from the same
+    /// exponentials as the log-intensities (no cancellation, no log-sum-exp).
+    fn hidden_log_intensities_and_slack(
+        &self,
+        s: f64,
+        history: SoftHistory<'_>,
+        out: &mut [f64],
+    ) -> Option<f64> {
+        self.recorded_potentials(s, history, out);
+        let act = self.model.activation();
+        let Activation::Sigmoid { amplitude } = act else {
+            for v in out.iter_mut() {
+                *v = act.log_value(*v);
+            }
+            return None;
+        };
+        let log_a = amplitude.ln();
+        let mut slack = 0.0;
+        for v in out.iter_mut() {
+            let (log_sigmoid, sigmoid_of_minus) = log_sigmoid_and_complement(*v);
+            *v = log_a + log_sigmoid;
+            slack += sigmoid_of_minus;
+        }
+        Some((amplitude * slack + self.epsilon).ln())
     }
 
     fn hidden_log_intensities_vjp(
@@ -357,8 +406,7 @@ impl SoftHiddenIntensity for SnnHidden<'_> {
         let act = m.activation();
         let mut any = false;
         for hh in 0..h {
-            let (_, dl) = act.log_value_and_derivative(u[hh]);
-            ubar[hh] = adjoint[hh] * dl;
+            ubar[hh] = adjoint[hh] * act.log_derivative(u[hh]);
             grad_params[n_obs + hh] += ubar[hh];
             any |= ubar[hh] != 0.0;
         }

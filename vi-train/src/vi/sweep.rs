@@ -209,8 +209,7 @@ pub fn snn_sweep(
         let phi = &record.phis[k * kn..(k + 1) * kn];
         let mut any = false;
         for hh in 0..h {
-            let (_, dl) = act.log_value_and_derivative(record.us[k * h + hh]);
-            let ub = ws.ell_bar[hh] * dl;
+            let ub = ws.ell_bar[hh] * act.log_derivative(record.us[k * h + hh]);
             ws.ubar[hh] = ub;
             if ub == 0.0 {
                 continue;

@@ -10,6 +10,12 @@
 //!
 //! For the exponential and alpha kernels the tracker keeps a [`BasisTracker`] and forms the
 //! potentials by that product (`O(N²·K)` per query).
+//!
+//! The tracker can also follow a range of *target* neurons only
+//! ([`for_targets`](PotentialTracker::for_targets), e.g. the hidden neurons), and take *soft*
+//! events ([`push_soft`](PotentialTracker::push_soft): a mark spread over several neurons, as
+//! the ∂PP's relaxed spikes), whose amplitudes `Σ_j (M ⊙ W)[k][i][j] m_j` are formed once
+//! when the event is pushed.
 
 use pp_core::History;
 
@@ -41,6 +47,10 @@ use crate::tracker::{BasisTracker, check_push_time, check_query_time};
 pub struct PotentialTracker {
     n: usize,
     k: usize,
+    basis: Basis,
+    /// The target neurons `i0..i0 + nt`.
+    i0: usize,
+    nt: usize,
     bias: Vec<f64>,
     /// `(M ⊙ W)[i][k][j]`.
     wm: Vec<f64>,
@@ -50,14 +60,17 @@ pub struct PotentialTracker {
 
 #[derive(Debug, Clone)]
 enum Inner {
-    /// Epanechnikov: target-space windows over the spikes; the amplitudes of a spike of `j`
-    /// through `φ_k` are the row `wt[k][j][·]`.
+    /// Epanechnikov: target-space windows over the events; the amplitudes of a spike of `j`
+    /// through `φ_k` are the row `wt[k][j][i0..i0 + nt]`, those of soft event `r` (mark
+    /// `N + r`) the row `soft_amp[r][k][·]`.
     Target {
         windows: TargetWindows,
         times: Vec<f64>,
         marks: Vec<u32>,
         /// `(M ⊙ W)` transposed to `[k][j][i]`.
         wt: Vec<f64>,
+        /// `[soft event][k][target]`.
+        soft_amp: Vec<f64>,
     },
     /// Other bases: source-space activations and the product with the weights.
     Source {
@@ -76,27 +89,53 @@ impl PotentialTracker {
     /// # Ok::<(), snn_model::SnnError>(())
     /// ```
     pub fn new(model: &Snn) -> Self {
+        Self::with_range(model, 0, model.n_neurons())
+    }
+
+    /// A tracker of the potentials of the neurons `targets` only (for example the hidden
+    /// neurons `n_obs..N`); events of any neuron are pushed. Errors: an empty range or one
+    /// past the last neuron.
+    ///
+    /// ```
+    /// use snn_model::{PotentialTracker, SnnBuilder};
+    /// let m = SnnBuilder::new(1, 2).bias(vec![0.0, 0.5, -0.5]).check()?;
+    /// let mut tr = PotentialTracker::for_targets(&m, 1..3)?;
+    /// let mut u = [0.0; 2];
+    /// tr.potentials_at(1.0, &mut u)?;
+    /// assert_eq!(u, [0.5, -0.5]);
+    /// assert!(PotentialTracker::for_targets(&m, 2..4).is_err());
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn for_targets(model: &Snn, targets: std::ops::Range<usize>) -> Result<Self> {
+        if targets.is_empty() || targets.end > model.n_neurons() {
+            return Err(SnnError::invalid(
+                "target neurons",
+                format!("{}..{}", targets.start, targets.end),
+                format!(
+                    "must be a non-empty range of the model's {} neurons",
+                    model.n_neurons()
+                ),
+            ));
+        }
+        Ok(Self::with_range(model, targets.start, targets.len()))
+    }
+
+    fn with_range(model: &Snn, i0: usize, nt: usize) -> Self {
         let (n, k) = (model.n_neurons(), model.n_basis());
         let inner = match model.basis() {
             Basis::Epanechnikov { centers, scale } => {
                 let lags: Vec<(f64, f64)> =
                     (0..k).map(|kk| model.basis().lag_interval(kk)).collect();
                 let mut windows = TargetWindows::default();
-                windows.reset(centers, *scale, &lags, n);
-                let wm = model.masked_weights_ikj();
+                windows.reset(centers, *scale, &lags, nt);
                 let mut wt = vec![0.0; k * n * n];
-                for i in 0..n {
-                    for kk in 0..k {
-                        for j in 0..n {
-                            wt[(kk * n + j) * n + i] = wm[(i * k + kk) * n + j];
-                        }
-                    }
-                }
+                transpose_into(model.masked_weights_ikj(), n, k, &mut wt);
                 Inner::Target {
                     windows,
                     times: Vec::new(),
                     marks: Vec::new(),
                     wt,
+                    soft_amp: Vec::new(),
                 }
             }
             _ => Inner::Source {
@@ -108,11 +147,45 @@ impl PotentialTracker {
         Self {
             n,
             k,
-            bias: model.bias().to_vec(),
+            basis: model.basis().clone(),
+            i0,
+            nt,
+            bias: model.bias()[i0..i0 + nt].to_vec(),
             wm: model.masked_weights_ikj().to_vec(),
             now: f64::NEG_INFINITY,
             inner,
         }
+    }
+
+    /// Takes `model`'s parameters (same targets) and forgets every event, keeping the
+    /// allocations when the model has the same number of neurons and the same basis
+    /// (otherwise the tracker is rebuilt).
+    ///
+    /// ```
+    /// use snn_model::{PotentialTracker, SnnBuilder};
+    /// let a = SnnBuilder::new(1, 1).bias(vec![0.0, 1.0]).check()?;
+    /// let b = SnnBuilder::new(1, 1).bias(vec![0.0, 2.0]).check()?;
+    /// let mut tr = PotentialTracker::for_targets(&a, 1..2)?;
+    /// tr.push_spike(0.5, 0)?;
+    /// tr.reload(&b)?;
+    /// let mut u = [0.0];
+    /// tr.potentials_at(0.1, &mut u)?; // no event any more, b's bias
+    /// assert_eq!(u, [2.0]);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn reload(&mut self, model: &Snn) -> Result<()> {
+        if model.n_neurons() != self.n || model.basis() != &self.basis {
+            *self = Self::for_targets(model, self.i0..self.i0 + self.nt)?;
+            return Ok(());
+        }
+        let (n, k, i0, nt) = (self.n, self.k, self.i0, self.nt);
+        self.bias.copy_from_slice(&model.bias()[i0..i0 + nt]);
+        self.wm.copy_from_slice(model.masked_weights_ikj());
+        if let Inner::Target { wt, .. } = &mut self.inner {
+            transpose_into(&self.wm, n, k, wt);
+        }
+        self.clear();
+        Ok(())
     }
 
     /// Number of neurons.
@@ -124,6 +197,18 @@ impl PotentialTracker {
     /// ```
     pub fn n_neurons(&self) -> usize {
         self.n
+    }
+
+    /// The target neurons whose potentials [`potentials_at`](Self::potentials_at) gives.
+    ///
+    /// ```
+    /// let m = snn_model::SnnBuilder::new(2, 3).check()?;
+    /// assert_eq!(snn_model::PotentialTracker::new(&m).targets(), 0..5);
+    /// assert_eq!(snn_model::PotentialTracker::for_targets(&m, 2..5)?.targets(), 2..5);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn targets(&self) -> std::ops::Range<usize> {
+        self.i0..self.i0 + self.nt
     }
 
     /// Forgets every spike and rewinds the current time (keeps allocations).
@@ -143,11 +228,13 @@ impl PotentialTracker {
                 windows,
                 times,
                 marks,
+                soft_amp,
                 ..
             } => {
                 windows.rewind();
                 times.clear();
                 marks.clear();
+                soft_amp.clear();
             }
             Inner::Source { tracker, .. } => tracker.clear(),
         }
@@ -184,6 +271,71 @@ impl PotentialTracker {
         }
     }
 
+    /// Appends a soft event at `t` whose mark puts weight `weights[r]` on neuron `first + r`
+    /// (as [`BasisTracker::push_soft`]): `t` as for [`push_spike`](Self::push_spike), the
+    /// weights finite and inside the neurons.
+    ///
+    /// ```
+    /// use snn_model::{PotentialTracker, SnnBuilder};
+    /// let m = SnnBuilder::new(1, 2).weights(vec![0.5; 18]).check()?;
+    /// let mut soft = PotentialTracker::new(&m);
+    /// soft.push_soft(1.0, 1, &[0.25, 0.75])?;
+    /// // the same as the two neurons' spikes weighted 0.25 and 0.75
+    /// let (mut u, mut a, mut b) = ([0.0; 3], [0.0; 3], [0.0; 3]);
+    /// soft.potentials_at(1.5, &mut u)?;
+    /// for (neuron, out) in [(1, &mut a), (2, &mut b)] {
+    ///     let mut hard = PotentialTracker::new(&m);
+    ///     hard.push_spike(1.0, neuron)?;
+    ///     hard.potentials_at(1.5, out)?;
+    /// }
+    /// for i in 0..3 {
+    ///     assert!((u[i] - (0.25 * a[i] + 0.75 * b[i])).abs() < 1e-14);
+    /// }
+    /// assert!(soft.push_soft(2.0, 2, &[0.5, 0.5]).is_err()); // runs past neuron 2
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn push_soft(&mut self, t: f64, first: usize, weights: &[f64]) -> Result<()> {
+        let (n, k, i0, nt) = (self.n, self.k, self.i0, self.nt);
+        match &mut self.inner {
+            Inner::Source { tracker, .. } => tracker.push_soft(t, first, weights),
+            Inner::Target {
+                times,
+                marks,
+                soft_amp,
+                ..
+            } => {
+                check_push_time(t, times.last().copied(), self.now)?;
+                if weights.is_empty() || first + weights.len() > n {
+                    return Err(SnnError::shape(
+                        "soft mark",
+                        format!(
+                            "1..={} weights from neuron {first}",
+                            n.saturating_sub(first)
+                        ),
+                        format!("{} weights", weights.len()),
+                    ));
+                }
+                if let Some(r) = weights.iter().position(|w| !w.is_finite()) {
+                    return Err(SnnError::invalid(
+                        format!("soft mark weight [{r}]"),
+                        weights[r],
+                        "must be finite",
+                    ));
+                }
+                let r = soft_amp.len() / (k * nt);
+                for kk in 0..k {
+                    for t_ in 0..nt {
+                        let row = &self.wm[((i0 + t_) * k + kk) * n + first..][..weights.len()];
+                        soft_amp.push(row.iter().zip(weights).map(|(w, m)| w * m).sum());
+                    }
+                }
+                times.push(t);
+                marks.push((n + r) as u32);
+                Ok(())
+            }
+        }
+    }
+
     /// Pushes every event of `history` (marks are neurons).
     ///
     /// ```
@@ -201,7 +353,8 @@ impl PotentialTracker {
         Ok(())
     }
 
-    /// All `N` potentials at `t` (not before the previous query) into `out` (length `N`).
+    /// The potentials of the target neurons (all `N` for [`new`](Self::new)) at `t` (not
+    /// before the previous query) into `out` (one per target).
     ///
     /// ```
     /// let m = snn_model::SnnBuilder::new(1, 0).bias(vec![0.25]).check()?;
@@ -213,10 +366,10 @@ impl PotentialTracker {
     /// # Ok::<(), snn_model::SnnError>(())
     /// ```
     pub fn potentials_at(&mut self, t: f64, out: &mut [f64]) -> Result<()> {
-        if out.len() != self.n {
+        if out.len() != self.nt {
             return Err(SnnError::shape(
                 "potential buffer",
-                format!("[{}]", self.n),
+                format!("[{}]", self.nt),
                 format!("[{}]", out.len()),
             ));
         }
@@ -229,11 +382,16 @@ impl PotentialTracker {
                 times,
                 marks,
                 wt,
+                soft_amp,
             } => {
                 let rows = ByMark {
                     marks,
                     wt,
+                    soft_amp,
                     n: self.n,
+                    k: self.k,
+                    i0: self.i0,
+                    nt: self.nt,
                 };
                 windows.advance_with(t, times, &rows);
                 out.copy_from_slice(&self.bias);
@@ -241,9 +399,10 @@ impl PotentialTracker {
             }
             Inner::Source { tracker, phi } => {
                 tracker.activations_at(t, phi)?;
-                for (i, o) in out.iter_mut().enumerate() {
+                for (r, o) in out.iter_mut().enumerate() {
+                    let i = self.i0 + r;
                     let row = &self.wm[i * kn..(i + 1) * kn];
-                    *o = self.bias[i] + row.iter().zip(phi.iter()).map(|(w, p)| w * p).sum::<f64>();
+                    *o = self.bias[r] + row.iter().zip(phi.iter()).map(|(w, p)| w * p).sum::<f64>();
                 }
             }
         }
@@ -251,17 +410,37 @@ impl PotentialTracker {
     }
 }
 
-/// The amplitudes of a spike: the row `wt[k][j_e][·]` of the transposed weights.
+/// The amplitudes of an event on the targets: for a spike of `j`, the row `wt[k][j][i0..]` of
+/// the transposed weights; for soft event `r` (mark `N + r`), its stored row.
 struct ByMark<'a> {
     marks: &'a [u32],
     wt: &'a [f64],
+    soft_amp: &'a [f64],
     n: usize,
+    k: usize,
+    i0: usize,
+    nt: usize,
 }
 
 impl Amplitudes for ByMark<'_> {
     #[inline]
     fn row(&self, e: usize, k: usize) -> &[f64] {
-        let start = (k * self.n + self.marks[e] as usize) * self.n;
-        &self.wt[start..start + self.n]
+        let mark = self.marks[e] as usize;
+        if mark < self.n {
+            &self.wt[(k * self.n + mark) * self.n + self.i0..][..self.nt]
+        } else {
+            &self.soft_amp[((mark - self.n) * self.k + k) * self.nt..][..self.nt]
+        }
+    }
+}
+
+/// `(M ⊙ W)[i][k][j]` transposed into `wt[k][j][i]`.
+fn transpose_into(wm: &[f64], n: usize, k: usize, wt: &mut [f64]) {
+    for i in 0..n {
+        for kk in 0..k {
+            for j in 0..n {
+                wt[(kk * n + j) * n + i] = wm[(i * k + kk) * n + j];
+            }
+        }
     }
 }

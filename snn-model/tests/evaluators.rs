@@ -83,12 +83,25 @@ proptest! {
             }
         }
         let mut tr = BasisTracker::new(&basis, n).unwrap();
+        // the potential tracker over all neurons and over the hidden ones only
+        let mut pt_all = PotentialTracker::new(&model);
+        let mut pt_hidden = PotentialTracker::for_targets(&model, n_obs..n).unwrap();
         for (e, &t) in times.iter().enumerate() {
             match hard[e] {
-                Some(j) => tr.push_spike(t, j).unwrap(),
-                None => tr.push_soft(t, n_obs, &weights[e]).unwrap(),
+                Some(j) => {
+                    tr.push_spike(t, j).unwrap();
+                    pt_all.push_spike(t, j).unwrap();
+                    pt_hidden.push_spike(t, j).unwrap();
+                }
+                None => {
+                    tr.push_soft(t, n_obs, &weights[e]).unwrap();
+                    pt_all.push_soft(t, n_obs, &weights[e]).unwrap();
+                    pt_hidden.push_soft(t, n_obs, &weights[e]).unwrap();
+                }
             }
         }
+        let mut u_all = vec![0.0; n];
+        let mut u_hidden = vec![0.0; n_hidden];
         let mut queries: Vec<f64> = (0..60).map(|_| rng.random_range(0.0..35.0)).collect();
         queries.extend(times.iter().step_by(4));
         queries.sort_by(f64::total_cmp);
@@ -108,6 +121,14 @@ proptest! {
             model.potentials_direct_marked(t, events, &mut u_direct);
             for (a, b) in u_fast.iter().zip(&u_direct) {
                 prop_assert!(close(*a, *b), "t = {}: potential {} vs {}", t, a, b);
+            }
+            pt_all.potentials_at(t, &mut u_all).unwrap();
+            pt_hidden.potentials_at(t, &mut u_hidden).unwrap();
+            for (a, b) in u_all.iter().zip(&u_direct) {
+                prop_assert!(close(*a, *b), "t = {}: potential tracker {} vs {}", t, a, b);
+            }
+            for (a, b) in u_hidden.iter().zip(&u_direct[n_obs..]) {
+                prop_assert!(close(*a, *b), "t = {}: hidden potential tracker {} vs {}", t, a, b);
             }
         }
     }

@@ -46,18 +46,24 @@ proptest! {
         model.soft_potentials_direct(s, obs.history_before(s), SoftEvents::new(&times, &weights, 3).unwrap(), &mut u);
         for h in 0..3 {
             let expected = model.activation().log_value(u[2 + h]);
-            prop_assert!((out[h] - expected).abs() <= 1e-12 * expected.abs().max(1.0), "{h}: {} vs {expected}", out[h]);
+            // the incremental evaluator's running sums (target space, re-centred windows) carry
+            // ~1e-12 of rounding in the potentials here (largest seen over 300 cases: 1.2e-12)
+            prop_assert!((out[h] - expected).abs() <= 1e-11 * expected.abs().max(1.0), "{h}: {} vs {expected}", out[h]);
         }
-        // the 'none' category's log-rate the sampler uses, against λ̄ − Σ λ_h from the direct
-        // potentials (the sigmoid's intensities are far below λ̄ here, no cancellation)
+        // the 'none' category's log-rate the sampler uses, against log(λ̄ − Σ λ_h) from the
+        // direct potentials: that subtraction loses ~ε λ̄ when Σ λ_h is close to λ̄, so the
+        // oracle is good to 8 ε λ̄ / (λ̄ − Σ λ_h) in the logarithm, on top of the potentials'
+        // rounding (1e-11, as above)
         let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
         let mut with_slack = [0.0; 3];
         let slack = hidden
             .hidden_log_intensities_and_slack(s, SoftHistory::new(&times, &weights, 3).unwrap(), &mut with_slack)
             .expect("the sigmoid gives its slack");
         let total: f64 = (0..3).map(|h| model.activation().value(u[2 + h])).sum();
-        let expected = (hidden.candidate_rate() - total).ln();
-        prop_assert!((slack - expected).abs() <= 1e-12 * expected.abs().max(1.0), "slack {slack} vs {expected}");
+        let rate = hidden.candidate_rate();
+        let expected = (rate - total).ln();
+        let tolerance = 1e-11 * expected.abs().max(1.0) + 8.0 * f64::EPSILON * rate / (rate - total);
+        prop_assert!((slack - expected).abs() <= tolerance, "slack {slack} vs {expected}");
         for h in 0..3 {
             prop_assert!((with_slack[h] - out[h]).abs() <= 1e-14 * out[h].abs().max(1.0));
         }
@@ -79,15 +85,17 @@ proptest! {
         let mut gp = vec![0.0; model.n_params()];
         let mut gw = vec![0.0; weights.len()];
         hidden.hidden_log_intensities_vjp(s, SoftHistory::new(&times, &weights, 2).unwrap(), &adjoint, &mut gp, &mut gw);
-        let fd_p = central_differences(&model.params(), 1e-6, |x| {
+        // The values go through the incremental evaluator (running moment sums, rounding
+        // ~1e-12 of the potentials), so central differences take the step 1e-4: rounding noise
+        // ~1e-8, truncation error ~1e-9 (the log-intensities are smooth in the parameters and
+        // the weights: log ψ of a linear function).
+        let fd_p = central_differences(&model.params(), 1e-4, |x| {
             let mut m = model.clone();
             m.set_params(x).unwrap();
             value(&m, &weights)
         });
-        // The values go through the incremental evaluator (running moment sums, rounding
-        // ~1e-13 of the potentials), so central differences with step 1e-6 carry ~1e-7 of noise.
         assert_close("parameters", &gp, &fd_p, 1e-6, 2e-7);
-        let fd_w = central_differences(&weights, 1e-6, |w| value(&model, w));
+        let fd_w = central_differences(&weights, 1e-4, |w| value(&model, w));
         assert_close("soft weights", &gw, &fd_w, 1e-6, 2e-7);
     }
 }
@@ -96,12 +104,29 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 
     /// The SNN-specialised reverse sweep equals diffpp's generic sweeps (path-wise with a loss
-    /// in the marks and β ≠ 0; fixed sample with the marks' total adjoint).
+    /// in the marks and β ≠ 0; fixed sample with the marks' total adjoint), for each kind of
+    /// basis and with connections masked out.
     #[test]
-    fn specialised_sweep_equals_generic_sweeps(seed in 0u64..10_000, beta in -1.5f64..1.5, tau in 0.1f64..1.0) {
+    fn specialised_sweep_equals_generic_sweeps(seed in 0u64..10_000, beta in -1.5f64..1.5, tau in 0.1f64..1.0, kind in 0usize..3) {
         use diffpp::{DiffPP, Mode};
         use rand::SeedableRng;
-        let model = random_snn(2, 3, seed);
+        let basis = match kind {
+            0 => snn_model::Basis::epanechnikov_default(2),
+            1 => snn_model::Basis::Exponential { time_constants: vec![0.7, 2.5] },
+            _ => snn_model::Basis::Alpha { time_constants: vec![0.5, 1.5] },
+        };
+        // a fixed pattern of missing connections (into hidden neurons from observed and
+        // hidden ones, and one self-connection)
+        let n = 5;
+        let mut mask = vec![true; n * n];
+        for &(i, j) in &[(2, 0), (3, 4), (4, 4), (0, 3)] {
+            mask[i * n + j] = false;
+        }
+        let model = snn_model::SnnBuilder::new(2, 3)
+            .basis(basis)
+            .connection(mask)
+            .random(&mut pp_thinning::sequence_rng(seed, 77))
+            .unwrap();
         let obs = observed_data(&random_snn(2, 3, seed + 1), 25.0, 1, seed).remove(0);
         let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
         let trace = DiffPP::new(obs.window(), Mode::soft(tau).unwrap())

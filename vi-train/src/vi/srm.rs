@@ -13,10 +13,11 @@
 //!
 //! **Incremental evaluation.** The ∂PP sampler asks for the log-intensities at strictly
 //! increasing candidate times, each time with the soft history of the earlier candidates. The
-//! model keeps an incremental evaluator (snn-model's [`BasisTracker`], running moment sums,
-//! `O(K·N)` per query whatever the number of events in the window) into which the observed
-//! spikes and the new soft events are pushed as time passes, and records each candidate's basis
-//! activations and potentials for the reverse sweep ([`crate::vi::snn_sweep`]). Any call that
+//! model keeps an incremental evaluator of the hidden potentials (snn-model's
+//! [`PotentialTracker`] over the hidden neurons: running sums in target space, `O(K·H)` per
+//! query whatever the number of events in the window, `O(K·H²)` per soft event pushed) into
+//! which the observed spikes and the new soft events are pushed as time passes, and records
+//! each candidate's potentials for the reverse sweep ([`crate::vi::snn_sweep`]). Any call that
 //! does not continue the current run (an earlier time, or a history that differs from the
 //! events pushed) rebuilds the evaluator from the given history, so results never depend on the
 //! call order. The VJP of the trait is evaluated directly (by lag windows).
@@ -25,7 +26,7 @@ use std::cell::{Ref, RefCell};
 
 use diffpp::{SoftHiddenIntensity, SoftHistory};
 use pp_core::EventSequence;
-use snn_model::{Activation, BasisTracker, Snn};
+use snn_model::{Activation, PotentialTracker, Snn};
 
 use crate::error::{Result, ViError};
 use crate::vi::hidden::{check_observed, hidden_bound};
@@ -69,15 +70,13 @@ pub struct SnnHidden<'a> {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct SnnHiddenState {
-    tracker: Option<BasisTracker>,
+    /// The hidden neurons' potentials (target-space running sums).
+    tracker: Option<PotentialTracker>,
     next_obs: usize,
     soft_times: Vec<f64>,
     last_s: f64,
-    phi: Vec<f64>,
     /// Candidate times of the current run, in call order.
     pub(crate) times: Vec<f64>,
-    /// Basis activations `Φ[k·N + j]` at each recorded candidate.
-    pub(crate) phis: Vec<f64>,
     /// Hidden potentials `u_h` at each recorded candidate.
     pub(crate) us: Vec<f64>,
     scratch: Vec<f64>,
@@ -89,27 +88,20 @@ impl SnnHiddenState {
         self.times.len()
     }
 
+    /// Rewinds for `model` (which has at least one hidden neuron, checked by [`SnnHidden`]).
     fn reset(&mut self, model: &Snn) {
-        let n = model.n_neurons();
-        let fresh = match &self.tracker {
-            Some(t) => t.n_neurons() != n || t.basis() != model.basis(),
-            None => true,
+        let hidden = model.n_obs()..model.n_neurons();
+        let reused = match &mut self.tracker {
+            Some(t) if t.targets() == hidden => t.reload(model).is_ok(),
+            _ => false,
         };
-        if fresh {
-            self.tracker = Some(
-                BasisTracker::new(model.basis(), n)
-                    .expect("a checked model has a valid basis and at least one neuron"),
-            );
-        } else if let Some(t) = &mut self.tracker {
-            t.clear();
+        if !reused {
+            self.tracker = PotentialTracker::for_targets(model, hidden).ok();
         }
         self.next_obs = 0;
         self.soft_times.clear();
         self.last_s = f64::NEG_INFINITY;
-        self.phi.clear();
-        self.phi.resize(model.n_basis() * n, 0.0);
         self.times.clear();
-        self.phis.clear();
         self.us.clear();
         self.scratch.clear();
         self.scratch.resize(2 * model.n_hidden(), 0.0);
@@ -194,6 +186,11 @@ impl<'a> SnnHidden<'a> {
         self.model
     }
 
+    /// The observed spikes' times and neurons.
+    pub(crate) fn observed(&self) -> (&'a [f64], &'a [u32]) {
+        (self.obs_times, self.obs_marks)
+    }
+
     /// The record of the current run (for the reverse sweep).
     pub(crate) fn record(&self) -> Ref<'_, SnnHiddenState> {
         self.state.borrow()
@@ -248,7 +245,7 @@ impl<'a> SnnHidden<'a> {
             }
         }
         st.last_s = s;
-        tracker.activations_at(s, &mut st.phi).is_ok()
+        true
     }
 
     /// The potentials `u_h(s)` of the hidden neurons into `u` (length `H`).
@@ -292,22 +289,19 @@ impl<'a> SnnHidden<'a> {
 }
 
 impl SnnHidden<'_> {
-    /// The potentials `u_h(s)` into `out` from the incremental evaluator, recorded (with the
-    /// basis activations) for the reverse sweep.
+    /// The potentials `u_h(s)` into `out` from the incremental evaluator, recorded for the
+    /// reverse sweep.
     fn recorded_potentials(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
         let m = self.model;
         let mut guard = self.state.borrow_mut();
         let st = &mut *guard;
-        if self.sync(st, s, history) {
-            let (n, n_obs) = (m.n_neurons(), m.n_obs());
-            let kn = m.n_basis() * n;
-            let wm = m.masked_weights_ikj();
-            for (hh, o) in out.iter_mut().enumerate() {
-                let i = n_obs + hh;
-                *o = m.bias()[i] + crate::vi::hidden::dot(&wm[i * kn..(i + 1) * kn], &st.phi);
-            }
+        let tracked = self.sync(st, s, history)
+            && st
+                .tracker
+                .as_mut()
+                .is_some_and(|t| t.potentials_at(s, out).is_ok());
+        if tracked {
             st.times.push(s);
-            st.phis.extend_from_slice(&st.phi);
             st.us.extend_from_slice(out);
         } else {
             // Not reachable for valid inputs; the direct evaluation keeps the result exact.

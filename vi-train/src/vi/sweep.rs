@@ -1,18 +1,21 @@
 //! The reverse sweep of the ∂PP specialised to the SNN's hidden neurons ([`SnnHidden`]), in
-//! `O(M·K·N·H)` for `M` candidates instead of `O(M · events in the kernel window)`.
+//! `O(M·K·H²)` for `M` candidates instead of `O(M · events in the kernel window)`.
 //!
 //! It computes exactly what diffpp's generic sweeps compute (`gradient_through_sample`,
 //! `gradient_fixed_sample`; derivation in diffpp's `docs/derivations/reverse_sweep.md` and in
 //! `docs/derivations/estimators.md`), with two changes that make it cheap:
 //!
-//! * the parameter part of each candidate's VJP uses the basis activations `Φ_k` and the
-//!   potentials `u_k` recorded by [`SnnHidden`] during the forward pass (no recomputation);
-//! * the adjoints of the soft spikes, `d̄_{k'} = Σ_{k > k'} Σ_b φ_b(s_k − s_{k'}) v_k[b]` with
-//!   `v_k[b][h'] = Σ_h ū_{k h} (M ⊙ W)[b][O+h][O+h']`, are a convolution *backwards in time*:
-//!   in reversed time `τ = −s` every later candidate is an earlier event with the
-//!   basis-specific mark `v_k[b]`, so one incremental snn-model [`BasisTracker`] per basis
-//!   function `b` (running moment sums over `H` pseudo-neurons, the single basis function
-//!   `φ_b`) delivers `d̄_k` when candidate `k` is reached.
+//! * each candidate's VJP through `log ψ(u)` uses the potentials `u_k` recorded by
+//!   [`SnnHidden`] during the forward pass (no recomputation);
+//! * everything that flows from a candidate's potential adjoint `ū_k` (length `H`) back to the
+//!   earlier events is a convolution *backwards in time*: with
+//!   `G_e[b][i] = Σ_{candidates k with s_k > t_e} φ_b(s_k − t_e) ū_k[i]`, the adjoint of the
+//!   soft spike `d_e` is `d̄_e[h'] = Σ_b Σ_i G_e[b][i] (M ⊙ W)[b][O+i][O+h']` and the weights
+//!   get `∂/∂W[b][O+i][j] += Σ_e m_{e,j} G_e[b][i]` over every earlier event `e` (observed
+//!   spikes and soft spikes alike). In reversed time `τ = −s` every later candidate is an
+//!   earlier event with the soft mark `ū_k`, so one incremental snn-model [`BasisTracker`]
+//!   (running sums over `H` pseudo-neurons) delivers `G_e` when event `e` is reached, in
+//!   `O(K·H)` whatever the number of candidates in the window.
 
 use diffpp::{Mode, Trace};
 use pp_core::Parametric;
@@ -28,12 +31,12 @@ use crate::vi::srm::SnnHidden;
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct SweepWorkspace {
-    /// One tracker per basis function (that function alone, `H` pseudo-neurons).
-    reverse: Vec<BasisTracker>,
-    /// The basis the trackers were made for.
+    /// Reversed-time running sums of the later candidates' `ū` (`H` pseudo-neurons).
+    reverse: Option<BasisTracker>,
+    /// The basis the tracker was made for.
     basis: Option<Basis>,
+    /// `G_e[b][i]` of the current event.
     act: Vec<f64>,
-    v: Vec<f64>,
     dbar: Vec<f64>,
     y_bar: Vec<f64>,
     grad_y: Vec<f64>,
@@ -90,7 +93,6 @@ pub fn snn_sweep(
         model.n_hidden(),
         model.n_basis(),
     );
-    let kn = kk * n;
     let m = trace.len();
     let nc = h + 1;
     let Mode::Soft { tau } = trace.mode() else {
@@ -118,21 +120,15 @@ pub fn snn_sweep(
         ));
     }
     let fresh = ws.basis.as_ref() != Some(model.basis())
-        || ws.reverse.first().is_none_or(|t| t.n_neurons() != h);
+        || ws.reverse.as_ref().is_none_or(|t| t.n_neurons() != h);
     if fresh {
-        ws.reverse = single_basis_functions(model.basis())?
-            .iter()
-            .map(|b| BasisTracker::new(b, h))
-            .collect::<snn_model::Result<Vec<_>>>()?;
+        ws.reverse = Some(BasisTracker::new(model.basis(), h)?);
         ws.basis = Some(model.basis().clone());
     }
-    for t in ws.reverse.iter_mut() {
-        t.clear();
-    }
+    let reverse = ws.reverse.as_mut().expect("made above");
+    reverse.clear();
     ws.act.clear();
-    ws.act.resize(h, 0.0);
-    ws.v.clear();
-    ws.v.resize(kk * h, 0.0);
+    ws.act.resize(kk * h, 0.0);
     ws.dbar.clear();
     ws.dbar.resize(h, 0.0);
     for b in [
@@ -151,20 +147,41 @@ pub fn snn_sweep(
     grad_params.fill(0.0);
     let act = model.activation();
     let wm = model.masked_weights_ikj();
-    let mask = model.connection();
     let weights = trace.weights();
+    let (obs_times, obs_marks) = hidden.observed();
+    // observed spikes not yet visited: `..next_obs`
+    let mut next_obs = obs_times.len();
     let mut pushed = false;
     for k in (0..m).rev() {
         let s = trace.times()[k];
+        // observed spikes at or after s_k see the candidates after s_k (not s_k itself)
+        while next_obs > 0 && obs_times[next_obs - 1] >= s {
+            next_obs -= 1;
+            if pushed {
+                let j = obs_marks[next_obs] as usize;
+                reverse.activations_at(-obs_times[next_obs], &mut ws.act)?;
+                add_spike_gradient(grad_params, &ws.act, n, n_obs, j);
+            }
+        }
         let alpha_k = trace.alpha_of(k);
         let y_k = trace.y_of(k);
-        // adjoint of the soft spike d_k from every later candidate
+        // adjoint of the soft spike d_k from every later candidate, and its weight gradient
         ws.dbar.fill(0.0);
         if pushed {
-            for tracker in ws.reverse.iter_mut() {
-                tracker.activations_at(-s, &mut ws.act)?;
-                for hp in 0..h {
-                    ws.dbar[hp] += ws.act[hp];
+            reverse.activations_at(-s, &mut ws.act)?;
+            let d_k = &weights[k * h..(k + 1) * h];
+            for b in 0..kk {
+                for i in 0..h {
+                    let g = ws.act[b * h + i];
+                    if g == 0.0 {
+                        continue;
+                    }
+                    let row = &wm[((n_obs + i) * kk + b) * n + n_obs..][..h];
+                    let grow = &mut grad_params[n + (b * n + n_obs + i) * n + n_obs..][..h];
+                    for hp in 0..h {
+                        ws.dbar[hp] += g * row[hp];
+                        grow[hp] += g * d_k[hp];
+                    }
                 }
             }
         }
@@ -205,43 +222,36 @@ pub fn snn_sweep(
             }
         }
         diffpp::numeric::complete_log_prob_vjp(alpha_k, &ws.alpha_bar, &mut ws.ell_bar)?;
-        // through log ψ(u): parameters and the pending adjoints of earlier soft spikes
-        let phi = &record.phis[k * kn..(k + 1) * kn];
+        // through log ψ(u): the biases now, the weights and the earlier soft spikes through
+        // the reversed-time sums
         let mut any = false;
         for hh in 0..h {
             let ub = ws.ell_bar[hh] * act.log_derivative(record.us[k * h + hh]);
             ws.ubar[hh] = ub;
-            if ub == 0.0 {
-                continue;
-            }
-            any = true;
-            let i = n_obs + hh;
-            grad_params[i] += ub;
-            for b in 0..kk {
-                let g = &mut grad_params[n + (b * n + i) * n..n + (b * n + i + 1) * n];
-                let ph = &phi[b * n..(b + 1) * n];
-                let mrow = &mask[i * n..(i + 1) * n];
-                for j in 0..n {
-                    if mrow[j] {
-                        g[j] += ub * ph[j];
-                    }
-                }
-            }
+            grad_params[n_obs + hh] += ub;
+            any |= ub != 0.0;
         }
         if any {
-            for b in 0..kk {
-                for hp in 0..h {
-                    let mut v = 0.0;
-                    for hh in 0..h {
-                        v += ws.ubar[hh] * wm[((n_obs + hh) * kk + b) * n + n_obs + hp];
-                    }
-                    ws.v[b * h + hp] = v;
+            reverse.push_soft(-s, 0, &ws.ubar)?;
+            pushed = true;
+        }
+    }
+    // observed spikes before the first candidate
+    while pushed && next_obs > 0 {
+        next_obs -= 1;
+        let j = obs_marks[next_obs] as usize;
+        reverse.activations_at(-obs_times[next_obs], &mut ws.act)?;
+        add_spike_gradient(grad_params, &ws.act, n, n_obs, j);
+    }
+    // masked connections have no weight (their entries are not parameters of the model)
+    let mask = model.connection();
+    for b in 0..kk {
+        for i in n_obs..n {
+            for j in 0..n {
+                if !mask[i * n + j] {
+                    grad_params[n + (b * n + i) * n + j] = 0.0;
                 }
             }
-            for (b, tracker) in ws.reverse.iter_mut().enumerate() {
-                tracker.push_soft(-s, 0, &ws.v[b * h..(b + 1) * h])?;
-            }
-            pushed = true;
         }
     }
     if let Some(i) = grad_params.iter().position(|g| !g.is_finite()) {
@@ -253,33 +263,12 @@ pub fn snn_sweep(
     Ok(())
 }
 
-/// Each basis function of `basis` as a basis of its own (for the per-function trackers).
-fn single_basis_functions(basis: &Basis) -> Result<Vec<Basis>> {
-    Ok(match basis {
-        Basis::Epanechnikov { centers, scale } => centers
-            .iter()
-            .map(|&c| Basis::Epanechnikov {
-                centers: vec![c],
-                scale: *scale,
-            })
-            .collect(),
-        Basis::Exponential { time_constants } => time_constants
-            .iter()
-            .map(|&t| Basis::Exponential {
-                time_constants: vec![t],
-            })
-            .collect(),
-        Basis::Alpha { time_constants } => time_constants
-            .iter()
-            .map(|&t| Basis::Alpha {
-                time_constants: vec![t],
-            })
-            .collect(),
-        other => {
-            return Err(ViError::argument(
-                "basis",
-                format!("the SNN sweep does not know the basis {other:?}"),
-            ));
+/// `∂/∂W[b][O+i][j] += G[b][i]` for an observed spike of neuron `j` (`G` is `[K][H]`).
+fn add_spike_gradient(grad_params: &mut [f64], g: &[f64], n: usize, n_obs: usize, j: usize) {
+    let h = n - n_obs;
+    for (b, row) in g.chunks_exact(h).enumerate() {
+        for (i, &gi) in row.iter().enumerate() {
+            grad_params[n + (b * n + n_obs + i) * n + j] += gi;
         }
-    })
+    }
 }

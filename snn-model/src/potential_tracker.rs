@@ -23,7 +23,7 @@ use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
 use crate::soft::target::{Amplitudes, TargetWindows};
-use crate::tracker::{BasisTracker, check_push_time, check_query_time};
+use crate::tracker::{BasisTracker, check_push_time, check_query_time, check_soft_mark};
 
 /// Incremental membrane potentials `u_i(t) = b_i + Σ_{e: t_e < t} Σ_k (M ⊙ W)[k][i][j_e]
 /// φ_k(t − t_e)` of one model's parameters (copied at construction) for non-decreasing query
@@ -305,23 +305,7 @@ impl PotentialTracker {
                 ..
             } => {
                 check_push_time(t, times.last().copied(), self.now)?;
-                if weights.is_empty() || first + weights.len() > n {
-                    return Err(SnnError::shape(
-                        "soft mark",
-                        format!(
-                            "1..={} weights from neuron {first}",
-                            n.saturating_sub(first)
-                        ),
-                        format!("{} weights", weights.len()),
-                    ));
-                }
-                if let Some(r) = weights.iter().position(|w| !w.is_finite()) {
-                    return Err(SnnError::invalid(
-                        format!("soft mark weight [{r}]"),
-                        weights[r],
-                        "must be finite",
-                    ));
-                }
+                check_soft_mark(n, first, weights)?;
                 let r = soft_amp.len() / (k * nt);
                 for kk in 0..k {
                     for t_ in 0..nt {

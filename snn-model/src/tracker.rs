@@ -302,23 +302,7 @@ impl BasisTracker {
     /// ```
     pub fn push_soft(&mut self, t: f64, first: usize, weights: &[f64]) -> Result<()> {
         self.check_push_time(t)?;
-        if weights.is_empty() || first + weights.len() > self.n {
-            return Err(SnnError::shape(
-                "soft mark",
-                format!(
-                    "1..={} weights from neuron {first}",
-                    self.n.saturating_sub(first)
-                ),
-                format!("{} weights", weights.len()),
-            ));
-        }
-        if let Some(r) = weights.iter().position(|w| !w.is_finite()) {
-            return Err(SnnError::invalid(
-                format!("soft mark weight [{r}]"),
-                weights[r],
-                "must be finite",
-            ));
-        }
+        check_soft_mark(self.n, first, weights)?;
         self.times.push(t);
         self.first.push(first as u32);
         self.width.push(weights.len() as u32);
@@ -665,6 +649,29 @@ impl BasisTracker {
 
 /// Checks the time `t` of a pushed event: finite, not before the `last` pushed event, not
 /// behind the current time `now`.
+/// A soft mark of `weights` on the neurons `first..` of `n`: at least one weight, all inside
+/// the neurons, all finite.
+pub(crate) fn check_soft_mark(n: usize, first: usize, weights: &[f64]) -> Result<()> {
+    if weights.is_empty() || first + weights.len() > n {
+        return Err(SnnError::shape(
+            "soft mark",
+            format!(
+                "1..={} weights from neuron {first}",
+                n.saturating_sub(first)
+            ),
+            format!("{} weights", weights.len()),
+        ));
+    }
+    if let Some(r) = weights.iter().position(|w| !w.is_finite()) {
+        return Err(SnnError::invalid(
+            format!("soft mark weight [{r}]"),
+            weights[r],
+            "must be finite",
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn check_push_time(t: f64, last: Option<f64>, now: f64) -> Result<()> {
     if !t.is_finite() {
         return Err(SnnError::invalid("event time", t, "must be finite"));

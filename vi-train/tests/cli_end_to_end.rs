@@ -457,6 +457,27 @@ fn help_on_every_command_and_no_training_commands_yet() {
             );
         }
     }
+    // the long help texts reach `--help` (clap reads them from the subcommands)
+    for (args, phrase) in [
+        (
+            &["simulate", "--help"][..],
+            "whatever the number of threads",
+        ),
+        (&["intensity", "--help"][..], "strictly before t"),
+        (&["loglik", "--help"][..], "taken as fully observed"),
+        (&["plot", "ks", "--help"][..], "Brown et al. 2002"),
+    ] {
+        let r = diffsnn(d, args);
+        assert!(
+            r.stdout.contains(phrase),
+            "{args:?} lacks its long help:\n{}",
+            r.stdout
+        );
+        // and `-h` keeps the short one
+        let mut short = args.to_vec();
+        *short.last_mut().unwrap() = "-h";
+        assert!(!diffsnn(d, &short).stdout.contains(phrase), "{args:?} -h");
+    }
     // fit and eval exist now (tests/cli_fit_eval.rs): without arguments they are usage errors
     for command in ["fit", "eval"] {
         let r = diffsnn(d, &[command]);

@@ -12,6 +12,13 @@ use super::{emit, load_model, load_spikes, parse_window_arg};
 use crate::error::{Result, ViError};
 use crate::io::read_query_times;
 
+/// The long help of `diffsnn intensity` (clap reads it from the subcommand).
+pub const LONG_ABOUT: &str = "Membrane potentials u_i(t) and intensities lambda_i(t) of every neuron at the \
+    times of a query file (one time per line, `#` comments), given the spikes of \
+    one sequence strictly before t (every spike in the file counts, hidden neurons \
+    too). Output: one JSON object per line {\"t\", \"potential\", \"intensity\"}, \
+    or CSV t,u_0..u_{N-1},lambda_0..lambda_{N-1} with --csv.";
+
 /// Arguments of `diffsnn intensity`.
 ///
 /// ```
@@ -23,13 +30,6 @@ use crate::io::read_query_times;
 /// assert!(args.csv && args.sequence == 0 && args.out.is_none());
 /// ```
 #[derive(Debug, Clone, Args)]
-#[command(
-    long_about = "Membrane potentials u_i(t) and intensities lambda_i(t) of every neuron at the \
-                  times of a query file (one time per line, `#` comments), given the spikes of \
-                  one sequence strictly before t (every spike in the file counts, hidden neurons \
-                  too). Output: one JSON object per line {\"t\", \"potential\", \"intensity\"}, \
-                  or CSV t,u_0..u_{N-1},lambda_0..lambda_{N-1} with --csv."
-)]
 pub struct IntensityArgs {
     /// Model file (srm-snn/v1 JSON).
     #[arg(long, value_name = "M.json")]

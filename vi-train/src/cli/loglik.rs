@@ -31,6 +31,12 @@ pub enum Compensator {
     MonteCarlo,
 }
 
+/// The long help of `diffsnn loglik` (clap reads it from the subcommand).
+pub const LONG_ABOUT: &str = "Log-likelihood (MATH.md (1.1), no penalty) of every sequence of a spike file, \
+    taken as fully observed (every spike in the file counts, hidden neurons too). \
+    Prints {\"loglik\": total, \"per_sequence\": [...], \"compensator\": ...}. The \
+    spike file's neuron count must match the model's.";
+
 /// Arguments of `diffsnn loglik`.
 ///
 /// ```
@@ -43,12 +49,6 @@ pub enum Compensator {
 /// assert_eq!(args.mc_points, Some(500));
 /// ```
 #[derive(Debug, Clone, Args)]
-#[command(
-    long_about = "Log-likelihood (MATH.md (1.1), no penalty) of every sequence of a spike file, \
-                  taken as fully observed (every spike in the file counts, hidden neurons too). \
-                  Prints {\"loglik\": total, \"per_sequence\": [...], \"compensator\": ...}. The \
-                  spike file's neuron count must match the model's."
-)]
 pub struct LoglikArgs {
     /// Model file (srm-snn/v1 JSON).
     #[arg(long, value_name = "M.json")]

@@ -64,10 +64,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate spike trains from a model by exact thinning.
+    #[command(long_about = simulate::LONG_ABOUT)]
     Simulate(simulate::SimulateArgs),
     /// Membrane potentials and intensities of every neuron at given times.
+    #[command(long_about = intensity::LONG_ABOUT)]
     Intensity(intensity::IntensityArgs),
     /// Log-likelihood of fully observed spike trains under a model.
+    #[command(long_about = loglik::LONG_ABOUT)]
     Loglik(loglik::LoglikArgs),
     /// Train an SNN with hidden neurons on observed spike trains (variational inference).
     #[command(long_about = fit::LONG_ABOUT)]

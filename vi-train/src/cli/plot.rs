@@ -27,6 +27,7 @@ pub enum PlotCommand {
     /// The filters f_ij(lag) of a model, one panel per pair (row = target, column = source).
     Filters(FiltersArgs),
     /// Time-rescaling KS plot per neuron with the 95 % band; prints the KS tests as JSON lines.
+    #[command(long_about = KS_LONG_ABOUT)]
     Ks(KsArgs),
     /// A loss curve from a CSV with the columns `epoch` and `loss`.
     Loss(LossArgs),
@@ -202,6 +203,14 @@ impl FiltersArgs {
     }
 }
 
+/// The long help of `diffsnn plot ks` (clap reads it from the subcommand).
+pub const KS_LONG_ABOUT: &str = "Time-rescaling goodness of fit (Brown et al. 2002): the compensator between \
+    consecutive spikes of each neuron, pooled over all sequences, should be i.i.d. \
+    Exp(1) under the true model. Draws one KS plot per neuron with the 95 % band \
+    and prints one JSON line per neuron: {\"neuron\", \"n\", \"statistic\", \
+    \"p_value\", \"inside_band\"} (null values for a neuron that never fired; a \
+    \"note\" when the KS p-value could not be computed, e.g. tied intervals).";
+
 /// Arguments of `diffsnn plot ks`.
 ///
 /// ```
@@ -210,14 +219,6 @@ impl FiltersArgs {
 /// assert!(matches!(cli.command, vi_train::cli::Command::Plot(vi_train::cli::plot::PlotCommand::Ks(_))));
 /// ```
 #[derive(Debug, Clone, Args)]
-#[command(
-    long_about = "Time-rescaling goodness of fit (Brown et al. 2002): the compensator between \
-                  consecutive spikes of each neuron, pooled over all sequences, should be i.i.d. \
-                  Exp(1) under the true model. Draws one KS plot per neuron with the 95 % band \
-                  and prints one JSON line per neuron: {\"neuron\", \"n\", \"statistic\", \
-                  \"p_value\", \"inside_band\"} (null values for a neuron that never fired; a \
-                  \"note\" when the KS p-value could not be computed, e.g. tied intervals)."
-)]
 pub struct KsArgs {
     /// Model file (srm-snn/v1 JSON).
     #[arg(long, value_name = "M.json")]

@@ -13,6 +13,12 @@ use super::load_model;
 use crate::error::{Result, ViError};
 use crate::io::{SpikeFormat, SpikeTrains};
 
+/// The long help of `diffsnn simulate` (clap reads it from the subcommand).
+pub const LONG_ABOUT: &str = "Simulate spike trains from a model by exact thinning (snn-model's simulator on \
+    pp-thinning). Sequences are simulated in parallel; sequence k uses its own \
+    random generator derived from (seed, k), so the output file is the same bytes \
+    for a given seed whatever the number of threads (RAYON_NUM_THREADS).";
+
 /// Arguments of `diffsnn simulate`.
 ///
 /// ```
@@ -24,12 +30,6 @@ use crate::io::{SpikeFormat, SpikeTrains};
 /// assert_eq!((args.t_end, args.sequences, args.seed), (50.0, 4, 7));
 /// ```
 #[derive(Debug, Clone, Args)]
-#[command(
-    long_about = "Simulate spike trains from a model by exact thinning (snn-model's simulator on \
-                  pp-thinning). Sequences are simulated in parallel; sequence k uses its own \
-                  random generator derived from (seed, k), so the output file is the same bytes \
-                  for a given seed whatever the number of threads (RAYON_NUM_THREADS)."
-)]
 pub struct SimulateArgs {
     /// Model file (srm-snn/v1 JSON).
     #[arg(long, value_name = "M.json")]

@@ -9,7 +9,7 @@ use super::SoftEvents;
 use super::direct::load_merged;
 use super::quadrature::{
     GK_GAUSS, GK_KRONROD, GK_NODES, MAX_ORDER, Rules, STRIPS, best_order, radius_denominator,
-    radius_from,
+    radius_from, rules,
 };
 use super::target::TargetWindows;
 use super::window_grad;
@@ -48,7 +48,6 @@ pub struct SoftWorkspace {
     basis: Basis,
     poly: bool,
     tracker: BasisTracker,
-    rules: Rules,
     kink_lags: Vec<f64>,
     cuts: Vec<f64>,
     streams: Vec<usize>,
@@ -116,7 +115,6 @@ impl SoftWorkspace {
             poly: matches!(basis, Basis::Epanechnikov { .. }),
             tracker: BasisTracker::new(&basis, n)
                 .expect("a checked model has a valid basis and at least one neuron"),
-            rules: Rules::new(),
             kink_lags: basis.kink_lags(),
             basis,
             cuts: Vec::new(),
@@ -505,15 +503,18 @@ impl SoftWorkspace {
         }
         self.build_cuts(job.window);
         let cuts = std::mem::take(&mut self.cuts);
+        let rules = rules();
         let mut next = 0;
         let mut event_term = 0.0;
         let mut compensator = 0.0;
         let result = (|| -> Result<()> {
             for piece in cuts.windows(2) {
                 let (p, r) = (piece[0], piece[1]);
-                event_term += self.events_until(model, job, &mut next, Some(p))?;
+                if job.ev_times.get(next).is_some_and(|&t| t <= p) {
+                    event_term += self.events_until(model, job, &mut next, Some(p))?;
+                }
                 if job.i1 > job.i0 {
-                    compensator += self.piece(model, job, p, r, q)?;
+                    compensator += self.piece(model, job, p, r, q, rules)?;
                 }
             }
             event_term += self.events_until(model, job, &mut next, None)?;
@@ -532,6 +533,7 @@ impl SoftWorkspace {
         p: f64,
         r: f64,
         q: &QuadratureOptions,
+        rules: &Rules,
     ) -> Result<f64> {
         let (n, k) = (model.n_neurons(), model.n_basis());
         let np = model.basis().n_features();
@@ -602,11 +604,7 @@ impl SoftWorkspace {
                 });
                 match order {
                     Some(order) => {
-                        let (mut xi, mut w) = ([0.0; MAX_ORDER], [0.0; MAX_ORDER]);
-                        let (rx, rw) = self.rules.rule(order);
-                        xi[..order].copy_from_slice(rx);
-                        w[..order].copy_from_slice(rw);
-                        let (xi, w) = (&xi[..order], &w[..order]);
+                        let (xi, w) = rules.rule(order);
                         self.eval_nodes(model, job, xc, h, xi);
                         let add = self.accept(job, a, b, mid, xc, h, xi, w, np);
                         total += add;

@@ -7,12 +7,19 @@ use std::f64::consts::PI;
 /// The largest Gauss–Legendre order chosen a priori; beyond it a piece is bisected.
 pub(super) const MAX_ORDER: usize = 8;
 
-/// Gauss–Legendre rules of orders `1..=MAX_ORDER` on `[-1, 1]`, flattened.
+/// Gauss–Legendre rules of orders `1..=MAX_ORDER` on `[-1, 1]`, flattened; one table for the
+/// process ([`rules`]).
 #[derive(Debug, Clone)]
 pub(super) struct Rules {
     nodes: Vec<f64>,
     weights: Vec<f64>,
     offsets: [usize; MAX_ORDER + 2],
+}
+
+/// The table of Gauss–Legendre rules (computed once).
+pub(super) fn rules() -> &'static Rules {
+    static RULES: std::sync::LazyLock<Rules> = std::sync::LazyLock::new(Rules::new);
+    &RULES
 }
 
 impl Rules {

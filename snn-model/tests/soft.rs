@@ -213,6 +213,23 @@ proptest! {
                 prop_assert_eq!(g_hid[c], 0.0);
             }
         }
+        // the observed neurons alone: their terms, zeros elsewhere, their rows of the gradient
+        let mut per_obs = vec![f64::NAN; n];
+        let mut g_obs = vec![0.0; model.n_params()];
+        model.log_likelihood_of_neurons(&merged, 0..o, &tight(), &mut ws, &mut per_obs, Some(&mut g_obs)).unwrap();
+        for i in 0..n {
+            if i < o {
+                prop_assert!(close(per_obs[i], per[i], 1e-10), "neuron {}: {} vs {}", i, per_obs[i], per[i]);
+            } else {
+                prop_assert_eq!(per_obs[i], 0.0);
+            }
+        }
+        for c in 0..grad.len() {
+            let row = if c < n { c } else { ((c - n) / n) % n };
+            let want = if row < o { grad[c] } else { 0.0 };
+            prop_assert!(close(g_obs[c], want, 1e-8), "observed param {}: {} vs {}", c, g_obs[c], want);
+        }
+        prop_assert!(model.log_likelihood_of_neurons(&merged, 0..n + 1, &tight(), &mut ws, &mut per_obs, None).is_err());
     }
 
     /// The gradient of log p(O | H) in the parameters and in the soft weights against central

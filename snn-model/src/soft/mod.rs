@@ -450,6 +450,46 @@ impl Snn {
         grad_params: Option<&mut [f64]>,
     ) -> Result<()> {
         let n = self.n_neurons();
+        self.log_likelihood_of_neurons(full, 0..n, compensator, ws, per_neuron, grad_params)
+    }
+
+    /// [`log_likelihood_per_neuron`](Self::log_likelihood_per_neuron) for the neurons
+    /// `targets` only (for example the observed ones, `0..n_obs`): `per_neuron[i]` is neuron
+    /// `i`'s term for `i` in `targets` and 0 elsewhere, and the gradient of their sum (the rows
+    /// of `targets`) is **added** into `grad_params`. The other neurons' compensators are not
+    /// computed, so this costs about `|targets| / N` of the whole. Errors: a range outside the
+    /// neurons, and those of [`log_likelihood_per_neuron`](Self::log_likelihood_per_neuron).
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// use snn_model::soft::SoftWorkspace;
+    /// use snn_model::{CompensatorMethod, SnnBuilder};
+    /// let m = SnnBuilder::new(1, 1).check()?; // zero weights: λ = 2.5 everywhere
+    /// let full = EventSequence::new(Window::new(0.0, 2.0)?, 2, vec![0.5, 1.0, 1.5], vec![0, 1, 1])?;
+    /// let mut ws = SoftWorkspace::new(&m);
+    /// let mut per = [0.0; 2];
+    /// m.log_likelihood_of_neurons(&full, 0..1, &CompensatorMethod::default(), &mut ws, &mut per, None)?;
+    /// assert!((per[0] - (2.5f64.ln() - 5.0)).abs() < 1e-12);
+    /// assert_eq!(per[1], 0.0);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn log_likelihood_of_neurons(
+        &self,
+        full: &EventSequence,
+        targets: std::ops::Range<usize>,
+        compensator: &CompensatorMethod,
+        ws: &mut SoftWorkspace,
+        per_neuron: &mut [f64],
+        grad_params: Option<&mut [f64]>,
+    ) -> Result<()> {
+        let n = self.n_neurons();
+        if targets.start > targets.end || targets.end > n {
+            return Err(SnnError::invalid(
+                "target neurons",
+                format!("{}..{}", targets.start, targets.end),
+                format!("must be a range of the model's {n} neurons"),
+            ));
+        }
         if full.dim() != n {
             return Err(PpError::DimensionMismatch {
                 what: "full sequence (all N neurons)",
@@ -462,7 +502,7 @@ impl Snn {
         if let Some(g) = grad_params.as_deref() {
             check_len("parameter gradient", n + self.n_basis() * n * n, g.len())?;
         }
-        ws.hard(self, full, 0..n, compensator, grad_params)?;
+        ws.hard(self, full, targets, compensator, grad_params)?;
         per_neuron.copy_from_slice(&ws.per_target);
         Ok(())
     }

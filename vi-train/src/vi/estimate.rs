@@ -801,8 +801,41 @@ pub(crate) fn hard_neg_elbo_draw<R: Rng + ?Sized>(
 ) -> Result<f64> {
     sample_hidden(model.q(), seq, rng, &mut ws.hidden, &mut ws.full)?;
     let comp = compensator.draw(rng);
+    if model.is_shared() {
+        return Ok(-observed_log_likelihood(
+            model.p(),
+            &ws.full,
+            &comp,
+            &mut ws.dens,
+            None,
+        )?);
+    }
     let d = densities(model, &ws.full, &comp, &mut ws.dens, None, None)?;
     Ok(d.neg_elbo())
+}
+
+/// With `q = p`, `−log p(O, H) + log q(H)` is minus the observed neurons' part of the hard
+/// log-likelihood (`log q(H)` is exactly the hidden neurons' part of `log p(O, H)`), so the
+/// hidden neurons' compensators need not be computed: this returns that part, with its
+/// gradient (observed rows only) added into `grad`.
+fn observed_log_likelihood(
+    p: &Snn,
+    full: &EventSequence,
+    compensator: &CompensatorMethod,
+    buffers: &mut DensityBuffers,
+    grad: Option<&mut [f64]>,
+) -> Result<f64> {
+    let n_obs = p.n_obs();
+    buffers.per_neuron.resize(p.n_neurons(), 0.0);
+    p.log_likelihood_of_neurons(
+        full,
+        0..n_obs,
+        compensator,
+        &mut buffers.soft,
+        &mut buffers.per_neuron,
+        grad,
+    )?;
+    Ok(buffers.per_neuron[..n_obs].iter().sum())
 }
 
 /// Hard sample + densities with gradients into `ws.g_a` (θ) and `ws.g_b` (φ).
@@ -914,16 +947,30 @@ pub fn score_m_gradient_in<R: Rng + ?Sized>(
 ) -> Result<StepValue> {
     check_sequence(model, seq)?;
     check_grad_len(model, grad)?;
-    let d = hard_draw(model, seq, options, rng, ws)?;
-    let f = d.neg_elbo();
     grad.fill(0.0);
     let np = pp_core::Parametric::n_params(model.p());
-    for i in 0..np {
-        grad[i] = -ws.g_a[i];
-        if model.is_shared() {
-            grad[i] += ws.g_b[i];
+    let f = if model.is_shared() {
+        // −∇log p + ∇log q is minus the observed rows of ∇log p (see observed_log_likelihood)
+        sample_hidden(model.q(), seq, rng, &mut ws.hidden, &mut ws.full)?;
+        let comp = options.compensator.draw(rng);
+        let ll_obs = observed_log_likelihood(
+            model.p(),
+            &ws.full,
+            &comp,
+            &mut ws.dens,
+            Some(&mut grad[..np]),
+        )?;
+        for g in &mut grad[..np] {
+            *g = -*g;
         }
-    }
+        -ll_obs
+    } else {
+        let d = hard_draw(model, seq, options, rng, ws)?;
+        for i in 0..np {
+            grad[i] = -ws.g_a[i];
+        }
+        d.neg_elbo()
+    };
     regulariser(model, options.regularisation, grad, true, false);
     let loss = f + regulariser_value(model, options.regularisation);
     check_finite("score-function M step", loss, grad)?;
@@ -1052,6 +1099,62 @@ mod tests {
 
     /// With q = p, the one-pass hard densities equal the general two-pass composition (q a
     /// separate copy of p): values to 1e-10, gradients to 1e-8, quadrature and Monte Carlo.
+    /// With q = p, the score-function M step and the hard −ELBO draw take only the observed
+    /// neurons' part; the same draw through the full densities (−∇log p + ∇log q,
+    /// −log p + log q) gives the same numbers.
+    #[test]
+    fn shared_m_step_and_neg_elbo_equal_the_full_densities() {
+        for seed in 0..4 {
+            let p = snn(seed);
+            let shared = VariationalModel::shared(p.clone()).unwrap();
+            let obs = data(seed);
+            let n = p.n_params();
+            let mut ws = EstimatorWorkspace::new(&shared).unwrap();
+            for options in [ObjectiveOptions::default(), mc()] {
+                let mut fast = vec![0.0; n];
+                let v = score_m_gradient_in(
+                    &shared,
+                    &obs,
+                    &options,
+                    &mut Xoshiro256PlusPlus::seed_from_u64(seed),
+                    &mut ws,
+                    &mut fast,
+                )
+                .unwrap();
+                // the same draws: the hidden sample, then the compensator
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+                sample_hidden(&p, &obs, &mut rng, &mut ws.hidden, &mut ws.full).unwrap();
+                let comp = options.compensator.draw(&mut rng);
+                let full = ws.full.clone();
+                let (mut gp, mut gq) = (vec![0.0; n], vec![0.0; n]);
+                let d =
+                    hard_densities(&shared, &full, &comp, &mut ws, Some(&mut gp), Some(&mut gq))
+                        .unwrap();
+                assert!((v.f - d.neg_elbo()).abs() <= 1e-10 * d.neg_elbo().abs().max(1.0));
+                let reg = options.regularisation;
+                let mut want: Vec<f64> = (0..n).map(|i| gq[i] - gp[i]).collect();
+                regulariser(&shared, reg, &mut want, true, false);
+                for i in 0..n {
+                    assert!(
+                        (fast[i] - want[i]).abs() <= 1e-8 * want[i].abs().max(1.0),
+                        "{i}: {} vs {}",
+                        fast[i],
+                        want[i]
+                    );
+                }
+                let e = hard_neg_elbo_draw(
+                    &shared,
+                    &obs,
+                    &options.compensator,
+                    &mut Xoshiro256PlusPlus::seed_from_u64(seed),
+                    &mut ws,
+                )
+                .unwrap();
+                assert!((e - d.neg_elbo()).abs() <= 1e-10 * d.neg_elbo().abs().max(1.0));
+            }
+        }
+    }
+
     #[test]
     fn shared_hard_densities_equal_the_general_composition() {
         for seed in 0..4 {

@@ -799,8 +799,7 @@ pub(crate) fn hard_neg_elbo_draw<R: Rng + ?Sized>(
     rng: &mut R,
     ws: &mut EstimatorWorkspace,
 ) -> Result<f64> {
-    sample_hidden(model.q(), seq, rng, &mut ws.hidden, &mut ws.full)?;
-    let comp = compensator.draw(rng);
+    let comp = hard_sample(model, seq, compensator, rng, ws)?;
     if model.is_shared() {
         return Ok(-observed_log_likelihood(
             model.p(),
@@ -838,6 +837,19 @@ fn observed_log_likelihood(
     Ok(buffers.per_neuron[..n_obs].iter().sum())
 }
 
+/// A hard sample of `q`'s hidden neurons by thinning into `ws.full`, then the compensator's
+/// draw (this order of the draws is what makes a seed reproduce a step).
+fn hard_sample<R: Rng + ?Sized>(
+    model: &VariationalModel,
+    seq: &EventSequence,
+    compensator: &Compensator,
+    rng: &mut R,
+    ws: &mut EstimatorWorkspace,
+) -> Result<CompensatorMethod> {
+    sample_hidden(model.q(), seq, rng, &mut ws.hidden, &mut ws.full)?;
+    Ok(compensator.draw(rng))
+}
+
 /// Hard sample + densities with gradients into `ws.g_a` (θ) and `ws.g_b` (φ).
 fn hard_draw<R: Rng + ?Sized>(
     model: &VariationalModel,
@@ -846,11 +858,9 @@ fn hard_draw<R: Rng + ?Sized>(
     rng: &mut R,
     ws: &mut EstimatorWorkspace,
 ) -> Result<HardDensities> {
-    let q = model.q();
-    sample_hidden(q, seq, rng, &mut ws.hidden, &mut ws.full)?;
-    let comp = options.compensator.draw(rng);
+    let comp = hard_sample(model, seq, &options.compensator, rng, ws)?;
     let np = pp_core::Parametric::n_params(model.p());
-    let nq = pp_core::Parametric::n_params(q);
+    let nq = pp_core::Parametric::n_params(model.q());
     densities(
         model,
         &ws.full,
@@ -951,8 +961,7 @@ pub fn score_m_gradient_in<R: Rng + ?Sized>(
     let np = pp_core::Parametric::n_params(model.p());
     let f = if model.is_shared() {
         // −∇log p + ∇log q is minus the observed rows of ∇log p (see observed_log_likelihood)
-        sample_hidden(model.q(), seq, rng, &mut ws.hidden, &mut ws.full)?;
-        let comp = options.compensator.draw(rng);
+        let comp = hard_sample(model, seq, &options.compensator, rng, ws)?;
         let ll_obs = observed_log_likelihood(
             model.p(),
             &ws.full,

@@ -22,7 +22,7 @@ use pp_core::History;
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
-use crate::soft::target::{Amplitudes, TargetWindows};
+use crate::soft::target::{Amplitudes, TargetWindows, push_soft_amplitudes};
 use crate::tracker::{BasisTracker, check_push_time, check_query_time, check_soft_mark};
 
 /// Incremental membrane potentials `u_i(t) = b_i + Σ_{e: t_e < t} Σ_k (M ⊙ W)[k][i][j_e]
@@ -307,12 +307,7 @@ impl PotentialTracker {
                 check_push_time(t, times.last().copied(), self.now)?;
                 check_soft_mark(n, first, weights)?;
                 let r = soft_amp.len() / (k * nt);
-                for kk in 0..k {
-                    for t_ in 0..nt {
-                        let row = &self.wm[((i0 + t_) * k + kk) * n + first..][..weights.len()];
-                        soft_amp.push(row.iter().zip(weights).map(|(w, m)| w * m).sum());
-                    }
-                }
+                push_soft_amplitudes(&self.wm, n, k, i0..i0 + nt, first, weights, soft_amp);
                 times.push(t);
                 marks.push((n + r) as u32);
                 Ok(())

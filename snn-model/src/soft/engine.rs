@@ -11,7 +11,7 @@ use super::quadrature::{
     GK_GAUSS, GK_KRONROD, GK_NODES, MAX_ORDER, Rules, STRIPS, best_order, radius_denominator,
     radius_from, rules,
 };
-use super::target::TargetWindows;
+use super::target::{TargetWindows, push_soft_amplitudes};
 use super::window_grad;
 use crate::activation::Activation;
 use crate::basis::Basis;
@@ -306,22 +306,21 @@ impl SoftWorkspace {
         let Basis::Epanechnikov { centers, scale } = model.basis() else {
             unreachable!("poly means Epanechnikov");
         };
-        let (k, n_obs, hh) = (model.n_basis(), model.n_obs(), model.n_hidden());
+        let (k, n_obs) = (model.n_basis(), model.n_obs());
         let nt = job.i1 - job.i0;
         let wm = model.masked_weights_ikj();
         self.amp.clear();
-        self.amp.resize(self.src_times.len() * k * nt, 0.0);
-        for (e, &kind) in self.src_kind.iter().enumerate() {
+        for &kind in &self.src_kind {
             let kind = kind as usize;
-            for kk in 0..k {
-                for t in 0..nt {
-                    let row = &wm[((job.i0 + t) * k + kk) * n..((job.i0 + t) * k + kk + 1) * n];
-                    self.amp[(e * k + kk) * nt + t] = if kind < n {
-                        row[kind]
-                    } else {
-                        dot(&row[n_obs..n_obs + hh], hidden.weights_of(kind - n))
-                    };
+            if kind < n {
+                for kk in 0..k {
+                    for t in job.i0..job.i1 {
+                        self.amp.push(wm[(t * k + kk) * n + kind]);
+                    }
                 }
+            } else {
+                let weights = hidden.weights_of(kind - n);
+                push_soft_amplitudes(wm, n, k, job.i0..job.i1, n_obs, weights, &mut self.amp);
             }
         }
         self.windows.reset(centers, *scale, &self.lags, nt);

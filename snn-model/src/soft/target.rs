@@ -17,6 +17,27 @@ pub(crate) trait Amplitudes {
     fn row(&self, e: usize, k: usize) -> &[f64];
 }
 
+/// Appends the `K·nt` target-space amplitudes `[k][t]` of one soft event whose mark
+/// `weights` spreads over the neurons `first..first + weights.len()`:
+/// `Σ_j wm[i][k][first + j] m_j` for the targets `i` in `targets` (`wm`: the masked weights
+/// `[i][k][j]` of `n` neurons and `k_all` basis functions).
+pub(crate) fn push_soft_amplitudes(
+    wm: &[f64],
+    n: usize,
+    k_all: usize,
+    targets: std::ops::Range<usize>,
+    first: usize,
+    weights: &[f64],
+    out: &mut Vec<f64>,
+) {
+    for k in 0..k_all {
+        for i in targets.clone() {
+            let row = &wm[(i * k_all + k) * n + first..][..weights.len()];
+            out.push(row.iter().zip(weights).map(|(w, m)| w * m).sum());
+        }
+    }
+}
+
 /// Amplitudes stored per source, `[e][k][t]`.
 struct Stored<'a> {
     amp: &'a [f64],

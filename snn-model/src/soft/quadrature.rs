@@ -1,11 +1,11 @@
-//! Quadrature rules of the soft compensator: Gauss–Legendre rules of order 1..=8 with an
+//! Quadrature rules of the soft compensator: Gauss–Legendre rules of order 1..=12 with an
 //! a priori order from an analytic error bound (polynomial potentials, analytic activation),
 //! and the adaptive 7/15-point Gauss–Kronrod pair for everything else.
 
 use std::f64::consts::PI;
 
 /// The largest Gauss–Legendre order chosen a priori; beyond it a piece is bisected.
-pub(super) const MAX_ORDER: usize = 8;
+pub(super) const MAX_ORDER: usize = 12;
 
 /// Gauss–Legendre rules of orders `1..=MAX_ORDER` on `[-1, 1]`, flattened; one table for the
 /// process ([`rules`]).
@@ -28,7 +28,7 @@ impl Rules {
         let mut weights = Vec::new();
         let mut offsets = [0; MAX_ORDER + 2];
         for n in 1..=MAX_ORDER {
-            let rule = pp_core::GaussLegendre::new(n).expect("orders 1..=8 are valid");
+            let rule = pp_core::GaussLegendre::new(n).expect("orders 1..=12 are valid");
             offsets[n] = nodes.len();
             nodes.extend_from_slice(rule.nodes());
             weights.extend_from_slice(rule.weights());
@@ -232,6 +232,7 @@ mod tests {
     fn chosen_order_meets_the_tolerance() {
         let fine = pp_core::GaussLegendre::new(60).unwrap();
         let rules = Rules::new();
+        let mut largest = 0;
         for &(u0, a1, a2) in &[
             (0.3, 0.2, 0.05),
             (-4.0, 0.05, 0.0),
@@ -239,6 +240,10 @@ mod tests {
             (0.0, 0.4, 0.1),
             (-1.97, 0.001, 3e-4),
             (0.5, 1e-4, 1e-6),
+            // wide pieces: orders 9..=12
+            (0.3, 0.9, 0.2),
+            (-1.0, 1.3, 0.0),
+            (1.0, 0.7, 0.35),
         ] {
             let f = |xi: f64| 1.0 / (1.0 + (-(u0 + a1 * xi + a2 * xi * xi)).exp());
             let exact: f64 = fine
@@ -256,10 +261,11 @@ mod tests {
                     .chain([best_order(&radii, a1 + a2, tol)])
                 {
                     let Some(n) = n else {
-                        // bisection requested: the 8-point rule's bound is not enough
+                        // bisection requested: the largest rule's bound is not enough
                         assert!(radii[0] < 60.0, "({u0}, {a1}, {a2}) at {tol}");
                         continue;
                     };
+                    largest = largest.max(n);
                     let (x, w) = rules.rule(n);
                     let v: f64 = x.iter().zip(w).map(|(x, w)| w * f(*x)).sum();
                     assert!((v - exact).abs() <= tol * exact, "n {n}: {v} vs {exact}");
@@ -270,5 +276,7 @@ mod tests {
                 }
             }
         }
+        // the rules above 8 points were checked too
+        assert!(largest > 8, "largest order used: {largest}");
     }
 }

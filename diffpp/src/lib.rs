@@ -9,7 +9,7 @@
 //! * [`numeric`]: stable log-domain helpers (re-exported from `pp_core::numeric`) and the
 //!   "complete" log-probability vector of (5.1) with its VJP.
 //! * [`SoftHiddenIntensity`]: what a model implements to be sampled as a ∂PP (hidden
-//!   log-intensities from a [`SoftHistory`], and their vector–Jacobian product).
+//!   log-intensities from a [`SoftEvents`], and their vector–Jacobian product).
 //! * [`DiffPP`]: the sampler (candidates at rate `λ̄`, categories (5.1), soft or hard marks) from
 //!   drawn or supplied [`Noise`]; it returns a [`Trace`] with `log q` (5.2).
 //! * [`gradient_through_sample`] / [`gradient_fixed_sample`]: the exact reverse sweep through
@@ -53,8 +53,10 @@ pub mod srm;
 
 pub use error::{DiffppError, Result};
 pub use expconcrete::ExpConcrete;
-pub use model::{SoftHiddenIntensity, SoftHistory};
+pub use model::SoftHiddenIntensity;
 pub use noise::Noise;
+/// The soft history a model sees: pp-core's validated [`SoftEvents`](pp_core::SoftEvents).
+pub use pp_core::SoftEvents;
 pub use reference_model::LinearSigmoidModel;
 pub use reverse::{
     ReverseWorkspace, gradient_fixed_sample, gradient_through_sample,

@@ -1,119 +1,7 @@
 //! The trait a model implements to be sampled as a ∂PP: hidden log-intensities from a soft
 //! history, and their vector–Jacobian product.
 
-/// Earlier candidates of a ∂PP run as a model sees them: candidate times (strictly increasing,
-/// all strictly before the query time) and the soft hidden weights `d_k = exp(y_k)[0..H]` of
-/// each, row-major `[event][h]` (`H` weights per event, entries in `[0, 1]` summing to less
-/// than 1; in hard mode a one-hot row or a row of zeros for a rejected candidate).
-///
-/// The sampler passes exactly the candidates `s_k'` with `s − support < s_k' < s` (see
-/// [`SoftHiddenIntensity::support`]); rows for rejected-looking candidates are *not* filtered
-/// out (in soft mode every candidate carries some weight).
-///
-/// ```
-/// use diffpp::SoftHistory;
-/// let times = [0.5, 1.5];
-/// let weights = [0.9, 0.05, 0.01, 0.02];
-/// let hist = SoftHistory::new(&times, &weights, 2).unwrap();
-/// assert_eq!(hist.len(), 2);
-/// assert_eq!(hist.weights_of(1), &[0.01, 0.02]);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SoftHistory<'a> {
-    times: &'a [f64],
-    weights: &'a [f64],
-    n_hidden: usize,
-}
-
-impl<'a> SoftHistory<'a> {
-    /// A history view; `None` if `weights.len() != times.len() * n_hidden` or `n_hidden == 0`.
-    /// Times are not checked (the sampler guarantees order; callers building a view by hand
-    /// are responsible for it).
-    ///
-    /// ```
-    /// assert!(diffpp::SoftHistory::new(&[1.0], &[0.5], 2).is_none());
-    /// ```
-    pub fn new(times: &'a [f64], weights: &'a [f64], n_hidden: usize) -> Option<Self> {
-        (n_hidden > 0 && weights.len() == times.len() * n_hidden).then_some(Self {
-            times,
-            weights,
-            n_hidden,
-        })
-    }
-
-    /// An empty history with `n_hidden` weights per (absent) event.
-    ///
-    /// ```
-    /// assert!(diffpp::SoftHistory::empty(3).is_empty());
-    /// ```
-    pub fn empty(n_hidden: usize) -> Self {
-        Self {
-            times: &[],
-            weights: &[],
-            n_hidden,
-        }
-    }
-
-    /// Candidate times, increasing.
-    ///
-    /// ```
-    /// assert_eq!(diffpp::SoftHistory::new(&[1.0], &[0.5], 1).unwrap().times(), &[1.0]);
-    /// ```
-    #[inline]
-    pub fn times(&self) -> &'a [f64] {
-        self.times
-    }
-
-    /// All weights, row-major `[event][h]`.
-    ///
-    /// ```
-    /// assert_eq!(diffpp::SoftHistory::new(&[1.0], &[0.5], 1).unwrap().weights(), &[0.5]);
-    /// ```
-    #[inline]
-    pub fn weights(&self) -> &'a [f64] {
-        self.weights
-    }
-
-    /// The `H` weights of event `e` (panics if `e >= len()`).
-    ///
-    /// ```
-    /// assert_eq!(diffpp::SoftHistory::new(&[1.0], &[0.5, 0.25], 2).unwrap().weights_of(0), &[0.5, 0.25]);
-    /// ```
-    #[inline]
-    pub fn weights_of(&self, e: usize) -> &'a [f64] {
-        &self.weights[e * self.n_hidden..(e + 1) * self.n_hidden]
-    }
-
-    /// Number of hidden dimensions `H` (weights per event).
-    ///
-    /// ```
-    /// assert_eq!(diffpp::SoftHistory::empty(4).n_hidden(), 4);
-    /// ```
-    #[inline]
-    pub fn n_hidden(&self) -> usize {
-        self.n_hidden
-    }
-
-    /// Number of events.
-    ///
-    /// ```
-    /// assert_eq!(diffpp::SoftHistory::empty(4).len(), 0);
-    /// ```
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.times.len()
-    }
-
-    /// Whether there are no events.
-    ///
-    /// ```
-    /// assert!(diffpp::SoftHistory::empty(1).is_empty());
-    /// ```
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.times.is_empty()
-    }
-}
+use pp_core::SoftEvents;
 
 /// A model whose hidden dimensions can be sampled as a differentiable point process
 /// (MATH.md §5): it gives the hidden log-intensities `log λ_h(s)` at a candidate time `s` from
@@ -136,7 +24,7 @@ impl<'a> SoftHistory<'a> {
 /// this shape.
 ///
 /// ```
-/// use diffpp::{SoftHiddenIntensity, SoftHistory};
+/// use diffpp::{SoftHiddenIntensity, SoftEvents};
 /// /// Two constant hidden rates, no dependence on the history.
 /// struct Const([f64; 2]);
 /// impl SoftHiddenIntensity for Const {
@@ -144,17 +32,17 @@ impl<'a> SoftHistory<'a> {
 ///     fn n_params(&self) -> usize { 2 }
 ///     fn candidate_rate(&self) -> f64 { 10.0 }
 ///     fn support(&self) -> f64 { 0.0 }
-///     fn hidden_log_intensities(&self, _s: f64, _h: SoftHistory<'_>, out: &mut [f64]) {
+///     fn hidden_log_intensities(&self, _s: f64, _h: SoftEvents<'_>, out: &mut [f64]) {
 ///         out.copy_from_slice(&self.0); // parameters are the log-rates
 ///     }
-///     fn hidden_log_intensities_vjp(&self, _s: f64, _h: SoftHistory<'_>, adjoint: &[f64],
+///     fn hidden_log_intensities_vjp(&self, _s: f64, _h: SoftEvents<'_>, adjoint: &[f64],
 ///         grad_params: &mut [f64], _grad_weights: &mut [f64]) {
 ///         for (g, a) in grad_params.iter_mut().zip(adjoint) { *g += a; }
 ///     }
 /// }
 /// let m = Const([0.0, 1.0]);
 /// let mut out = [0.0; 2];
-/// m.hidden_log_intensities(0.5, SoftHistory::empty(2), &mut out);
+/// m.hidden_log_intensities(0.5, SoftEvents::empty(2), &mut out);
 /// assert_eq!(out, [0.0, 1.0]);
 /// ```
 pub trait SoftHiddenIntensity {
@@ -173,7 +61,7 @@ pub trait SoftHiddenIntensity {
     fn support(&self) -> f64;
 
     /// Writes `log λ_h(s | history)` for `h = 0..H` into `out` (length `H`).
-    fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]);
+    fn hidden_log_intensities(&self, s: f64, history: SoftEvents<'_>, out: &mut [f64]);
 
     /// [`hidden_log_intensities`](Self::hidden_log_intensities), and `log(λ̄ − Σ_h λ_h(s))`
     /// (the 'none' category's log-rate) when the model has it without cancellation (for a
@@ -183,16 +71,16 @@ pub trait SoftHiddenIntensity {
     /// bound `Σ_h λ_h < λ̄`) apply either way.
     ///
     /// ```
-    /// use diffpp::{LinearSigmoidModel, SoftHiddenIntensity, SoftHistory};
+    /// use diffpp::{LinearSigmoidModel, SoftHiddenIntensity, SoftEvents};
     /// let m = LinearSigmoidModel::new(2, 5.0, 1e-6, vec![0.0, 0.0], 1.0)?;
     /// let mut out = [0.0; 2];
-    /// assert_eq!(m.hidden_log_intensities_and_slack(0.5, SoftHistory::empty(2), &mut out), None);
+    /// assert_eq!(m.hidden_log_intensities_and_slack(0.5, SoftEvents::empty(2), &mut out), None);
     /// # Ok::<(), diffpp::DiffppError>(())
     /// ```
     fn hidden_log_intensities_and_slack(
         &self,
         s: f64,
-        history: SoftHistory<'_>,
+        history: SoftEvents<'_>,
         out: &mut [f64],
     ) -> Option<f64> {
         self.hidden_log_intensities(s, history, out);
@@ -207,7 +95,7 @@ pub trait SoftHiddenIntensity {
     fn hidden_log_intensities_vjp(
         &self,
         s: f64,
-        history: SoftHistory<'_>,
+        history: SoftEvents<'_>,
         adjoint: &[f64],
         grad_params: &mut [f64],
         grad_weights: &mut [f64],
@@ -227,13 +115,13 @@ impl<T: SoftHiddenIntensity + ?Sized> SoftHiddenIntensity for &T {
     fn support(&self) -> f64 {
         (**self).support()
     }
-    fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
+    fn hidden_log_intensities(&self, s: f64, history: SoftEvents<'_>, out: &mut [f64]) {
         (**self).hidden_log_intensities(s, history, out)
     }
     fn hidden_log_intensities_and_slack(
         &self,
         s: f64,
-        history: SoftHistory<'_>,
+        history: SoftEvents<'_>,
         out: &mut [f64],
     ) -> Option<f64> {
         (**self).hidden_log_intensities_and_slack(s, history, out)
@@ -241,7 +129,7 @@ impl<T: SoftHiddenIntensity + ?Sized> SoftHiddenIntensity for &T {
     fn hidden_log_intensities_vjp(
         &self,
         s: f64,
-        history: SoftHistory<'_>,
+        history: SoftEvents<'_>,
         adjoint: &[f64],
         grad_params: &mut [f64],
         grad_weights: &mut [f64],

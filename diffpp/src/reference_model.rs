@@ -20,18 +20,19 @@ use rand::Rng;
 use rand::RngExt;
 
 use crate::error::{DiffppError, Result};
-use crate::model::{SoftHiddenIntensity, SoftHistory};
+use crate::model::SoftHiddenIntensity;
 use crate::numeric::{log_sigmoid, sigmoid};
+use pp_core::SoftEvents;
 
 /// The reference SRM-shaped model (see the module doc).
 ///
 /// ```
-/// use diffpp::{LinearSigmoidModel, SoftHiddenIntensity, SoftHistory};
+/// use diffpp::{LinearSigmoidModel, SoftHiddenIntensity, SoftEvents};
 /// let model = LinearSigmoidModel::new(2, 5.0, 1e-6, vec![0.0, 10.0], 1.0)?;
 /// assert_eq!(model.support(), 11.0);
 /// assert_eq!(model.n_params(), 2 + 2 * 2 * 2);
 /// let mut out = [0.0; 2];
-/// model.hidden_log_intensities(1.0, SoftHistory::empty(2), &mut out);
+/// model.hidden_log_intensities(1.0, SoftEvents::empty(2), &mut out);
 /// assert!((out[0] - 2.5f64.ln()).abs() < 1e-15); // a σ(0) with zero parameters
 /// # Ok::<(), diffpp::DiffppError>(())
 /// ```
@@ -275,7 +276,7 @@ impl LinearSigmoidModel {
     /// Basis values are computed once per event; all-zero rows (rejected candidates of a hard
     /// run) are skipped.
     #[inline]
-    fn potentials(&self, s: f64, history: SoftHistory<'_>, u: &mut [f64]) {
+    fn potentials(&self, s: f64, history: SoftEvents<'_>, u: &mut [f64]) {
         let hh = self.n_hidden;
         let kk = self.centres.len();
         u.copy_from_slice(&self.bias);
@@ -335,7 +336,7 @@ impl SoftHiddenIntensity for LinearSigmoidModel {
         self.support
     }
 
-    fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
+    fn hidden_log_intensities(&self, s: f64, history: SoftEvents<'_>, out: &mut [f64]) {
         let log_a = self.amplitude.ln();
         let out = &mut out[..self.n_hidden];
         self.potentials(s, history, out);
@@ -347,7 +348,7 @@ impl SoftHiddenIntensity for LinearSigmoidModel {
     fn hidden_log_intensities_vjp(
         &self,
         s: f64,
-        history: SoftHistory<'_>,
+        history: SoftEvents<'_>,
         adjoint: &[f64],
         grad_params: &mut [f64],
         grad_weights: &mut [f64],

@@ -20,9 +20,10 @@
 
 use crate::error::{DiffppError, Result};
 use crate::expconcrete::{log_density_grad_unchecked, sample_vjp_unchecked};
-use crate::model::{SoftHiddenIntensity, SoftHistory};
+use crate::model::SoftHiddenIntensity;
 use crate::numeric::complete_vjp_unchecked;
 use crate::sampler::{Mode, Trace, check_model};
+use pp_core::SoftEvents;
 
 /// Reusable buffers of the reverse sweep (no allocation once large enough).
 ///
@@ -328,12 +329,11 @@ fn sweep<M: SoftHiddenIntensity + ?Sized>(
         }
         complete_vjp_unchecked(alpha_k, &ws.alpha_bar, &mut ws.ell_bar);
         let start = trace.history_start(k);
-        let hist = SoftHistory::new(
+        let hist = SoftEvents::from_sorted_unchecked(
             &trace.times()[start..k],
             &trace.weights()[start * h..k * h],
             h,
-        )
-        .expect("trace layout is consistent");
+        );
         model.hidden_log_intensities_vjp(
             trace.times()[k],
             hist,

@@ -11,9 +11,10 @@ use crate::expconcrete::{
     hard_unchecked, log_density_constant, log_density_unchecked,
     sample_unchecked as expconcrete_sample,
 };
-use crate::model::{SoftHiddenIntensity, SoftHistory};
+use crate::model::SoftHiddenIntensity;
 use crate::noise::Noise;
 use crate::numeric::{complement, logsumexp};
+use pp_core::SoftEvents;
 
 /// Soft (relaxed, ExpConcrete at temperature `tau`) or hard (Gumbel-max one-hot) marks.
 ///
@@ -343,11 +344,10 @@ impl Trace {
     /// }
     /// # Ok::<(), diffpp::DiffppError>(())
     /// ```
-    pub fn history_of(&self, k: usize) -> SoftHistory<'_> {
+    pub fn history_of(&self, k: usize) -> SoftEvents<'_> {
         let start = self.history_start[k];
         let h = self.n_hidden;
-        SoftHistory::new(&self.times[start..k], &self.weights[start * h..k * h], h)
-            .expect("trace layout is consistent")
+        SoftEvents::from_sorted_unchecked(&self.times[start..k], &self.weights[start * h..k * h], h)
     }
 
     /// The per-candidate terms of `log q`: `log ExpConcrete(y_k; τ, α_k)` (soft) or
@@ -614,8 +614,11 @@ impl DiffPP {
             trace.history_start[k] = start;
             {
                 let (done_w, _) = trace.weights.split_at(k * h);
-                let hist = SoftHistory::new(&trace.times[start..k], &done_w[start * h..], h)
-                    .expect("layout");
+                let hist = SoftEvents::from_sorted_unchecked(
+                    &trace.times[start..k],
+                    &done_w[start * h..],
+                    h,
+                );
                 let alpha_k = &mut trace.alpha[k * n..(k + 1) * n];
                 alpha_at(model, k, s, hist, log_rate, rate, alpha_k)?;
             }
@@ -776,8 +779,11 @@ impl DiffPP {
             let s = times[k];
             start = advance_start(times, start, k, s, support);
             trace.history_start[k] = start;
-            let hist = SoftHistory::new(&times[start..k], &trace.weights[start * h..k * h], h)
-                .expect("layout");
+            let hist = SoftEvents::from_sorted_unchecked(
+                &times[start..k],
+                &trace.weights[start * h..k * h],
+                h,
+            );
             let alpha_k = &mut trace.alpha[k * n..(k + 1) * n];
             alpha_at(model, k, s, hist, log_rate, rate, alpha_k)?;
             let y_k = &y[k * n..(k + 1) * n];
@@ -813,7 +819,7 @@ fn alpha_at<M: SoftHiddenIntensity + ?Sized>(
     model: &M,
     k: usize,
     s: f64,
-    hist: SoftHistory<'_>,
+    hist: SoftEvents<'_>,
     log_rate: f64,
     rate: f64,
     alpha_k: &mut [f64],

@@ -23,7 +23,8 @@ use pp_core::{EventSequence, PpError};
 use snn_model::{Activation, BasisTracker, Snn};
 
 use crate::error::{DiffppError, Result};
-use crate::model::{SoftHiddenIntensity, SoftHistory};
+use crate::model::SoftHiddenIntensity;
+use pp_core::SoftEvents;
 
 /// Sizes up to this use stack buffers in the hot functions; larger models allocate.
 const STACK: usize = 32;
@@ -298,7 +299,7 @@ impl<'a> SrmHidden<'a> {
     fn potentials(
         &self,
         s: f64,
-        history: SoftHistory<'_>,
+        history: SoftEvents<'_>,
         u: &mut [f64],
         phi_obs: Option<&mut [f64]>,
         phi_hid: &mut [f64],
@@ -409,7 +410,7 @@ impl SoftHiddenIntensity for SrmHidden<'_> {
         self.support
     }
 
-    fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
+    fn hidden_log_intensities(&self, s: f64, history: SoftEvents<'_>, out: &mut [f64]) {
         let (hh, k) = (self.model.n_hidden(), self.model.n_basis());
         scratch!(phi_hid, heap, k * hh);
         let out = &mut out[..hh];
@@ -422,7 +423,7 @@ impl SoftHiddenIntensity for SrmHidden<'_> {
     fn hidden_log_intensities_vjp(
         &self,
         s: f64,
-        history: SoftHistory<'_>,
+        history: SoftEvents<'_>,
         adjoint: &[f64],
         grad_params: &mut [f64],
         grad_weights: &mut [f64],

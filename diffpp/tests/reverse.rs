@@ -252,7 +252,7 @@ proptest! {
     /// central differences of `adjoint · log λ(s)`, on a random soft history.
     #[test]
     fn reference_model_vjp_matches_finite_differences(seed in 0u64..10_000, h in 1usize..4) {
-        use diffpp::{SoftHiddenIntensity, SoftHistory};
+        use diffpp::{SoftHiddenIntensity, SoftEvents};
         let t1 = 4.0;
         let model = random_model(seed, h, t1);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed + 7);
@@ -264,12 +264,12 @@ proptest! {
         let adjoint: Vec<f64> = (0..h).map(|_| 2.0 * rng.random::<f64>() - 1.0).collect();
         let value = |m: &LinearSigmoidModel, w: &[f64]| -> f64 {
             let mut out = vec![0.0; h];
-            m.hidden_log_intensities(s, SoftHistory::new(&times, w, h).unwrap(), &mut out);
+            m.hidden_log_intensities(s, SoftEvents::new(&times, w, h).unwrap(), &mut out);
             out.iter().zip(&adjoint).map(|(a, b)| a * b).sum()
         };
         let mut gp = vec![0.0; model.n_params()];
         let mut gw = vec![0.0; weights.len()];
-        model.hidden_log_intensities_vjp(s, SoftHistory::new(&times, &weights, h).unwrap(), &adjoint, &mut gp, &mut gw);
+        model.hidden_log_intensities_vjp(s, SoftEvents::new(&times, &weights, h).unwrap(), &adjoint, &mut gp, &mut gw);
         let p = model.params();
         for i in 0..p.len() {
             let (mut pp, mut pm) = (p.clone(), p.clone());

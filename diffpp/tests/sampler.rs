@@ -6,7 +6,7 @@ mod common;
 use common::chi_square_quantile;
 use diffpp::numeric::{argmax, complete_log_prob, logsumexp};
 use diffpp::{
-    DiffPP, DiffppError, LinearSigmoidModel, Mode, Noise, SoftHiddenIntensity, SoftHistory,
+    DiffPP, DiffppError, LinearSigmoidModel, Mode, Noise, SoftEvents, SoftHiddenIntensity,
 };
 use pp_core::Window;
 use rand::SeedableRng;
@@ -42,7 +42,7 @@ fn thinning_oracle(model: &LinearSigmoidModel, noise: &Noise) -> Vec<usize> {
             .iter()
             .position(|&t| t > s - support)
             .unwrap_or(acc_times.len());
-        let hist = SoftHistory::new(&acc_times[first..], &acc_rows[first * h..], h).unwrap();
+        let hist = SoftEvents::new(&acc_times[first..], &acc_rows[first * h..], h).unwrap();
         model.hidden_log_intensities(s, hist, &mut log_lambda);
         let lambdas: Vec<f64> = log_lambda.iter().map(|l| l.exp()).collect();
         let total: f64 = lambdas.iter().sum();
@@ -228,7 +228,7 @@ fn log_q_and_alpha_are_recomputable_from_public_pieces() {
             .position(|&t| t > s - model.support())
             .unwrap();
         assert_eq!(first.min(k), trace.history_start(k));
-        let hist = SoftHistory::new(
+        let hist = SoftEvents::new(
             &trace.times()[first.min(k)..k],
             &trace.weights()[first.min(k) * h..k * h],
             h,
@@ -337,13 +337,13 @@ impl SoftHiddenIntensity for Fixed {
     fn support(&self) -> f64 {
         1.0
     }
-    fn hidden_log_intensities(&self, _s: f64, _h: SoftHistory<'_>, out: &mut [f64]) {
+    fn hidden_log_intensities(&self, _s: f64, _h: SoftEvents<'_>, out: &mut [f64]) {
         out.copy_from_slice(&self.log_lambda);
     }
     fn hidden_log_intensities_vjp(
         &self,
         _s: f64,
-        _h: SoftHistory<'_>,
+        _h: SoftEvents<'_>,
         _a: &[f64],
         _gp: &mut [f64],
         _gw: &mut [f64],
@@ -368,13 +368,13 @@ impl SoftHiddenIntensity for WithSlack {
     fn support(&self) -> f64 {
         1.0
     }
-    fn hidden_log_intensities(&self, s: f64, h: SoftHistory<'_>, out: &mut [f64]) {
+    fn hidden_log_intensities(&self, s: f64, h: SoftEvents<'_>, out: &mut [f64]) {
         self.0.hidden_log_intensities(s, h, out);
     }
     fn hidden_log_intensities_and_slack(
         &self,
         s: f64,
-        h: SoftHistory<'_>,
+        h: SoftEvents<'_>,
         out: &mut [f64],
     ) -> Option<f64> {
         self.0.hidden_log_intensities(s, h, out);
@@ -384,7 +384,7 @@ impl SoftHiddenIntensity for WithSlack {
     fn hidden_log_intensities_vjp(
         &self,
         _s: f64,
-        _h: SoftHistory<'_>,
+        _h: SoftEvents<'_>,
         _a: &[f64],
         _gp: &mut [f64],
         _gw: &mut [f64],

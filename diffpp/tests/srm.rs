@@ -6,14 +6,13 @@
 use diffpp::numeric::argmax;
 use diffpp::srm::SrmHidden;
 use diffpp::{
-    DiffPP, DiffppError, Mode, Noise, ReverseWorkspace, SoftHiddenIntensity, SoftHistory,
+    DiffPP, DiffppError, Mode, Noise, ReverseWorkspace, SoftEvents, SoftHiddenIntensity,
     gradient_fixed_sample, gradient_through_sample,
 };
 use pp_core::{EventSequence, History, Parametric, PpError, Window};
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use snn_model::soft::SoftEvents;
 use snn_model::{Activation, Basis, Snn, SnnBuilder};
 
 /// A random SNN: `o` observed + `h` hidden, K = 2 bumps (centres {0, 1.5}, scale 1, support
@@ -97,7 +96,7 @@ proptest! {
             // the ∂PP passes the candidates with s − support < s_k < s
             let end = st.partition_point(|&t| t < s);
             let start = st[..end].partition_point(|&t| t <= s - srm.support());
-            let hist = SoftHistory::new(&st[start..end], &sw[start * h..end * h], h).unwrap();
+            let hist = SoftEvents::new(&st[start..end], &sw[start * h..end * h], h).unwrap();
             srm.hidden_log_intensities(s, hist, &mut out);
             let ev = SoftEvents::new(&st[start..end], &sw[start * h..end * h], h).unwrap();
             model.soft_potentials_direct(s, obs.history(), ev, &mut u);
@@ -126,13 +125,13 @@ proptest! {
         let f = |m: &Snn, w: &[f64]| -> f64 {
             let srm = SrmHidden::new(m, &obs, 1e-6).unwrap();
             let mut out = vec![0.0; h];
-            srm.hidden_log_intensities(s, SoftHistory::new(&st, w, h).unwrap(), &mut out);
+            srm.hidden_log_intensities(s, SoftEvents::new(&st, w, h).unwrap(), &mut out);
             out.iter().zip(&adjoint).map(|(a, b)| a * b).sum()
         };
         let srm = SrmHidden::new(&model, &obs, 1e-6).unwrap();
         let mut gp = vec![0.0; model.n_params()];
         let mut gw = vec![0.0; sw.len()];
-        srm.hidden_log_intensities_vjp(s, SoftHistory::new(&st, &sw, h).unwrap(), &adjoint, &mut gp, &mut gw);
+        srm.hidden_log_intensities_vjp(s, SoftEvents::new(&st, &sw, h).unwrap(), &adjoint, &mut gp, &mut gw);
         let p = model.params();
         let step = 1e-6;
         for c in 0..p.len() {
@@ -307,8 +306,8 @@ fn zero_rows_are_absent_events() {
     let (st, sw) = ([4.0, 4.5, 5.0], [0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
     let (st2, sw2) = ([4.0, 5.0], [0.0, 1.0, 1.0, 0.0]);
     let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
-    srm.hidden_log_intensities(5.5, SoftHistory::new(&st, &sw, 2).unwrap(), &mut a);
-    srm.hidden_log_intensities(5.5, SoftHistory::new(&st2, &sw2, 2).unwrap(), &mut b);
+    srm.hidden_log_intensities(5.5, SoftEvents::new(&st, &sw, 2).unwrap(), &mut a);
+    srm.hidden_log_intensities(5.5, SoftEvents::new(&st2, &sw2, 2).unwrap(), &mut b);
     assert_eq!(a, b);
 }
 

@@ -1,7 +1,7 @@
 //! # pp-core
 //!
 //! The foundation of the workspace: validated multivariate event sequences ([`EventSequence`],
-//! [`Window`], borrowed [`History`] views), the small traits a temporal point process implements
+//! [`Window`], borrowed [`History`] views and soft-marked [`SoftEvents`]), the small traits a temporal point process implements
 //! ([`Intensity`], [`CumulativeIntensity`], [`LogLikelihood`], [`Parametric`],
 //! [`LogLikelihoodGradient`]), the log-likelihood (MATH.md (1.1)) with a pluggable
 //! [`Compensator`] ([`ClosedForm`], adaptive Gauss–Legendre [`Quadrature`], [`MonteCarlo`]),
@@ -52,6 +52,7 @@ pub mod numeric;
 pub mod poisson;
 pub mod rescaling;
 pub mod sequence;
+pub mod soft_events;
 pub mod window;
 
 pub use compensator::{
@@ -67,4 +68,5 @@ pub use intensity::{
 pub use poisson::{InhomogeneousPoisson, Poisson};
 pub use rescaling::{RescaledIntervals, time_rescale};
 pub use sequence::{DimensionIndex, EventSequence, History};
+pub use soft_events::SoftEvents;
 pub use window::Window;

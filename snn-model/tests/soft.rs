@@ -466,29 +466,29 @@ fn bad_input_gives_typed_errors() {
     // unsorted, duplicate, non-finite soft times
     assert!(matches!(
         SoftEvents::new(&[2.0, 1.0], &[0.1; 4], 2),
-        Err(SnnError::Pp(PpError::Unsorted { index: 1, .. }))
+        Err(PpError::Unsorted { index: 1, .. })
     ));
     assert!(matches!(
         SoftEvents::new(&[1.0, 1.0], &[0.1; 4], 2),
-        Err(SnnError::Pp(PpError::DuplicateTime { index: 1, .. }))
+        Err(PpError::DuplicateTime { index: 1, .. })
     ));
     assert!(matches!(
         SoftEvents::new(&[f64::NAN], &[0.1; 2], 2),
-        Err(SnnError::Pp(PpError::NonFinite { index: 0, .. }))
+        Err(PpError::NonFinite { index: 0, .. })
     ));
     // weight length mismatch, NaN and negative weights
     assert!(matches!(
         SoftEvents::new(&[1.0], &[0.1; 3], 2),
-        Err(SnnError::Shape { .. })
+        Err(PpError::LengthMismatch { .. })
     ));
     let e = SoftEvents::new(&[1.0, 2.0], &[0.1, 0.2, f64::NAN, 0.3], 2).unwrap_err();
     assert!(
-        matches!(e, SnnError::InvalidValue { .. }) && e.to_string().contains("[1][0]"),
+        matches!(e, PpError::InvalidParameter { .. }) && e.to_string().contains("[1][0]"),
         "{e}"
     );
     assert!(matches!(
         SoftEvents::new(&[1.0], &[0.1, -0.2], 2),
-        Err(SnnError::InvalidValue { .. })
+        Err(PpError::InvalidParameter { .. })
     ));
     // soft events with the wrong H for the model, or outside the window
     let three = SoftEvents::new(&[1.0], &[0.1; 3], 3).unwrap();

@@ -5,11 +5,10 @@
 mod common;
 
 use common::{assert_close, central_differences, observed_data, random_snn};
-use diffpp::{SoftHiddenIntensity, SoftHistory};
+use diffpp::{SoftEvents, SoftHiddenIntensity};
 use pp_core::Parametric;
 use proptest::prelude::*;
 use snn_model::Snn;
-use snn_model::soft::SoftEvents;
 use vi_train::vi::SnnHidden;
 
 /// A soft history of `m` events before `s` (within the support) with weights summing below 1.
@@ -41,7 +40,7 @@ proptest! {
         let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
         let (times, weights) = history(s, 40, 3, seed);
         let mut out = [0.0; 3];
-        hidden.hidden_log_intensities(s, SoftHistory::new(&times, &weights, 3).unwrap(), &mut out);
+        hidden.hidden_log_intensities(s, SoftEvents::new(&times, &weights, 3).unwrap(), &mut out);
         let mut u = [0.0; 5];
         model.soft_potentials_direct(s, obs.history_before(s), SoftEvents::new(&times, &weights, 3).unwrap(), &mut u);
         for h in 0..3 {
@@ -57,7 +56,7 @@ proptest! {
         let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
         let mut with_slack = [0.0; 3];
         let slack = hidden
-            .hidden_log_intensities_and_slack(s, SoftHistory::new(&times, &weights, 3).unwrap(), &mut with_slack)
+            .hidden_log_intensities_and_slack(s, SoftEvents::new(&times, &weights, 3).unwrap(), &mut with_slack)
             .expect("the sigmoid gives its slack");
         let total: f64 = (0..3).map(|h| model.activation().value(u[2 + h])).sum();
         let rate = hidden.candidate_rate();
@@ -78,13 +77,13 @@ proptest! {
         let value = |m: &Snn, w: &[f64]| -> f64 {
             let hidden = SnnHidden::new(m, &obs, 1e-6).unwrap();
             let mut out = [0.0; 2];
-            hidden.hidden_log_intensities(s, SoftHistory::new(&times, w, 2).unwrap(), &mut out);
+            hidden.hidden_log_intensities(s, SoftEvents::new(&times, w, 2).unwrap(), &mut out);
             adjoint[0] * out[0] + adjoint[1] * out[1]
         };
         let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
         let mut gp = vec![0.0; model.n_params()];
         let mut gw = vec![0.0; weights.len()];
-        hidden.hidden_log_intensities_vjp(s, SoftHistory::new(&times, &weights, 2).unwrap(), &adjoint, &mut gp, &mut gw);
+        hidden.hidden_log_intensities_vjp(s, SoftEvents::new(&times, &weights, 2).unwrap(), &adjoint, &mut gp, &mut gw);
         // The values go through the incremental evaluator (running moment sums, rounding
         // ~1e-12 of the potentials), so central differences take the step 1e-4: rounding noise
         // ~1e-8, truncation error ~1e-9 (the log-intensities are smooth in the parameters and

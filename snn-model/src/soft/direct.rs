@@ -59,7 +59,7 @@ impl Snn {
                 }
             }
         }
-        let h = hidden.n_hidden().min(self.n_hidden());
+        let h = hidden.n_marks().min(self.n_hidden());
         if h == 0 {
             return;
         }
@@ -148,11 +148,11 @@ impl SoftPotentials {
         hidden: SoftEvents<'_>,
     ) -> Result<()> {
         self.check_model(model)?;
-        if hidden.n_hidden() != model.n_hidden() && !hidden.is_empty() {
+        if hidden.n_marks() != model.n_hidden() && !hidden.is_empty() {
             return Err(crate::error::SnnError::shape(
                 "soft event weights per event",
                 format!("[{}] (the model's hidden neurons)", model.n_hidden()),
-                format!("[{}]", hidden.n_hidden()),
+                format!("[{}]", hidden.n_marks()),
             ));
         }
         self.tracker.clear();
@@ -202,7 +202,7 @@ pub(super) fn load_merged(
 ) -> Result<()> {
     let (ot, om) = (observed.times(), observed.marks());
     let st = hidden.times();
-    let h = hidden.n_hidden();
+    let h = hidden.n_marks();
     let first = model.n_obs();
     let (mut a, mut b) = (0, 0);
     while a < ot.len() || b < st.len() {

@@ -4,7 +4,7 @@
 //! the parameters *and* in the soft weights, and the hidden neurons' part of the ordinary
 //! (hard-spike) log-likelihood (`log q(H)` for the score-function estimator).
 //!
-//! * [`SoftEvents`]: a validated view of soft hidden events (times and weights `[event][h]`;
+//! * [`SoftEvents`] (pp-core's): a validated view of soft hidden events (times and weights `[event][h]`;
 //!   hidden neuron `h` is global neuron `n_obs + h`).
 //! * [`Snn::soft_potentials_direct`]: the direct (oracle) potentials;
 //!   [`SoftPotentials`]: the fast incremental evaluator for time-ordered queries.
@@ -41,6 +41,9 @@ mod window_grad;
 
 pub use direct::SoftPotentials;
 pub use engine::SoftWorkspace;
+/// Hidden events with soft weights over the hidden neurons (hidden neuron `h` is global neuron
+/// `n_obs + h`): pp-core's validated [`SoftEvents`](pp_core::SoftEvents).
+pub use pp_core::SoftEvents;
 
 use pp_core::{EventSequence, PpError};
 
@@ -48,192 +51,13 @@ use crate::error::{Result, SnnError};
 use crate::likelihood::CompensatorMethod;
 use crate::model::Snn;
 
-/// Hidden events with soft weights: times strictly increasing (and, where a window applies,
-/// inside it), weights row-major `[event][n_hidden]` (hidden neuron `h` is global neuron
-/// `n_obs + h`), each finite and `>= 0` (soft spikes `d_k = exp(y_k)[..H]`; one-hot rows are
-/// hard spikes, rows of zeros are rejected candidates).
-///
-/// ```
-/// use snn_model::soft::SoftEvents;
-/// let times = [0.5, 1.5];
-/// let weights = [0.9, 0.1, 0.0, 0.2];
-/// let ev = SoftEvents::new(&times, &weights, 2)?;
-/// assert_eq!((ev.len(), ev.n_hidden()), (2, 2));
-/// assert_eq!(ev.weights_of(1), &[0.0, 0.2]);
-/// assert!(SoftEvents::new(&[1.0, 0.5], &weights, 2).is_err()); // unsorted
-/// # Ok::<(), snn_model::SnnError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SoftEvents<'a> {
-    times: &'a [f64],
-    weights: &'a [f64],
-    n_hidden: usize,
-}
-
-impl<'a> SoftEvents<'a> {
-    /// A checked view: `weights.len() == times.len() * n_hidden`, finite strictly increasing
-    /// times, finite non-negative weights, and `n_hidden >= 1` unless there are no events.
-    /// Errors name the offending event (and hidden neuron).
-    ///
-    /// ```
-    /// use snn_model::{soft::SoftEvents, SnnError};
-    /// assert!(matches!(SoftEvents::new(&[1.0], &[0.5], 2), Err(SnnError::Shape { .. })));
-    /// assert!(matches!(SoftEvents::new(&[1.0], &[f64::NAN], 1), Err(SnnError::InvalidValue { .. })));
-    /// assert!(matches!(SoftEvents::new(&[1.0], &[-0.1], 1), Err(SnnError::InvalidValue { .. })));
-    /// assert!(SoftEvents::new(&[], &[], 0).is_ok());
-    /// ```
-    pub fn new(times: &'a [f64], weights: &'a [f64], n_hidden: usize) -> Result<Self> {
-        if weights.len() != times.len() * n_hidden || (n_hidden == 0 && !times.is_empty()) {
-            return Err(SnnError::shape(
-                "soft event weights",
-                format!(
-                    "[{}][{}] (events × hidden neurons, n_hidden >= 1)",
-                    times.len(),
-                    n_hidden
-                ),
-                format!("{} numbers", weights.len()),
-            ));
-        }
-        let mut previous = f64::NEG_INFINITY;
-        for (index, &time) in times.iter().enumerate() {
-            if !time.is_finite() {
-                return Err(PpError::NonFinite {
-                    what: "soft event time",
-                    index,
-                    value: time,
-                }
-                .into());
-            }
-            if time == previous {
-                return Err(PpError::DuplicateTime { index, time }.into());
-            }
-            if time < previous {
-                return Err(PpError::Unsorted {
-                    index,
-                    previous,
-                    time,
-                }
-                .into());
-            }
-            previous = time;
-        }
-        if let Some(e) = weights.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
-            return Err(SnnError::invalid(
-                format!("soft event weight [{}][{}]", e / n_hidden, e % n_hidden),
-                weights[e],
-                "must be finite and >= 0",
-            ));
-        }
-        Ok(Self {
-            times,
-            weights,
-            n_hidden,
-        })
-    }
-
-    /// A view whose invariants the caller guarantees (checked in debug builds only); for
-    /// samplers that produce sorted events with valid weights themselves. Breaking the contract
-    /// gives wrong numbers or a typed error downstream, never undefined behaviour.
-    ///
-    /// ```
-    /// let ev = snn_model::soft::SoftEvents::from_sorted_unchecked(&[0.1, 0.2], &[1.0, 0.0], 1);
-    /// assert_eq!(ev.len(), 2);
-    /// ```
-    pub fn from_sorted_unchecked(times: &'a [f64], weights: &'a [f64], n_hidden: usize) -> Self {
-        debug_assert_eq!(weights.len(), times.len() * n_hidden);
-        debug_assert!(times.windows(2).all(|w| w[0] < w[1]));
-        Self {
-            times,
-            weights,
-            n_hidden,
-        }
-    }
-
-    /// No events, `n_hidden` weights per (absent) event.
-    ///
-    /// ```
-    /// assert!(snn_model::soft::SoftEvents::empty(3).is_empty());
-    /// ```
-    pub fn empty(n_hidden: usize) -> Self {
-        Self {
-            times: &[],
-            weights: &[],
-            n_hidden,
-        }
-    }
-
-    /// Event times.
-    ///
-    /// ```
-    /// assert_eq!(snn_model::soft::SoftEvents::new(&[1.0], &[0.5], 1)?.times(), &[1.0]);
-    /// # Ok::<(), snn_model::SnnError>(())
-    /// ```
-    #[inline]
-    pub fn times(&self) -> &'a [f64] {
-        self.times
-    }
-
-    /// All weights, row-major `[event][h]`.
-    ///
-    /// ```
-    /// assert_eq!(snn_model::soft::SoftEvents::new(&[1.0], &[0.5], 1)?.weights(), &[0.5]);
-    /// # Ok::<(), snn_model::SnnError>(())
-    /// ```
-    #[inline]
-    pub fn weights(&self) -> &'a [f64] {
-        self.weights
-    }
-
-    /// The `H` weights of event `e` (panics if `e >= len()`).
-    ///
-    /// ```
-    /// let ev = snn_model::soft::SoftEvents::new(&[1.0], &[0.5, 0.25], 2)?;
-    /// assert_eq!(ev.weights_of(0), &[0.5, 0.25]);
-    /// # Ok::<(), snn_model::SnnError>(())
-    /// ```
-    #[inline]
-    pub fn weights_of(&self, e: usize) -> &'a [f64] {
-        &self.weights[e * self.n_hidden..(e + 1) * self.n_hidden]
-    }
-
-    /// Number of hidden neurons `H` (weights per event).
-    ///
-    /// ```
-    /// assert_eq!(snn_model::soft::SoftEvents::empty(4).n_hidden(), 4);
-    /// ```
-    #[inline]
-    pub fn n_hidden(&self) -> usize {
-        self.n_hidden
-    }
-
-    /// Number of events.
-    ///
-    /// ```
-    /// assert_eq!(snn_model::soft::SoftEvents::empty(4).len(), 0);
-    /// ```
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.times.len()
-    }
-
-    /// Whether there are no events.
-    ///
-    /// ```
-    /// assert!(snn_model::soft::SoftEvents::empty(1).is_empty());
-    /// ```
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.times.is_empty()
-    }
-}
-
 /// Checks that `hidden` fits `model` (H) and lies inside the window of `seq`.
 fn check_hidden(model: &Snn, hidden: &SoftEvents<'_>, seq: &EventSequence) -> Result<()> {
-    if hidden.n_hidden() != model.n_hidden() && !(hidden.is_empty() && hidden.weights.is_empty()) {
+    if hidden.n_marks() != model.n_hidden() && !(hidden.is_empty() && hidden.weights().is_empty()) {
         return Err(SnnError::shape(
             "soft event weights per event",
             format!("[{}] (the model's hidden neurons)", model.n_hidden()),
-            format!("[{}]", hidden.n_hidden()),
+            format!("[{}]", hidden.n_marks()),
         ));
     }
     let w = seq.window();

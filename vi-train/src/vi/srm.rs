@@ -24,7 +24,7 @@
 
 use std::cell::{Ref, RefCell};
 
-use diffpp::{SoftHiddenIntensity, SoftHistory};
+use diffpp::{SoftEvents, SoftHiddenIntensity};
 use pp_core::EventSequence;
 use snn_model::{Activation, PotentialTracker, Snn};
 
@@ -199,7 +199,7 @@ impl<'a> SnnHidden<'a> {
     /// Brings the incremental evaluator to time `s` with the soft history `history`: pushes
     /// the observed spikes before `s` and the new soft events in time order, or rebuilds it if
     /// the call does not continue the current run.
-    fn sync(&self, st: &mut SnnHiddenState, s: f64, history: SoftHistory<'_>) -> bool {
+    fn sync(&self, st: &mut SnnHiddenState, s: f64, history: SoftEvents<'_>) -> bool {
         let ht = history.times();
         if s <= st.last_s {
             st.reset(self.model);
@@ -249,7 +249,7 @@ impl<'a> SnnHidden<'a> {
     }
 
     /// The potentials `u_h(s)` of the hidden neurons into `u` (length `H`).
-    fn potentials(&self, s: f64, history: SoftHistory<'_>, u: &mut [f64]) {
+    fn potentials(&self, s: f64, history: SoftEvents<'_>, u: &mut [f64]) {
         let m = self.model;
         let (n, n_obs, h) = (m.n_neurons(), m.n_obs(), m.n_hidden());
         let kn = m.n_basis() * n;
@@ -291,7 +291,7 @@ impl<'a> SnnHidden<'a> {
 impl SnnHidden<'_> {
     /// The potentials `u_h(s)` into `out` from the incremental evaluator, recorded for the
     /// reverse sweep.
-    fn recorded_potentials(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
+    fn recorded_potentials(&self, s: f64, history: SoftEvents<'_>, out: &mut [f64]) {
         let m = self.model;
         let mut guard = self.state.borrow_mut();
         let st = &mut *guard;
@@ -349,7 +349,7 @@ impl SoftHiddenIntensity for SnnHidden<'_> {
         self.support
     }
 
-    fn hidden_log_intensities(&self, s: f64, history: SoftHistory<'_>, out: &mut [f64]) {
+    fn hidden_log_intensities(&self, s: f64, history: SoftEvents<'_>, out: &mut [f64]) {
         self.recorded_potentials(s, history, out);
         let act = self.model.activation();
         for v in out.iter_mut() {
@@ -362,7 +362,7 @@ impl SoftHiddenIntensity for SnnHidden<'_> {
     fn hidden_log_intensities_and_slack(
         &self,
         s: f64,
-        history: SoftHistory<'_>,
+        history: SoftEvents<'_>,
         out: &mut [f64],
     ) -> Option<f64> {
         self.recorded_potentials(s, history, out);
@@ -386,7 +386,7 @@ impl SoftHiddenIntensity for SnnHidden<'_> {
     fn hidden_log_intensities_vjp(
         &self,
         s: f64,
-        history: SoftHistory<'_>,
+        history: SoftEvents<'_>,
         adjoint: &[f64],
         grad_params: &mut [f64],
         grad_weights: &mut [f64],

@@ -126,10 +126,12 @@ fn potentials(c: &mut Criterion) {
 fn fixture_model() -> Snn {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/snn_fullyobs_K2_seed101.json"
+        "/../fixtures/reference/snn_fullyobs_K2_seed101.json"
     );
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read fixture {path}: {e}"));
     let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("cannot parse fixture {path}: {e}"));
     let p = &v["params"];
     let f = |x: &serde_json::Value| -> Vec<f64> {
         x.as_array()

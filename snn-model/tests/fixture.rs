@@ -1,4 +1,4 @@
-//! Cross-check against the PyTorch reference (../shared/fixtures/snn_fullyobs_K2_seed101.json):
+//! Cross-check against the PyTorch reference (fixtures/reference/snn_fullyobs_K2_seed101.json):
 //! potentials, intensities and event log-intensities, for both evaluators.
 
 mod common;

@@ -3,18 +3,18 @@
 
 use serde_json::Value;
 
-/// Reads a fixture from `../shared/fixtures/` (relative to the repository root). The reference
-/// files contain bare `NaN` tokens (float32 results), which JSON does not allow: they are read
-/// as `null`.
+/// Reads a reference fixture from `fixtures/reference/` at the repository root (see its
+/// README). The reference files contain bare `NaN` tokens (float32 results), which JSON does not
+/// allow: they are read as `null`.
 pub fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../../shared/fixtures/{}",
-        env!("CARGO_MANIFEST_DIR"),
-        name
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/reference")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
     let text = text.replace("NaN", "null");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("cannot parse fixture {}: {e}", path.display()))
 }
 
 /// A JSON array of numbers as `Vec<f64>`.

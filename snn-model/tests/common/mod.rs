@@ -5,9 +5,10 @@ use pp_core::{EventSequence, Window};
 use serde_json::Value;
 use snn_model::{Activation, Basis, Snn, SnnBuilder};
 
+/// The reference fixture, a copy kept in the repository (`fixtures/reference/`, see its README).
 pub const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/snn_fullyobs_K2_seed101.json"
+    "/../fixtures/reference/snn_fullyobs_K2_seed101.json"
 );
 
 pub struct Fixture {
@@ -29,8 +30,11 @@ pub fn mat_f64(v: &Value) -> Vec<Vec<f64>> {
 }
 
 pub fn load() -> Fixture {
-    let text = std::fs::read_to_string(FIXTURE).expect("fixture readable");
-    let json: Value = serde_json::from_str(&text).unwrap();
+    let path = std::path::Path::new(FIXTURE);
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
+    let json: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("cannot parse fixture {}: {e}", path.display()));
     let p = &json["params"];
     let n = p["n_neurons"].as_u64().unwrap() as usize;
     let bias = vec_f64(&p["bias"]);

@@ -20,6 +20,12 @@ pub enum DiffppError {
     /// An error of the point-process layer (`pp-core`).
     #[error(transparent)]
     Core(#[from] PpError),
+
+    /// An error of the SNN layer (snn-model), e.g. from the potential trackers of
+    /// [`SnnHidden`](crate::snn::SnnHidden).
+    #[error(transparent)]
+    Snn(#[from] snn_model::SnnError),
+
     /// The temperature is not a finite positive number.
     #[error("invalid temperature tau = {tau}: need a finite tau > 0")]
     InvalidTemperature {

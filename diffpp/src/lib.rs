@@ -13,10 +13,12 @@
 //! * [`DiffPP`]: the sampler (candidates at rate `λ̄`, categories (5.1), soft or hard marks) from
 //!   drawn or supplied [`Noise`]; it returns a [`Trace`] with `log q` (5.2).
 //! * [`gradient_through_sample`] / [`gradient_fixed_sample`]: the exact reverse sweep through
-//!   the whole sequence (derivation in `docs/derivations/reverse_sweep.md`).
+//!   the whole sequence (derivation in `docs/derivations/reverse_sweep.md`), run by the model's
+//!   own [`SoftHiddenIntensity::reverse_sweep`] (generic by default, specialised for the SNN).
 //! * [`LinearSigmoidModel`]: a small SRM-shaped reference model for tests and benchmarks.
-//! * [`srm::SrmHidden`]: the hidden part of an `snn_model::Snn` (observed spikes held fixed) as
-//!   a ∂PP model — the SRM of MATH.md §3 sampled and differentiated as in §5–6.
+//! * [`snn::SnnHidden`]: the hidden neurons of an `snn_model::Snn` (observed spikes held fixed)
+//!   as a ∂PP model — the SRM of docs/math.md §3 sampled and differentiated as in §5–6, with an
+//!   incremental evaluator of the hidden potentials and a specialised reverse sweep.
 //!
 //! ```
 //! use diffpp::{DiffPP, LinearSigmoidModel, Mode, ReverseWorkspace, SoftHiddenIntensity,
@@ -49,7 +51,7 @@ pub mod numeric;
 pub mod reference_model;
 pub mod reverse;
 pub mod sampler;
-pub mod srm;
+pub mod snn;
 
 pub use error::{DiffppError, Result};
 pub use expconcrete::ExpConcrete;
@@ -59,7 +61,7 @@ pub use noise::Noise;
 pub use pp_core::SoftEvents;
 pub use reference_model::LinearSigmoidModel;
 pub use reverse::{
-    ReverseWorkspace, gradient_fixed_sample, gradient_through_sample,
-    weight_adjoint_to_mark_adjoint,
+    ReverseWorkspace, SweepRequest, generic_reverse_sweep, gradient_fixed_sample,
+    gradient_through_sample, weight_adjoint_to_mark_adjoint,
 };
 pub use sampler::{DiffPP, Mode, Trace};

@@ -3,6 +3,10 @@
 
 use pp_core::SoftEvents;
 
+use crate::error::Result;
+use crate::reverse::{ReverseWorkspace, SweepRequest};
+use crate::sampler::Trace;
+
 /// A model whose hidden dimensions can be sampled as a differentiable point process
 /// (MATH.md §5): it gives the hidden log-intensities `log λ_h(s)` at a candidate time `s` from
 /// the soft history of earlier candidates (plus whatever fixed, observed history it holds
@@ -100,6 +104,25 @@ pub trait SoftHiddenIntensity {
         grad_params: &mut [f64],
         grad_weights: &mut [f64],
     );
+
+    /// The reverse sweep through a trace of this model (what
+    /// [`gradient_through_sample`](crate::gradient_through_sample) and
+    /// [`gradient_fixed_sample`](crate::gradient_fixed_sample) run after checking their
+    /// inputs): writes `dF/dθ` into `grad_params` (overwritten) as `request` asks. The default
+    /// is the generic sweep through [`hidden_log_intensities_vjp`](Self::hidden_log_intensities_vjp);
+    /// a model with a faster exact sweep overrides it (and must agree with
+    /// [`generic_reverse_sweep`](crate::generic_reverse_sweep)). Implementations may assume
+    /// checked inputs: the trace made by this model, buffers of the documented lengths.
+    fn reverse_sweep(
+        &self,
+        trace: &Trace,
+        request: SweepRequest<'_>,
+        grad_params: &mut [f64],
+        ws: &mut ReverseWorkspace,
+    ) -> Result<()> {
+        crate::reverse::sweep(self, trace, request, grad_params, ws);
+        Ok(())
+    }
 }
 
 impl<T: SoftHiddenIntensity + ?Sized> SoftHiddenIntensity for &T {
@@ -135,5 +158,14 @@ impl<T: SoftHiddenIntensity + ?Sized> SoftHiddenIntensity for &T {
         grad_weights: &mut [f64],
     ) {
         (**self).hidden_log_intensities_vjp(s, history, adjoint, grad_params, grad_weights)
+    }
+    fn reverse_sweep(
+        &self,
+        trace: &Trace,
+        request: SweepRequest<'_>,
+        grad_params: &mut [f64],
+        ws: &mut ReverseWorkspace,
+    ) -> Result<()> {
+        (**self).reverse_sweep(trace, request, grad_params, ws)
     }
 }

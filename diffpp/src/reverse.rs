@@ -9,7 +9,10 @@
 //! (plus `β ∂ log p_k/∂α_k`) flows through (5.1) to `ℓ̄_k`, which the model's VJP turns into
 //! parameter gradients and adjoints of earlier soft spikes `d̄_{k'}`.
 //!
-//! Two functions:
+//! The sweep is a method of the model ([`SoftHiddenIntensity::reverse_sweep`]): the generic
+//! one ([`generic_reverse_sweep`], through the model's VJP) by default, a specialised one where
+//! a model provides it (the SNN's [`SnnHidden`](crate::snn::SnnHidden)), so the caller never
+//! chooses. Two entry points:
 //! * [`gradient_through_sample`]: the path-wise (reparameterisation) gradient, the marks being
 //!   functions of the parameters with the noise fixed. Note that the `log q` part alone is
 //!   *identically zero* in soft mode (the ExpConcrete density at its own reparameterised
@@ -68,6 +71,26 @@ impl ReverseWorkspace {
     }
 }
 
+/// What a reverse sweep computes, for `F = β log q(y; θ) + L(y)` on a trace.
+///
+/// ```
+/// let r = diffpp::SweepRequest { beta: 1.0, loss_adjoint: None, through_sample: false, mark_adjoint: None };
+/// assert!(!r.through_sample);
+/// ```
+#[derive(Debug)]
+pub struct SweepRequest<'a> {
+    /// The weight `β` of `log q`.
+    pub beta: f64,
+    /// `∂L/∂y_k`, row-major `[M][H + 1]`; `None` for `L = 0`.
+    pub loss_adjoint: Option<&'a [f64]>,
+    /// `true`: the path-wise derivative (every mark a function of `θ`, the noise fixed);
+    /// `false`: the marks held fixed.
+    pub through_sample: bool,
+    /// Marks held fixed only: receives the total `dF/dy_k` of every mark (`[M][H + 1]`,
+    /// overwritten).
+    pub mark_adjoint: Option<&'a mut [f64]>,
+}
+
 fn check_inputs<M: SoftHiddenIntensity + ?Sized>(
     model: &M,
     trace: &Trace,
@@ -124,6 +147,25 @@ fn check_inputs<M: SoftHiddenIntensity + ?Sized>(
     Ok(())
 }
 
+fn check_mark_adjoint(trace: &Trace, grad_y: Option<&[f64]>) -> Result<()> {
+    if let Some(gy) = grad_y {
+        if trace.mode() == Mode::Hard {
+            return Err(DiffppError::ModeMismatch {
+                reason: "a hard trace has no gradient with respect to its (one-hot) marks",
+            });
+        }
+        let expected = trace.len() * (trace.n_hidden() + 1);
+        if gy.len() != expected {
+            return Err(DiffppError::LengthMismatch {
+                what: "mark gradient grad_y (candidates × (H + 1))",
+                expected,
+                found: gy.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn check_output(grad_params: &[f64]) -> Result<()> {
     for (index, &value) in grad_params.iter().enumerate() {
         if !value.is_finite() {
@@ -173,7 +215,13 @@ pub fn gradient_through_sample<M: SoftHiddenIntensity + ?Sized>(
     ws: &mut ReverseWorkspace,
 ) -> Result<()> {
     check_inputs(model, trace, beta, dl_dy, grad_params)?;
-    sweep(model, trace, beta, dl_dy, true, grad_params, None, ws);
+    let request = SweepRequest {
+        beta,
+        loss_adjoint: dl_dy,
+        through_sample: true,
+        mark_adjoint: None,
+    };
+    model.reverse_sweep(trace, request, grad_params, ws)?;
     check_output(grad_params)
 }
 
@@ -210,22 +258,58 @@ pub fn gradient_fixed_sample<M: SoftHiddenIntensity + ?Sized>(
     ws: &mut ReverseWorkspace,
 ) -> Result<()> {
     check_inputs(model, trace, beta, dl_dy, grad_params)?;
-    if let Some(gy) = grad_y.as_deref() {
-        if trace.mode() == Mode::Hard {
-            return Err(DiffppError::ModeMismatch {
-                reason: "a hard trace has no gradient with respect to its (one-hot) marks",
-            });
-        }
-        let expected = trace.len() * (trace.n_hidden() + 1);
-        if gy.len() != expected {
-            return Err(DiffppError::LengthMismatch {
-                what: "mark gradient grad_y (candidates × (H + 1))",
-                expected,
-                found: gy.len(),
-            });
-        }
+    check_mark_adjoint(trace, grad_y.as_deref())?;
+    let request = SweepRequest {
+        beta,
+        loss_adjoint: dl_dy,
+        through_sample: false,
+        mark_adjoint: grad_y,
+    };
+    model.reverse_sweep(trace, request, grad_params, ws)?;
+    check_output(grad_params)
+}
+
+/// The generic reverse sweep through the model's VJP
+/// ([`SoftHiddenIntensity::hidden_log_intensities_vjp`]), whatever the model's own
+/// [`reverse_sweep`](SoftHiddenIntensity::reverse_sweep): the oracle a specialised sweep is
+/// tested against. Writes `dF/dθ` into `grad_params` (overwritten); inputs checked as in
+/// [`gradient_through_sample`] / [`gradient_fixed_sample`].
+///
+/// ```
+/// use diffpp::{DiffPP, LinearSigmoidModel, Mode, ReverseWorkspace, SweepRequest};
+/// use rand::SeedableRng;
+/// let model = LinearSigmoidModel::new(2, 5.0, 1e-6, vec![0.0, 1.0], 1.0)?;
+/// let dpp = DiffPP::new(pp_core::Window::new(0.0, 3.0)?, Mode::soft(0.5)?);
+/// let trace = dpp.sample(&model, &mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(2))?;
+/// let mut a = vec![0.0; 2 + 2 * 2 * 2];
+/// let mut b = a.clone();
+/// let request = SweepRequest { beta: 1.0, loss_adjoint: None, through_sample: false, mark_adjoint: None };
+/// diffpp::generic_reverse_sweep(&model, &trace, request, &mut a, &mut ReverseWorkspace::new())?;
+/// diffpp::gradient_fixed_sample(&model, &trace, 1.0, None, &mut b, None, &mut ReverseWorkspace::new())?;
+/// assert_eq!(a, b);
+/// # Ok::<(), diffpp::DiffppError>(())
+/// ```
+pub fn generic_reverse_sweep<M: SoftHiddenIntensity + ?Sized>(
+    model: &M,
+    trace: &Trace,
+    request: SweepRequest<'_>,
+    grad_params: &mut [f64],
+    ws: &mut ReverseWorkspace,
+) -> Result<()> {
+    check_inputs(
+        model,
+        trace,
+        request.beta,
+        request.loss_adjoint,
+        grad_params,
+    )?;
+    check_mark_adjoint(trace, request.mark_adjoint.as_deref())?;
+    if request.through_sample && request.mark_adjoint.is_some() {
+        return Err(DiffppError::ModeMismatch {
+            reason: "the marks' adjoint is an output of the fixed-sample sweep only",
+        });
     }
-    sweep(model, trace, beta, dl_dy, false, grad_params, grad_y, ws);
+    sweep(model, trace, request, grad_params, ws);
     check_output(grad_params)
 }
 
@@ -274,18 +358,20 @@ pub fn weight_adjoint_to_mark_adjoint(
     Ok(())
 }
 
-/// The sweep itself (inputs checked by the callers).
-#[allow(clippy::too_many_arguments)]
-fn sweep<M: SoftHiddenIntensity + ?Sized>(
+/// The generic sweep itself (inputs checked by the callers).
+pub(crate) fn sweep<M: SoftHiddenIntensity + ?Sized>(
     model: &M,
     trace: &Trace,
-    beta: f64,
-    dl_dy: Option<&[f64]>,
-    through_sample: bool,
+    request: SweepRequest<'_>,
     grad_params: &mut [f64],
-    mut grad_y: Option<&mut [f64]>,
     ws: &mut ReverseWorkspace,
 ) {
+    let SweepRequest {
+        beta,
+        loss_adjoint: dl_dy,
+        through_sample,
+        mark_adjoint: mut grad_y,
+    } = request;
     let h = trace.n_hidden();
     let n = h + 1;
     let m = trace.len();

@@ -84,3 +84,27 @@ pub fn log1mexp(x: f64) -> f64 {
         (-(-a).exp()).ln_1p()
     }
 }
+
+/// Dot product of two slices (over the shorter length), with four accumulators for
+/// instruction-level parallelism; the summation order is fixed, so the result is reproducible.
+///
+/// ```
+/// assert_eq!(pp_core::numeric::dot(&[1.0, 2.0, 3.0, 4.0, 5.0], &[1.0; 5]), 15.0);
+/// ```
+#[inline]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0; 4];
+    let chunks = n / 4;
+    for c in 0..chunks {
+        for l in 0..4 {
+            acc[l] += a[4 * c + l] * b[4 * c + l];
+        }
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for e in 4 * chunks..n {
+        s += a[e] * b[e];
+    }
+    s
+}

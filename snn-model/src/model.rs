@@ -625,24 +625,7 @@ impl Snn {
     }
 }
 
-/// Dot product of two slices of equal length (4 accumulators for instruction-level parallelism).
-#[inline]
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0; 4];
-    let chunks = n / 4;
-    for c in 0..chunks {
-        for l in 0..4 {
-            acc[l] += a[4 * c + l] * b[4 * c + l];
-        }
-    }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for e in 4 * chunks..n {
-        s += a[e] * b[e];
-    }
-    s
-}
+pub(crate) use pp_core::numeric::dot;
 
 impl Parametric for Snn {
     fn n_params(&self) -> usize {

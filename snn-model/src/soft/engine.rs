@@ -20,6 +20,7 @@ use crate::likelihood::{CompensatorMethod, QuadratureOptions};
 use crate::model::Snn;
 use crate::tracker::BasisTracker;
 use pp_core::History;
+use pp_core::numeric::dot;
 
 /// A contribution to the adjoint measure in time: an event (a point), a Monte Carlo point, a
 /// quadrature node (a point, non-polynomial bases) or a quadrature sub-interval `[a, b]`
@@ -919,10 +920,4 @@ fn no_convergence(a: f64, b: f64, depth: u32) -> SnnError {
         what: "quadrature compensator",
         detail: format!("no convergence on [{a}, {b}] after {depth} bisections"),
     }
-}
-
-/// Dot product of two slices of equal length.
-#[inline]
-pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

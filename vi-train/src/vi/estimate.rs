@@ -20,7 +20,11 @@
 //! therefore gives the same noise at any parameters (the noise does not depend on them), which
 //! is what the finite-difference tests use.
 
-use diffpp::{DiffPP, Mode, Noise, SoftHiddenIntensity, Trace, weight_adjoint_to_mark_adjoint};
+use diffpp::snn::{SnnHidden, SnnHiddenState};
+use diffpp::{
+    DiffPP, Mode, Noise, ReverseWorkspace, SoftHiddenIntensity, Trace, gradient_fixed_sample,
+    gradient_through_sample, weight_adjoint_to_mark_adjoint,
+};
 use pp_core::{EventSequence, Window};
 use rand::Rng;
 use snn_model::{
@@ -30,8 +34,6 @@ use snn_model::{
 use crate::error::{Result, ViError};
 use crate::vi::hidden::{HiddenSampleWorkspace, sample_hidden};
 use crate::vi::model::{VariationalModel, add_regulariser};
-use crate::vi::srm::{SnnHidden, SnnHiddenState};
-use crate::vi::sweep::{SweepWorkspace, snn_sweep};
 use snn_model::soft::{SoftEvents, SoftWorkspace};
 
 /// How the compensators `∫ λ_i dt` of the log-likelihoods are computed.
@@ -187,7 +189,7 @@ pub struct EstimatorWorkspace {
     soft: SoftWorkspace,
     /// The hard-spike densities' buffers.
     dens: DensityBuffers,
-    sweep: SweepWorkspace,
+    reverse: ReverseWorkspace,
     state_q: SnnHiddenState,
     state_p: SnnHiddenState,
     hidden: HiddenSampleWorkspace,
@@ -229,7 +231,7 @@ impl EstimatorWorkspace {
                 soft: SoftWorkspace::new(p),
                 per_neuron: vec![0.0; p.n_neurons()],
             },
-            sweep: SweepWorkspace::default(),
+            reverse: ReverseWorkspace::new(),
             state_q: SnnHiddenState::default(),
             state_p: SnnHiddenState::default(),
             hidden: HiddenSampleWorkspace::new(p)?,
@@ -371,15 +373,14 @@ fn p_hidden_on_sample(
         &mut ws.trace_p,
     )?;
     let log_p_hidden = ws.trace_p.log_q();
-    snn_sweep(
+    gradient_fixed_sample(
         &p_hidden,
         &ws.trace_p,
         -1.0,
         through_marks.then_some(&ws.dl_dy[..]),
-        false,
         &mut ws.g_a[..np],
         through_marks.then_some(&mut ws.ybar[..]),
-        &mut ws.sweep,
+        &mut ws.reverse,
     )?;
     ws.state_p = p_hidden.into_state();
     Ok(log_p_hidden)
@@ -486,30 +487,26 @@ pub(crate) fn pathwise_e<R: Rng + ?Sized>(
     let log_p_hidden;
     if model.is_shared() && !general {
         log_p_hidden = log_q;
-        snn_sweep(
+        gradient_through_sample(
             &q_hidden,
             &ws.trace_q,
             0.0,
             Some(&ws.dl_dy),
-            true,
             &mut ws.g_a[..np],
-            None,
-            &mut ws.sweep,
+            &mut ws.reverse,
         )?;
         for i in 0..np {
             grad[i] = ws.g_a[i] - ws.g_obs[i];
         }
     } else {
         log_p_hidden = p_hidden_on_sample(p, seq, options, &dpp, true, ws)?;
-        snn_sweep(
+        gradient_through_sample(
             &q_hidden,
             &ws.trace_q,
             options.beta,
             Some(&ws.ybar),
-            true,
             &mut ws.g_b[..nq],
-            None,
-            &mut ws.sweep,
+            &mut ws.reverse,
         )?;
         let (pr, qr) = (model.p_range(), model.q_range());
         for (i, gi) in pr.enumerate() {
@@ -625,15 +622,14 @@ pub fn relaxed_score_gradient_in<R: Rng + ?Sized>(
     let np = pp_core::Parametric::n_params(p);
     let nq = pp_core::Parametric::n_params(q);
     // the score ∇_φ log q(y; φ) with the marks fixed
-    snn_sweep(
+    gradient_fixed_sample(
         &q_hidden,
         &ws.trace_q,
         1.0,
         None,
-        false,
         &mut ws.g_b[..nq],
         None,
-        &mut ws.sweep,
+        &mut ws.reverse,
     )?;
     grad.fill(0.0);
     let beta = options.beta;

@@ -179,7 +179,7 @@ impl SequentialIntensity for HiddenThinning<'_> {
         let act = m.activation();
         for (h, o) in out.iter_mut().enumerate() {
             let i = n_obs + h;
-            let u = m.bias()[i] + dot(&wm[i * kn..(i + 1) * kn], &st.phi);
+            let u = m.bias()[i] + pp_core::numeric::dot(&wm[i * kn..(i + 1) * kn], &st.phi);
             *o = act.value(u);
         }
     }
@@ -197,24 +197,6 @@ impl SequentialIntensity for HiddenThinning<'_> {
     fn bound(&self, _st: &mut HiddenState, _s: f64) -> BoundSpec {
         BoundSpec::until_next_event(self.bound)
     }
-}
-
-/// Dot product of two slices of equal length.
-#[inline]
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let n = a.len().min(b.len());
-    let chunks = n / 4;
-    for c in 0..chunks {
-        for l in 0..4 {
-            acc[l] += a[4 * c + l] * b[4 * c + l];
-        }
-    }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for e in 4 * chunks..n {
-        s += a[e] * b[e];
-    }
-    s
 }
 
 /// Reusable buffers of [`sample_hidden`]: the thinning state and the merged sequence.

@@ -10,8 +10,6 @@ mod eval;
 mod hidden;
 mod model;
 mod optim;
-mod srm;
-mod sweep;
 mod train;
 
 pub use estimate::{
@@ -23,8 +21,6 @@ pub use eval::{EvalOptions, EvalReport, evaluate};
 pub use hidden::{HiddenSampleWorkspace, HiddenState, HiddenThinning, sample_hidden};
 pub use model::{Variational, VariationalModel, add_regulariser};
 pub use optim::{OptimizerKind, Sgd};
-pub use srm::{SnnHidden, SnnHiddenState};
-pub use sweep::{SweepWorkspace, snn_sweep};
 pub use train::{
     Baseline, Checkpoints, EarlyStop, EpochRecord, StepScheme, TemperatureSchedule, TrainConfig,
     TrainReport, Trainer, fit, loss_csv_string, step_rng,

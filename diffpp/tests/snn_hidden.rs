@@ -1,13 +1,14 @@
-//! `SrmHidden` (the hidden part of an `snn_model::Snn` as a ∂PP model): log-intensities
-//! against snn-model's direct soft potentials, its VJP and the full reverse sweep against
-//! central finite differences (noise fixed), hard mode against ordinary thinning with
-//! Gumbel-max, and typed errors.
+//! `SnnHidden` (the hidden neurons of an `snn_model::Snn` as a ∂PP model): log-intensities
+//! and the 'none' category's log-rate against snn-model's direct soft potentials, its VJP and
+//! the full reverse sweep against central finite differences (noise fixed), the specialised
+//! sweep against the generic one, hard mode against ordinary thinning with Gumbel-max, and
+//! typed errors.
 
 use diffpp::numeric::argmax;
-use diffpp::srm::SrmHidden;
+use diffpp::snn::SnnHidden;
 use diffpp::{
     DiffPP, DiffppError, Mode, Noise, ReverseWorkspace, SoftEvents, SoftHiddenIntensity,
-    gradient_fixed_sample, gradient_through_sample,
+    SweepRequest, generic_reverse_sweep, gradient_fixed_sample, gradient_through_sample,
 };
 use pp_core::{EventSequence, History, Parametric, PpError, Window};
 use proptest::prelude::*;
@@ -70,15 +71,16 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
-    /// log λ_h(s) from SrmHidden equals log ψ(u_{O+h}(s)) with u from snn-model's direct soft
-    /// potentials, at random times, at observed spike times and at breakpoints.
+    /// log λ_h(s) from SnnHidden equals log ψ(u_{O+h}(s)) with u from snn-model's direct soft
+    /// potentials, at random times, at observed spike times and at breakpoints; and the 'none'
+    /// category's log-rate log(λ̄ − Σ_h λ_h) that the sampler uses.
     #[test]
     fn log_intensities_match_direct_soft_potentials(seed in any::<u64>(), o in 1usize..3, h in 1usize..4, full_dim in any::<bool>()) {
         let t1 = 12.0;
         let model = random_model(seed, o, h, 3.0);
         let n = o + h;
         let obs = observed(seed, o, if full_dim { n } else { o }, t1);
-        let srm = SrmHidden::new(&model, &obs, 1e-6).unwrap();
+        let srm = SnnHidden::new(&model, &obs, 1e-6).unwrap();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let st: Vec<f64> = {
             let p = Noise::draw(&mut rng, obs.window(), 3.0, 2).unwrap();
@@ -100,9 +102,30 @@ proptest! {
             srm.hidden_log_intensities(s, hist, &mut out);
             let ev = SoftEvents::new(&st[start..end], &sw[start * h..end * h], h).unwrap();
             model.soft_potentials_direct(s, obs.history(), ev, &mut u);
+            // the incremental evaluator's running sums (target space, re-centred windows) carry
+            // ~1e-12 of rounding in the potentials (largest seen over 300 cases: 1.2e-12)
             for j in 0..h {
                 let want = model.activation().log_value(u[o + j]);
-                prop_assert!((out[j] - want).abs() <= 1e-12 * (1.0 + want.abs()), "s {} h {}: {} vs {}", s, j, out[j], want);
+                prop_assert!((out[j] - want).abs() <= 1e-11 * (1.0 + want.abs()), "s {} h {}: {} vs {}", s, j, out[j], want);
+            }
+            // log(λ̄ − Σ λ_h) from the direct potentials loses ~ε λ̄ when Σ λ_h is close to λ̄,
+            // so the oracle is good to 8 ε λ̄ / (λ̄ − Σ λ_h) on top of the potentials' rounding
+            let fresh = SnnHidden::new(&model, &obs, 1e-6).unwrap();
+            let mut with_slack = vec![0.0; h];
+            let ev = SoftEvents::new(&st[start..end], &sw[start * h..end * h], h).unwrap();
+            let slack = fresh
+                .hidden_log_intensities_and_slack(s, ev, &mut with_slack)
+                .expect("the sigmoid gives its slack");
+            let total: f64 = (0..h).map(|j| model.activation().value(u[o + j])).sum();
+            let rate = fresh.candidate_rate();
+            let want = (rate - total).ln();
+            let tolerance = 1e-11 * (1.0 + want.abs()) + 8.0 * f64::EPSILON * rate / (rate - total);
+            prop_assert!((slack - want).abs() <= tolerance, "slack {} vs {}", slack, want);
+            // the log-intensities that come with the slack are the same numbers (from another
+            // evaluator's running sums: the same rounding bound against the direct value)
+            for j in 0..h {
+                let want = model.activation().log_value(u[o + j]);
+                prop_assert!((with_slack[j] - want).abs() <= 1e-11 * (1.0 + want.abs()));
             }
         }
     }
@@ -123,12 +146,12 @@ proptest! {
         let sw = soft_rows(&mut rng, st.len(), h);
         let adjoint: Vec<f64> = (0..h).map(|_| rng.random_range(-1.0..1.0)).collect();
         let f = |m: &Snn, w: &[f64]| -> f64 {
-            let srm = SrmHidden::new(m, &obs, 1e-6).unwrap();
+            let srm = SnnHidden::new(m, &obs, 1e-6).unwrap();
             let mut out = vec![0.0; h];
             srm.hidden_log_intensities(s, SoftEvents::new(&st, w, h).unwrap(), &mut out);
             out.iter().zip(&adjoint).map(|(a, b)| a * b).sum()
         };
-        let srm = SrmHidden::new(&model, &obs, 1e-6).unwrap();
+        let srm = SnnHidden::new(&model, &obs, 1e-6).unwrap();
         let mut gp = vec![0.0; model.n_params()];
         let mut gw = vec![0.0; sw.len()];
         srm.hidden_log_intensities_vjp(s, SoftEvents::new(&st, &sw, h).unwrap(), &adjoint, &mut gp, &mut gw);
@@ -161,14 +184,14 @@ proptest! {
         let model = random_model(seed, o, h, 2.0);
         let obs = observed(seed, o, o, t1);
         let window = obs.window();
-        let srm = SrmHidden::new(&model, &obs, 1e-3).unwrap();
+        let srm = SnnHidden::new(&model, &obs, 1e-3).unwrap();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0xabc);
         let noise = DiffPP::draw_noise(&srm, window, &mut rng).unwrap();
         let dpp = DiffPP::new(window, Mode::soft(tau).unwrap());
         let trace = dpp.sample_with_noise(&srm, &noise).unwrap();
         let c: Vec<f64> = (0..trace.y().len()).map(|_| rng.random_range(-1.0..1.0)).collect();
         let f = |m: &Snn| -> f64 {
-            let s = SrmHidden::new(m, &obs, 1e-3).unwrap();
+            let s = SnnHidden::new(m, &obs, 1e-3).unwrap();
             let t = dpp.sample_with_noise(&s, &noise).unwrap();
             beta * t.log_q() + t.y().iter().zip(&c).map(|(a, b)| a * b).sum::<f64>()
         };
@@ -189,6 +212,86 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The SNN-specialised reverse sweep (what `gradient_*` run for an `SnnHidden`) equals the
+    /// generic sweep through the VJP: path-wise with a loss in the marks and β ≠ 0, and with
+    /// the marks fixed (with their total adjoint), for each kind of basis and with
+    /// connections masked out.
+    #[test]
+    fn specialised_sweep_equals_generic_sweep(seed in any::<u64>(), beta in -1.5f64..1.5, tau in 0.1f64..1.0, kind in 0usize..3) {
+        let basis = match kind {
+            0 => Basis::epanechnikov_default(2),
+            1 => Basis::Exponential { time_constants: vec![0.7, 2.5] },
+            _ => Basis::Alpha { time_constants: vec![0.5, 1.5] },
+        };
+        // a fixed pattern of missing connections (into hidden neurons from observed and
+        // hidden ones, and one self-connection)
+        let n = 5;
+        let mut mask = vec![true; n * n];
+        for &(i, j) in &[(2, 0), (3, 4), (4, 4), (0, 3)] {
+            mask[i * n + j] = false;
+        }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let model = SnnBuilder::new(2, 3).basis(basis).connection(mask).random(&mut rng).unwrap();
+        let obs = observed(seed, 2, 2, 25.0);
+        let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
+        let trace = DiffPP::new(obs.window(), Mode::soft(tau).unwrap()).sample(&hidden, &mut rng).unwrap();
+        let dl: Vec<f64> = (0..trace.y().len()).map(|_| rng.random_range(-0.4..0.6)).collect();
+        let np = model.n_params();
+        let (mut fast, mut generic) = (vec![0.0; np], vec![0.0; np]);
+        let mut rev = ReverseWorkspace::new();
+        gradient_through_sample(&hidden, &trace, beta, Some(&dl), &mut fast, &mut rev).unwrap();
+        let request = SweepRequest { beta, loss_adjoint: Some(&dl), through_sample: true, mark_adjoint: None };
+        generic_reverse_sweep(&hidden, &trace, request, &mut generic, &mut rev).unwrap();
+        for i in 0..np {
+            prop_assert!(close(fast[i], generic[i], 1e-9), "through the sample, {}: {} vs {}", i, fast[i], generic[i]);
+        }
+        let (mut gy_fast, mut gy_generic) = (vec![0.0; dl.len()], vec![0.0; dl.len()]);
+        gradient_fixed_sample(&hidden, &trace, beta, Some(&dl), &mut fast, Some(&mut gy_fast), &mut rev).unwrap();
+        let request = SweepRequest { beta, loss_adjoint: Some(&dl), through_sample: false, mark_adjoint: Some(&mut gy_generic) };
+        generic_reverse_sweep(&hidden, &trace, request, &mut generic, &mut rev).unwrap();
+        for i in 0..np {
+            prop_assert!(close(fast[i], generic[i], 1e-9), "fixed sample, {}: {} vs {}", i, fast[i], generic[i]);
+        }
+        for i in 0..dl.len() {
+            prop_assert!(close(gy_fast[i], gy_generic[i], 1e-9), "mark adjoint {}: {} vs {}", i, gy_fast[i], gy_generic[i]);
+        }
+    }
+}
+
+/// A trace that is not the model's last forward run (another sample came in between) is swept
+/// by the generic sweep, with the same result.
+#[test]
+fn a_stale_trace_falls_back_to_the_generic_sweep() {
+    let model = random_model(9, 2, 3, 2.0);
+    let obs = observed(9, 2, 2, 12.0);
+    let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
+    let dpp = DiffPP::new(obs.window(), Mode::soft(0.4).unwrap());
+    let first = dpp
+        .sample(&hidden, &mut Xoshiro256PlusPlus::seed_from_u64(1))
+        .unwrap();
+    let np = model.n_params();
+    let mut rev = ReverseWorkspace::new();
+    let mut fresh = vec![0.0; np];
+    gradient_fixed_sample(&hidden, &first, 1.0, None, &mut fresh, None, &mut rev).unwrap();
+    let second = dpp
+        .sample(&hidden, &mut Xoshiro256PlusPlus::seed_from_u64(2))
+        .unwrap();
+    assert_ne!(first.times(), second.times());
+    let mut stale = vec![0.0; np];
+    gradient_fixed_sample(&hidden, &first, 1.0, None, &mut stale, None, &mut rev).unwrap();
+    for i in 0..np {
+        assert!(
+            close(fresh[i], stale[i], 1e-9),
+            "{i}: {} vs {}",
+            fresh[i],
+            stale[i]
+        );
+    }
+}
+
 /// Marks held fixed (the "M step" / log p(H; θ) at a sample of q): ∂F/∂θ and the total
 /// ∂F/∂y against central differences of `evaluate`.
 #[test]
@@ -198,14 +301,14 @@ fn fixed_sample_gradient_matches_finite_differences() {
         let model = random_model(seed, o, h, 2.0);
         let obs = observed(seed, o, o, t1);
         let window = obs.window();
-        let srm = SrmHidden::new(&model, &obs, 1e-3).unwrap();
+        let srm = SnnHidden::new(&model, &obs, 1e-3).unwrap();
         let dpp = DiffPP::new(window, Mode::soft(0.5).unwrap());
         let sample = dpp
             .sample(&srm, &mut Xoshiro256PlusPlus::seed_from_u64(seed))
             .unwrap();
         let trace = dpp.evaluate(&srm, sample.times(), sample.y()).unwrap();
         let f = |m: &Snn| -> f64 {
-            let s = SrmHidden::new(m, &obs, 1e-3).unwrap();
+            let s = SnnHidden::new(m, &obs, 1e-3).unwrap();
             dpp.evaluate(&s, sample.times(), sample.y())
                 .unwrap()
                 .log_q()
@@ -274,7 +377,7 @@ fn hard_mode_makes_exactly_the_thinning_decisions() {
     for seed in 0..6u64 {
         let model = random_model(seed, 2, 3, 3.0);
         let obs = observed(seed, 2, 2, t1);
-        let srm = SrmHidden::new(&model, &obs, SrmHidden::DEFAULT_EPSILON).unwrap();
+        let srm = SnnHidden::new(&model, &obs, SnnHidden::DEFAULT_EPSILON).unwrap();
         let window = obs.window();
         let noise = DiffPP::draw_noise(
             &srm,
@@ -302,7 +405,7 @@ fn hard_mode_makes_exactly_the_thinning_decisions() {
 fn zero_rows_are_absent_events() {
     let model = random_model(4, 2, 2, 3.0);
     let obs = observed(4, 2, 2, 10.0);
-    let srm = SrmHidden::new(&model, &obs, 1e-6).unwrap();
+    let srm = SnnHidden::new(&model, &obs, 1e-6).unwrap();
     let (st, sw) = ([4.0, 4.5, 5.0], [0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
     let (st2, sw2) = ([4.0, 5.0], [0.0, 1.0, 1.0, 0.0]);
     let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
@@ -320,19 +423,19 @@ fn bad_models_and_sequences_are_errors() {
         .check()
         .unwrap();
     assert!(matches!(
-        SrmHidden::new(&exp, &obs, 1e-6),
+        SnnHidden::new(&exp, &obs, 1e-6),
         Err(DiffppError::InvalidModel { .. })
     ));
     let none = SnnBuilder::new(2, 0).check().unwrap();
     assert!(matches!(
-        SrmHidden::new(&none, &obs, 1e-6),
+        SnnHidden::new(&none, &obs, 1e-6),
         Err(DiffppError::InvalidModel { .. })
     ));
     let m = SnnBuilder::new(2, 2).check().unwrap();
     for eps in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e-13] {
         assert!(
             matches!(
-                SrmHidden::new(&m, &obs, eps),
+                SnnHidden::new(&m, &obs, eps),
                 Err(DiffppError::InvalidModel { .. })
             ),
             "{eps}"
@@ -340,12 +443,12 @@ fn bad_models_and_sequences_are_errors() {
     }
     let wrong_dim = EventSequence::new(window, 3, vec![1.0], vec![0]).unwrap();
     assert!(matches!(
-        SrmHidden::new(&m, &wrong_dim, 1e-6),
+        SnnHidden::new(&m, &wrong_dim, 1e-6),
         Err(DiffppError::Core(PpError::DimensionMismatch { .. }))
     ));
     let hidden_mark = EventSequence::new(window, 4, vec![1.0], vec![3]).unwrap();
     assert!(matches!(
-        SrmHidden::new(&m, &hidden_mark, 1e-6),
+        SnnHidden::new(&m, &hidden_mark, 1e-6),
         Err(DiffppError::Core(PpError::MarkOutOfRange { mark: 3, .. }))
     ));
     // hardtanh has a global bound a + ε per neuron
@@ -356,6 +459,6 @@ fn bad_models_and_sequences_are_errors() {
         })
         .check()
         .unwrap();
-    let srm = SrmHidden::new(&ht, &obs, 1e-6).unwrap();
+    let srm = SnnHidden::new(&ht, &obs, 1e-6).unwrap();
     assert_eq!(srm.candidate_rate(), 2.0 * (3.0 + 1e-8) + 1e-6);
 }

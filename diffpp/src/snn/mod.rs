@@ -1,12 +1,12 @@
-//! The SNN's hidden neurons as a ∂PP model: diffpp's [`SoftHiddenIntensity`] for an
-//! [`Snn`] with a fixed observed spike train (MATH.md §5–§6).
+//! The SNN's hidden neurons as a ∂PP model (docs/math.md §5–§6): [`SnnHidden`] implements
+//! [`SoftHiddenIntensity`] for an [`Snn`] with a fixed observed spike train, and overrides the
+//! reverse sweep with one specialised to the SNN ([`sweep`]), so that
+//! [`gradient_through_sample`](crate::gradient_through_sample) and
+//! [`gradient_fixed_sample`](crate::gradient_fixed_sample) choose it by the model's type.
 //!
 //! `u_h(s) = b_h + Σ_{observed (t, j), t < s} f_{h j}(s − t) + Σ_{soft events e, s_e < s}
 //! Σ_{h'} d_e[h'] f_{h, h'}(s − s_e)` with `f_ij(Δ) = M_ij Σ_k W[k][i][j] φ_k(Δ)`, and
-//! `log λ_h = log ψ(u_h)`. For the Epanechnikov basis only events whose lag falls inside a basis
-//! function's support `(c_k − s, c_k + s)` contribute, so each candidate looks up those lag
-//! windows by binary search and visits only the events inside them (for the reference's basis,
-//! lags in `(0, 1)` and `(9, 11)`: 3 of the 11 time units of the support).
+//! `log λ_h = log ψ(u_h)`; the candidate rate is `λ̄ = Σ_h sup ψ + ε = a·H + ε`.
 //!
 //! The parameters are the [`Parametric`](pp_core::Parametric) vector of the [`Snn`]:
 //! `[bias (N), weights [k][i][j] (K·N·N)]`; only the hidden rows are touched.
@@ -17,19 +17,28 @@
 //! [`PotentialTracker`] over the hidden neurons: running sums in target space, `O(K·H)` per
 //! query whatever the number of events in the window, `O(K·H²)` per soft event pushed) into
 //! which the observed spikes and the new soft events are pushed as time passes, and records
-//! each candidate's potentials for the reverse sweep ([`crate::vi::snn_sweep`]). Any call that
-//! does not continue the current run (an earlier time, or a history that differs from the
-//! events pushed) rebuilds the evaluator from the given history, so results never depend on the
-//! call order. The VJP of the trait is evaluated directly (by lag windows).
+//! each candidate's potentials for the reverse sweep. Any call that does not continue the
+//! current run (an earlier time, or a history that differs from the events pushed) rebuilds
+//! the evaluator from the given history, so results never depend on the call order. The VJP
+//! of the trait is evaluated directly: for the Epanechnikov basis only events whose lag falls
+//! inside a basis function's support `(c_k − s, c_k + s)` contribute, found by binary search.
 
-use std::cell::{Ref, RefCell};
+// The kernels index several parallel flat buffers with the same loop index.
+#![allow(clippy::needless_range_loop)]
 
-use diffpp::{SoftEvents, SoftHiddenIntensity};
-use pp_core::EventSequence;
+mod sweep;
+
+use std::cell::RefCell;
+
+use pp_core::{EventSequence, SoftEvents};
 use snn_model::{Activation, PotentialTracker, Snn};
 
-use crate::error::{Result, ViError};
-use crate::vi::hidden::{check_observed, hidden_bound};
+use crate::error::{DiffppError, Result};
+use crate::model::SoftHiddenIntensity;
+use crate::reverse::{ReverseWorkspace, SweepRequest};
+use crate::sampler::Trace;
+
+pub use sweep::SweepBuffers;
 
 /// The hidden neurons of `model` given the observed spikes, as a ∂PP model with candidate
 /// rate `λ̄ = a·H + ε`.
@@ -41,7 +50,7 @@ use crate::vi::hidden::{check_observed, hidden_bound};
 /// let model = snn_model::SnnBuilder::new(1, 2).check()?;
 /// let w = Window::new(0.0, 5.0)?;
 /// let observed = EventSequence::new(w, 1, vec![1.0, 2.0], vec![0, 0])?;
-/// let hidden = vi_train::vi::SnnHidden::new(&model, &observed, 1e-6)?;
+/// let hidden = diffpp::snn::SnnHidden::new(&model, &observed, 1e-6)?;
 /// assert_eq!(hidden.candidate_rate(), 10.0 + 1e-6);
 /// let trace = DiffPP::new(w, Mode::soft(0.3)?).sample(&hidden, &mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1))?;
 /// assert!(trace.log_q().is_finite());
@@ -65,7 +74,7 @@ pub struct SnnHidden<'a> {
 /// [`SnnHidden::with_state`] / [`SnnHidden::into_state`] to avoid allocations.
 ///
 /// ```
-/// let state = vi_train::vi::SnnHiddenState::default();
+/// let state = diffpp::snn::SnnHiddenState::default();
 /// assert_eq!(state.recorded(), 0);
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -80,6 +89,8 @@ pub struct SnnHiddenState {
     /// Hidden potentials `u_h` at each recorded candidate.
     pub(crate) us: Vec<f64>,
     scratch: Vec<f64>,
+    /// The buffers of the specialised reverse sweep.
+    sweep: SweepBuffers,
 }
 
 impl SnnHiddenState {
@@ -109,15 +120,29 @@ impl SnnHiddenState {
 }
 
 impl<'a> SnnHidden<'a> {
+    /// The default `ε` of `λ̄ = a·H + ε`: `1e-6`. At the reference settings (`a·H = 20`) the
+    /// 'none' category's probability is then at least `ε/λ̄ = 5e-8`, far above the floor below
+    /// which `log(1 − Σ_h λ_h/λ̄)` stops being representable (`ε/λ̄ ≳ 1e-15`), and the extra
+    /// candidates it adds (`ε·T`) are negligible.
+    pub const DEFAULT_EPSILON: f64 = 1e-6;
+
     /// The hidden part of `model` given `observed` (dimension `n_obs` or `N`, observed marks
-    /// only); `epsilon > 0` keeps the 'none' category possible. Errors: no hidden neuron, an
-    /// unbounded activation, a bad observed sequence, a bad `epsilon`.
+    /// only), with candidate rate `λ̄ = Σ_h sup ψ + epsilon`.
+    ///
+    /// Errors: no hidden neuron; an activation without a global bound (`exp`: the ∂PP needs a
+    /// constant `λ̄`); `epsilon` not finite or below `1e-12 · Σ_h sup ψ` (the 'none' category
+    /// would have a probability too close to 0 to be represented); an observed sequence of
+    /// the wrong dimension or with a spike of a hidden neuron.
     ///
     /// ```
+    /// use diffpp::snn::SnnHidden;
     /// use pp_core::{EventSequence, Window};
-    /// let m = snn_model::SnnBuilder::new(1, 1).check()?;
-    /// let o = EventSequence::empty(Window::new(0.0, 1.0)?, 1)?;
-    /// assert!(vi_train::vi::SnnHidden::new(&m, &o, 0.0).is_err());
+    /// let obs = EventSequence::empty(Window::new(0.0, 1.0)?, 1)?;
+    /// let exp = snn_model::SnnBuilder::new(1, 1).activation(snn_model::Activation::Exp).check()?;
+    /// assert!(SnnHidden::new(&exp, &obs, 1e-6).is_err());
+    /// let sig = snn_model::SnnBuilder::new(1, 1).check()?;
+    /// assert!(SnnHidden::new(&sig, &obs, 0.0).is_err());
+    /// assert!(SnnHidden::new(&sig, &obs, SnnHidden::DEFAULT_EPSILON).is_ok());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(model: &'a Snn, observed: &'a EventSequence, epsilon: f64) -> Result<Self> {
@@ -130,7 +155,7 @@ impl<'a> SnnHidden<'a> {
     /// use pp_core::{EventSequence, Window};
     /// let m = snn_model::SnnBuilder::new(1, 1).check()?;
     /// let o = EventSequence::empty(Window::new(0.0, 1.0)?, 1)?;
-    /// let h = vi_train::vi::SnnHidden::with_state(&m, &o, 1e-6, Default::default())?;
+    /// let h = diffpp::snn::SnnHidden::with_state(&m, &o, 1e-6, Default::default())?;
     /// let state = h.into_state();
     /// assert_eq!(state.recorded(), 0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -141,17 +166,31 @@ impl<'a> SnnHidden<'a> {
         epsilon: f64,
         mut state: SnnHiddenState,
     ) -> Result<Self> {
-        if !(epsilon.is_finite() && epsilon > 0.0) {
-            return Err(ViError::argument(
-                "epsilon",
-                format!("must be finite and positive, got {epsilon}"),
-            ));
+        let hh = model.n_hidden();
+        if hh == 0 {
+            return Err(DiffppError::InvalidModel {
+                what: "n_hidden",
+                value: 0.0,
+                reason: "the SNN has no hidden neurons to sample",
+            });
         }
-        if model.n_hidden() == 0 {
-            return Err(ViError::argument("model", "has no hidden neuron"));
+        let Some(sup) = model.activation().bound() else {
+            return Err(DiffppError::InvalidModel {
+                what: "activation bound",
+                value: f64::INFINITY,
+                reason: "the dPP needs a constant candidate rate: use a bounded activation \
+                         (scaled sigmoid or hardtanh), not exp",
+            });
+        };
+        let bound = sup * hh as f64;
+        if !(epsilon.is_finite() && epsilon > 0.0 && epsilon >= 1e-12 * bound) {
+            return Err(DiffppError::InvalidModel {
+                what: "epsilon",
+                value: epsilon,
+                reason: "need a finite epsilon > 0 and >= 1e-12 * (sum of the hidden bounds)",
+            });
         }
-        let bound = hidden_bound(model)?;
-        check_observed(model, observed)?;
+        model.check_observed(observed)?;
         let basis = model.basis();
         Ok(Self {
             model,
@@ -169,8 +208,30 @@ impl<'a> SnnHidden<'a> {
     }
 
     /// Gives the state back for reuse.
+    ///
+    /// ```
+    /// # use pp_core::{EventSequence, Window};
+    /// let m = snn_model::SnnBuilder::new(1, 1).check()?;
+    /// let obs = EventSequence::empty(Window::new(0.0, 1.0)?, 1)?;
+    /// let state = diffpp::snn::SnnHidden::new(&m, &obs, 1e-6)?.into_state();
+    /// assert_eq!(state.recorded(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_state(self) -> SnnHiddenState {
         self.state.into_inner()
+    }
+
+    /// The `ε` of `λ̄`.
+    ///
+    /// ```
+    /// # use pp_core::{EventSequence, Window};
+    /// let m = snn_model::SnnBuilder::new(1, 1).check()?;
+    /// let obs = EventSequence::empty(Window::new(0.0, 1.0)?, 1)?;
+    /// assert_eq!(diffpp::snn::SnnHidden::new(&m, &obs, 1e-5)?.epsilon(), 1e-5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn epsilon(&self) -> f64 {
+        self.epsilon
     }
 
     /// The model.
@@ -179,7 +240,7 @@ impl<'a> SnnHidden<'a> {
     /// use pp_core::{EventSequence, Window};
     /// let m = snn_model::SnnBuilder::new(1, 1).check()?;
     /// let o = EventSequence::empty(Window::new(0.0, 1.0)?, 1)?;
-    /// assert_eq!(vi_train::vi::SnnHidden::new(&m, &o, 1e-6)?.model(), &m);
+    /// assert_eq!(diffpp::snn::SnnHidden::new(&m, &o, 1e-6)?.model(), &m);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn model(&self) -> &'a Snn {
@@ -189,11 +250,6 @@ impl<'a> SnnHidden<'a> {
     /// The observed spikes' times and neurons.
     pub(crate) fn observed(&self) -> (&'a [f64], &'a [u32]) {
         (self.obs_times, self.obs_marks)
-    }
-
-    /// The record of the current run (for the reverse sweep).
-    pub(crate) fn record(&self) -> Ref<'_, SnnHiddenState> {
-        self.state.borrow()
     }
 
     /// Brings the incremental evaluator to time `s` with the soft history `history`: pushes
@@ -281,7 +337,7 @@ impl<'a> SnnHidden<'a> {
                 for (hh, v) in u.iter_mut().enumerate() {
                     let row = &wm
                         [(n_obs + hh) * kn + k * n + n_obs..(n_obs + hh) * kn + k * n + n_obs + h];
-                    *v += phi * crate::vi::hidden::dot(row, d);
+                    *v += phi * pp_core::numeric::dot(row, d);
                 }
             }
         }
@@ -381,6 +437,23 @@ impl SoftHiddenIntensity for SnnHidden<'_> {
             slack += sigmoid_of_minus;
         }
         Some((amplitude * slack + self.epsilon).ln())
+    }
+
+    /// The specialised sweep ([`sweep`]) for a soft trace of this model's last forward run,
+    /// the generic one otherwise (a trace sampled before another run, or a hard trace).
+    fn reverse_sweep(
+        &self,
+        trace: &Trace,
+        request: SweepRequest<'_>,
+        grad_params: &mut [f64],
+        ws: &mut ReverseWorkspace,
+    ) -> Result<()> {
+        if self.has_record_of(trace) {
+            self.specialised_sweep(trace, request, grad_params)
+        } else {
+            crate::reverse::sweep(self, trace, request, grad_params, ws);
+            Ok(())
+        }
     }
 
     fn hidden_log_intensities_vjp(

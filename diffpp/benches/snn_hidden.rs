@@ -1,13 +1,13 @@
-//! The hidden part of an SRM (`snn_model::Snn` through `diffpp::srm::SrmHidden`) sampled as a
+//! The hidden neurons of an SNN (`snn_model::Snn` through `diffpp::snn::SnnHidden`) sampled as a
 //! ∂PP at the reference's settings: 2 observed + 4 hidden neurons, K = 2 (centres {0, 10},
 //! scale 1), a = 5 (λ̄ = 20 + 1e-6), T = 50 (about 1,000 candidates), parameters drawn as the
 //! reference initialises them, observed spikes a fixed synthetic Poisson train (1 spike per unit
 //! time per neuron), τ = 0.3. Forward alone, forward + reverse (path-wise gradient of a loss in
-//! the marks), and the observed log-likelihood `log p(O | H)` with its gradient (parameters and
+//! the marks, through the SNN-specialised sweep), and the observed log-likelihood `log p(O | H)` with its gradient (parameters and
 //! soft weights) at the sampled soft events.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use diffpp::srm::SrmHidden;
+use diffpp::snn::SnnHidden;
 use diffpp::{DiffPP, Mode, Noise, ReverseWorkspace, Trace, gradient_through_sample};
 use pp_core::{EventSequence, Parametric, Window};
 use rand::SeedableRng;
@@ -29,7 +29,7 @@ fn setup() -> (Snn, EventSequence) {
 fn bench(c: &mut Criterion) {
     let (model, observed) = setup();
     let window = observed.window();
-    let hidden = SrmHidden::new(&model, &observed, SrmHidden::DEFAULT_EPSILON).unwrap();
+    let hidden = SnnHidden::new(&model, &observed, SnnHidden::DEFAULT_EPSILON).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
     let noise = DiffPP::draw_noise(&hidden, window, &mut rng).unwrap();
     let dpp = DiffPP::new(window, Mode::soft(0.3).unwrap());
@@ -45,10 +45,10 @@ fn bench(c: &mut Criterion) {
     let mut grad = vec![0.0; model.n_params()];
     let mut ws = ReverseWorkspace::new();
 
-    let mut group = c.benchmark_group("srm_O2_H4_K2_a5_T50");
-    group.bench_function("srm_hidden_new", |b| {
+    let mut group = c.benchmark_group("snn_hidden_O2_H4_K2_a5_T50");
+    group.bench_function("snn_hidden_new", |b| {
         b.iter(|| {
-            SrmHidden::new(black_box(&model), black_box(&observed), 1e-6)
+            SnnHidden::new(black_box(&model), black_box(&observed), 1e-6)
                 .unwrap()
                 .epsilon()
         })

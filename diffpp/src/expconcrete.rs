@@ -3,7 +3,8 @@
 //! For `n >= 2` categories with logits `α` (log-probabilities up to an additive constant: the
 //! distribution is invariant to adding a constant to `α`) and temperature `τ > 0`,
 //!
-//! * sample: `y = log_softmax((α + g)/τ)`, `g_i ~ Gumbel(0, 1)` i.i.d.;
+//! * sample: `y = log_softmax((α + g)/τ)`, `g_i ~ Gumbel(0, 1)` i.i.d. (rand_distr's `Gumbel`,
+//!   see [`gumbel`]);
 //! * hard sample: the category `argmax_i (α_i + g_i)` from the same noise (Gumbel-max: it has
 //!   probabilities `softmax(α)`);
 //! * log density (4.1), exactly torch's `ExpRelaxedCategorical.log_prob`:
@@ -33,7 +34,7 @@
 //! `∂/∂α + Jᵀ ∂/∂y = 0`. The tests check this identity.
 
 use rand::Rng;
-use rand::distr::{Distribution, Open01};
+use rand_distr::{Distribution, Gumbel};
 
 use crate::error::{DiffppError, Result};
 
@@ -50,8 +51,11 @@ fn ln_factorial_nm1(n: usize) -> f64 {
     }
 }
 
-/// Draws one standard Gumbel variate `−ln(−ln U)`, `U ~ Uniform(0, 1)` open at both ends, so the
-/// result is always finite.
+/// Draws one standard Gumbel variate: `rand_distr::Gumbel` with location 0 and scale 1.
+///
+/// rand_distr computes `−ln(−ln U)` with `U` uniform on `(0, 1]`, which is `+∞` when `U = 1`
+/// (probability 2⁻⁵³ per draw); such a draw is discarded and redrawn, so the result is always
+/// finite (the conditioning moves the distribution by 2⁻⁵³ in total variation).
 ///
 /// ```
 /// use rand::SeedableRng;
@@ -61,11 +65,16 @@ fn ln_factorial_nm1(n: usize) -> f64 {
 /// ```
 #[inline]
 pub fn gumbel<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u: f64 = Open01.sample(rng);
-    -(-u.ln()).ln()
+    let standard = Gumbel::new(0.0, 1.0).expect("location 0 and scale 1 are valid");
+    loop {
+        let g: f64 = standard.sample(rng);
+        if g.is_finite() {
+            return g;
+        }
+    }
 }
 
-/// Fills `out` with i.i.d. standard Gumbel variates (see [`gumbel`]).
+/// Fills `out` with i.i.d. standard Gumbel variates, one [`gumbel`] draw per entry in order.
 ///
 /// ```
 /// use rand::SeedableRng;

@@ -328,3 +328,45 @@ fn fill_gumbel_is_reproducible() {
     fill_gumbel(&mut Xoshiro256PlusPlus::seed_from_u64(5), &mut b);
     assert_eq!(a, b);
 }
+
+/// A generator that returns the listed 64-bit words in order and counts them.
+struct Scripted {
+    words: Vec<u64>,
+    used: usize,
+}
+
+impl rand::TryRng for Scripted {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let w = self.words[self.used];
+        self.used += 1;
+        Ok(w)
+    }
+    fn try_fill_bytes(&mut self, _dst: &mut [u8]) -> Result<(), Self::Error> {
+        unimplemented!("the Gumbel sampler draws u64 words")
+    }
+}
+
+/// rand_distr's Gumbel maps the all-ones word (U = 1) to +∞; `gumbel` discards it and returns
+/// the Gumbel variate of the next word (U = 1/4 + 2⁻⁵³ from `1 << 62`: −ln(−ln U)).
+#[test]
+fn gumbel_redraws_the_infinite_variate_of_u_equal_one() {
+    use rand_distr::{Distribution, Gumbel};
+    let standard = Gumbel::new(0.0, 1.0).unwrap();
+    let infinite: f64 = standard.sample(&mut Scripted {
+        words: vec![u64::MAX],
+        used: 0,
+    });
+    assert_eq!(infinite, f64::INFINITY);
+    let mut rng = Scripted {
+        words: vec![u64::MAX, 1 << 62],
+        used: 0,
+    };
+    let g = gumbel(&mut rng);
+    assert_eq!(rng.used, 2);
+    let u = 0.25 + 2f64.powi(-53);
+    assert_eq!(g, -(-u.ln()).ln());
+}

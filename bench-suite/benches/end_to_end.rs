@@ -10,13 +10,13 @@
 //!   (experiment 2's evaluation), Monte Carlo compensator with 1000 points and quadrature.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use pp_core::CompensatorMethod;
 use pp_core::Parametric;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use snn_model::CompensatorMethod;
 use vi_train::vi::{
-    Compensator, EstimatorWorkspace, EvalOptions, ObjectiveOptions, VariationalModel, evaluate,
-    hard_densities, pathwise_gradient_in, score_gradient_in,
+    EstimatorWorkspace, EvalOptions, GradientStep, ObjectiveOptions, VariationalModel, evaluate,
+    hard_densities,
 };
 
 fn benches(c: &mut Criterion) {
@@ -33,8 +33,8 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let compensators = [
-        ("mc100", Compensator::MonteCarlo { n_points: 100 }),
-        ("quadrature", Compensator::Quadrature),
+        ("mc100", CompensatorMethod::monte_carlo(100, 0).unwrap()),
+        ("quadrature", CompensatorMethod::default()),
     ];
     let mut g = c.benchmark_group("gradient");
     g.sample_size(20);
@@ -48,12 +48,16 @@ fn benches(c: &mut Criterion) {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
         g.bench_function(BenchmarkId::new("pathwise", name), |b| {
             b.iter(|| {
-                pathwise_gradient_in(&model, seq, &o, 0.3, &mut rng, &mut ws, &mut grad).unwrap()
+                GradientStep::PathwiseE { tau: 0.3 }
+                    .estimate(&model, seq, &o, &mut rng, &mut ws, &mut grad)
+                    .unwrap()
             })
         });
         g.bench_function(BenchmarkId::new("score", name), |b| {
             b.iter(|| {
-                score_gradient_in(&model, seq, &o, 0.0, &mut rng, &mut ws, &mut grad).unwrap()
+                GradientStep::ScoreE { baseline: 0.0 }
+                    .estimate(&model, seq, &o, &mut rng, &mut ws, &mut grad)
+                    .unwrap()
             })
         });
     }
@@ -70,13 +74,7 @@ fn benches(c: &mut Criterion) {
     let n = p.init.n_params();
     let (mut gp, mut gq) = (vec![0.0; n], vec![0.0; n]);
     for (name, method) in [
-        (
-            "mc100",
-            CompensatorMethod::MonteCarlo {
-                n_points: 100,
-                seed: 4,
-            },
-        ),
+        ("mc100", CompensatorMethod::monte_carlo(100, 4).unwrap()),
         ("quadrature", CompensatorMethod::default()),
     ] {
         g.bench_function(BenchmarkId::new("value_and_gradient", name), |b| {
@@ -99,8 +97,8 @@ fn benches(c: &mut Criterion) {
     g.sample_size(20);
     let test = std::slice::from_ref(&p.test[0]);
     for (name, compensator) in [
-        ("mc1000", Compensator::MonteCarlo { n_points: 1000 }),
-        ("quadrature", Compensator::Quadrature),
+        ("mc1000", CompensatorMethod::monte_carlo(1000, 0).unwrap()),
+        ("quadrature", CompensatorMethod::default()),
     ] {
         let o = EvalOptions {
             samples: 2,

@@ -15,12 +15,12 @@
 //! gradient's spread) and quadrature (near exact; isolates the estimator's own spread).
 
 use indicatif::ProgressBar;
+use pp_core::CompensatorMethod;
 use pp_core::EventSequence;
 use rayon::prelude::*;
 use serde::Serialize;
 use vi_train::vi::{
-    Compensator, Estimator, EstimatorWorkspace, ObjectiveOptions, VariationalModel,
-    pathwise_gradient_in, score_gradient_in,
+    Estimator, EstimatorWorkspace, GradientStep, ObjectiveOptions, Phase, VariationalModel,
 };
 
 use crate::config::{DATA_AMPLITUDE, Exp1Config, TEMPERATURE};
@@ -143,15 +143,9 @@ pub fn gradient_draws(
             |(ws, g), r| -> Result<Vec<f64>> {
                 let mut rng = stream(seed, &[EXP1, variant, r as u64]);
                 let mut sum = vec![0.0; n];
+                let step = GradientStep::for_phase(estimator, Phase::E, tau, 0.0);
                 for seq in data {
-                    match estimator {
-                        Estimator::Pathwise => {
-                            pathwise_gradient_in(model, seq, options, tau, &mut rng, ws, g)?
-                        }
-                        Estimator::Score => {
-                            score_gradient_in(model, seq, options, 0.0, &mut rng, ws, g)?
-                        }
-                    };
+                    step.estimate(model, seq, options, &mut rng, ws, g)?;
                     for (s, gi) in sum.iter_mut().zip(g.iter()) {
                         *s += gi;
                     }
@@ -177,13 +171,11 @@ pub fn run(config: &Exp1Config, seed: u64, bar: &ProgressBar) -> Result<Exp1Resu
     let p = problem(seed, &[FIXED], config.n_train, 0, DATA_AMPLITUDE)?;
     let model = VariationalModel::shared(p.init)?;
     let mc = ObjectiveOptions {
-        compensator: Compensator::MonteCarlo {
-            n_points: config.mc_points,
-        },
+        compensator: CompensatorMethod::monte_carlo(config.mc_points, 0)?,
         ..ObjectiveOptions::default()
     };
     let quad = ObjectiveOptions {
-        compensator: Compensator::Quadrature,
+        compensator: CompensatorMethod::default(),
         ..ObjectiveOptions::default()
     };
     let spread = |estimator, options: &ObjectiveOptions, variant| -> Result<GradientSpread> {

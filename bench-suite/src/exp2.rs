@@ -22,14 +22,14 @@
 //! `Diverged` error) is counted and left out of the mean.
 
 use indicatif::ProgressBar;
+use pp_core::CompensatorMethod;
 use pp_core::EventSequence;
 use rayon::prelude::*;
 use serde::Serialize;
 use snn_model::Snn;
 use vi_train::ViError;
 use vi_train::vi::{
-    Compensator, Estimator, EvalOptions, ObjectiveOptions, TrainConfig, VariationalModel, evaluate,
-    fit,
+    Estimator, EvalOptions, ObjectiveOptions, TrainConfig, VariationalModel, evaluate, fit,
 };
 
 use crate::config::{DATA_AMPLITUDE, Exp2Config};
@@ -85,30 +85,29 @@ pub struct Exp2Result {
 /// vi-train's defaults (which are the reference's), noise seeded by `seed`.
 ///
 /// ```
-/// use vi_train::vi::{Compensator, Estimator};
-/// let c = bench_suite::exp2::train_config(Estimator::Score, 10, 100, 1);
-/// assert_eq!(c.objective.compensator, Compensator::MonteCarlo { n_points: 100 });
+/// use vi_train::vi::Estimator;
+/// let c = bench_suite::exp2::train_config(Estimator::Score, 10, 100, 1)?;
+/// assert_eq!(c.objective.compensator, pp_core::CompensatorMethod::monte_carlo(100, 0)?);
 /// assert_eq!((c.epochs, c.learning_rate, c.temperature.initial), (10, 5e-2, 0.3));
+/// # Ok::<(), bench_suite::BenchError>(())
 /// ```
 pub fn train_config(
     estimator: Estimator,
     epochs: usize,
     mc_points: usize,
     seed: u64,
-) -> TrainConfig {
-    TrainConfig {
+) -> Result<TrainConfig> {
+    Ok(TrainConfig {
         epochs,
         estimator,
         objective: ObjectiveOptions {
-            compensator: Compensator::MonteCarlo {
-                n_points: mc_points,
-            },
+            compensator: CompensatorMethod::monte_carlo(mc_points, 0)?,
             ..ObjectiveOptions::default()
         },
         seed,
         progress: false,
         ..TrainConfig::default()
-    }
+    })
 }
 
 /// Trains `init` (`q = p`) on `train` and returns the test negative ELBO on `test`, or `None`
@@ -117,7 +116,7 @@ pub fn train_config(
 /// ```
 /// use vi_train::vi::{EvalOptions, Estimator};
 /// let p = bench_suite::setting::problem(3, &[9], 2, 2, 5.0)?;
-/// let c = bench_suite::exp2::train_config(Estimator::Score, 1, 50, 0);
+/// let c = bench_suite::exp2::train_config(Estimator::Score, 1, 50, 0)?;
 /// let e = EvalOptions { samples: 2, ..Default::default() };
 /// let v = bench_suite::exp2::train_and_evaluate(&p.init, &p.train, &p.test, c, &e)?;
 /// assert!(v.unwrap().is_finite());
@@ -161,12 +160,11 @@ pub fn run(config: &Exp2Config, seed: u64, bar: &ProgressBar) -> Result<Exp2Resu
             )
         })
         .collect::<Result<_>>()?;
+    let eval_compensator = CompensatorMethod::monte_carlo(config.eval_mc_points, 0)?;
     let eval_options = |t: usize| EvalOptions {
         samples: config.eval_samples,
         seed: seed_at(seed, &[EXP2, t as u64, EVAL]),
-        compensator: Compensator::MonteCarlo {
-            n_points: config.eval_mc_points,
-        },
+        compensator: eval_compensator,
     };
     let estimators = [Estimator::Pathwise, Estimator::Score];
     let jobs: Vec<(usize, usize, usize)> = (0..config.trials)
@@ -178,7 +176,7 @@ pub fn run(config: &Exp2Config, seed: u64, bar: &ProgressBar) -> Result<Exp2Resu
             let p = &problems[t];
             let n = config.n_train[i];
             let train_seed = seed_at(seed, &[EXP2, t as u64, TRAIN]);
-            let c = train_config(estimators[e], config.epochs, config.mc_points, train_seed);
+            let c = train_config(estimators[e], config.epochs, config.mc_points, train_seed)?;
             let v = train_and_evaluate(&p.init, &p.train[..n], &p.test, c, &eval_options(t));
             bar.inc(1);
             v

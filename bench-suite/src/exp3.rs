@@ -11,11 +11,12 @@
 use std::time::Instant;
 
 use indicatif::ProgressBar;
+use pp_core::CompensatorMethod;
 use pp_core::EventSequence;
 use serde::Serialize;
 use snn_model::Snn;
 use vi_train::ViError;
-use vi_train::vi::{Compensator, Estimator, ObjectiveOptions, Trainer, VariationalModel};
+use vi_train::vi::{Estimator, ObjectiveOptions, Trainer, VariationalModel};
 
 use crate::config::{DATA_AMPLITUDE, Exp3Config};
 use crate::error::Result;
@@ -43,10 +44,10 @@ pub struct EpochTiming {
 /// compensator and times it (wall clock, per epoch).
 ///
 /// ```
-/// use vi_train::vi::{Compensator, Estimator};
+/// use vi_train::vi::Estimator;
 /// let p = bench_suite::setting::problem(3, &[9], 2, 0, 5.0)?;
 /// let t = bench_suite::exp3::time_training(&p.init, &p.train, Estimator::Score,
-///     Compensator::MonteCarlo { n_points: 50 }, 2, 1)?;
+///     pp_core::CompensatorMethod::monte_carlo(50, 0)?, 2, 1)?;
 /// assert_eq!(t.epochs, 2);
 /// assert!(t.per_epoch_s > 0.0);
 /// # Ok::<(), bench_suite::BenchError>(())
@@ -55,11 +56,11 @@ pub fn time_training(
     init: &Snn,
     data: &[EventSequence],
     estimator: Estimator,
-    compensator: Compensator,
+    compensator: CompensatorMethod,
     epochs: usize,
     seed: u64,
 ) -> Result<EpochTiming> {
-    let mut config = train_config(estimator, epochs, 1, seed);
+    let mut config = train_config(estimator, epochs, 1, seed)?;
     config.objective = ObjectiveOptions {
         compensator,
         ..config.objective
@@ -137,9 +138,7 @@ pub fn run(config: &Exp3Config, seed: u64, bar: &ProgressBar) -> Result<Exp3Resu
     for (i, &a) in config.amplitudes.iter().enumerate() {
         let init = random_snn(a, &mut stream(seed, &[FIXED, INIT]))?;
         let train_seed = seed_at(seed, &[EXP3, i as u64]);
-        let mc = Compensator::MonteCarlo {
-            n_points: config.mc_points,
-        };
+        let mc = CompensatorMethod::monte_carlo(config.mc_points, 0)?;
         let mut runs = Vec::new();
         let mut timed = |estimator, compensator, epochs| -> Result<f64> {
             let t = time_training(&init, &p.train, estimator, compensator, epochs, train_seed)?;
@@ -152,7 +151,7 @@ pub fn run(config: &Exp3Config, seed: u64, bar: &ProgressBar) -> Result<Exp3Resu
         let score_s = timed(Estimator::Score, mc, config.epochs)?;
         let (mut pathwise_quadrature_s, mut score_quadrature_s) = (None, None);
         if config.quadrature_epochs > 0 {
-            let q = Compensator::Quadrature;
+            let q = CompensatorMethod::default();
             pathwise_quadrature_s = Some(timed(Estimator::Pathwise, q, config.quadrature_epochs)?);
             score_quadrature_s = Some(timed(Estimator::Score, q, config.quadrature_epochs)?);
         }

@@ -89,10 +89,7 @@ fn bench(c: &mut Criterion) {
         ("quadrature", CompensatorMethod::default()),
         (
             "monte_carlo_1000",
-            CompensatorMethod::MonteCarlo {
-                n_points: 1000,
-                seed: 1,
-            },
+            CompensatorMethod::monte_carlo(1000, 1).unwrap(),
         ),
     ] {
         group.bench_function(format!("observed_loglik_{name}"), |b| {

@@ -1,12 +1,14 @@
 //! Pluggable compensators `Λ_i = ∫ λ_i(t | H_t) dt`: closed form, adaptive Gauss–Legendre
-//! quadrature between breakpoints, and Monte Carlo.
+//! quadrature between breakpoints, and Monte Carlo; and [`CompensatorMethod`], the one
+//! specification of "how to integrate" that every layer takes (pp-core's generic integrators,
+//! snn-model's likelihood engine, vi-train's estimators, the `diffsnn` program).
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{PpError, Result};
-use crate::gauss_legendre::GaussLegendre;
 use crate::intensity::{CumulativeIntensity, Intensity};
+use crate::quadrature::gauss_legendre;
 use crate::sequence::EventSequence;
 
 /// A way to compute `∫_a^b λ_i(t | H_t) dt` for every dimension `i` of a model `M`.
@@ -156,21 +158,21 @@ fn check_finite(out: &[f64], what: &'static str) -> Result<()> {
 /// assert!((Quadrature::default().total(&model, &seq)? - exact).abs() < 1e-12);
 /// # Ok::<(), pp_core::PpError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Quadrature {
-    rule: GaussLegendre,
+    order: usize,
     rel_tol: f64,
     abs_tol: f64,
     max_depth: u32,
 }
 
 impl Default for Quadrature {
-    /// 15-point rule, `rel_tol = 1e-13`, `abs_tol = 1e-15`, `max_depth = 40`.
+    /// 15-point rule, `rel_tol = 1e-10`, `abs_tol = 1e-14`, `max_depth = 40`.
     fn default() -> Self {
         Self {
-            rule: GaussLegendre::new(15).expect("15 is a valid order"),
-            rel_tol: 1e-13,
-            abs_tol: 1e-15,
+            order: 15,
+            rel_tol: 1e-10,
+            abs_tol: 1e-14,
             max_depth: 40,
         }
     }
@@ -182,6 +184,7 @@ impl Quadrature {
     ///
     /// ```
     /// let q = pp_core::Quadrature::new(8, 1e-10, 0.0, 30)?;
+    /// assert_eq!((q.order(), q.rel_tol(), q.abs_tol(), q.max_depth()), (8, 1e-10, 0.0, 30));
     /// assert!(pp_core::Quadrature::new(8, -1.0, 0.0, 30).is_err());
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
@@ -195,12 +198,50 @@ impl Quadrature {
                 ),
             });
         }
+        gauss_legendre(order)?;
         Ok(Self {
-            rule: GaussLegendre::new(order)?,
+            order,
             rel_tol,
             abs_tol,
             max_depth,
         })
+    }
+
+    /// The number of points of the Gauss–Legendre rule of the generic integrator (models with
+    /// their own engine, such as snn-model's SNN, choose their rules from the tolerances).
+    ///
+    /// ```
+    /// assert_eq!(pp_core::Quadrature::default().order(), 15);
+    /// ```
+    pub fn order(&self) -> usize {
+        self.order
+    }
+
+    /// The relative tolerance per piece.
+    ///
+    /// ```
+    /// assert_eq!(pp_core::Quadrature::default().rel_tol(), 1e-10);
+    /// ```
+    pub fn rel_tol(&self) -> f64 {
+        self.rel_tol
+    }
+
+    /// The absolute tolerance per piece.
+    ///
+    /// ```
+    /// assert_eq!(pp_core::Quadrature::default().abs_tol(), 1e-14);
+    /// ```
+    pub fn abs_tol(&self) -> f64 {
+        self.abs_tol
+    }
+
+    /// The largest number of bisections of a piece.
+    ///
+    /// ```
+    /// assert_eq!(pp_core::Quadrature::default().max_depth(), 40);
+    /// ```
+    pub fn max_depth(&self) -> u32 {
+        self.max_depth
     }
 
     /// Integrates one smooth piece `[p, q]` with a fixed history, adding the result to `out`.
@@ -277,7 +318,8 @@ impl Quadrature {
         acc.fill(0.0);
         let half = 0.5 * (hi - lo);
         let mid = 0.5 * (lo + hi);
-        for (&x, &w) in self.rule.nodes().iter().zip(self.rule.weights()) {
+        let rule = gauss_legendre(self.order).expect("the order was checked by Quadrature::new");
+        for (&x, &w) in rule.nodes().iter().zip(rule.weights()) {
             model.intensities(mid + half * x, history, lam);
             for (a, &l) in acc.iter_mut().zip(lam.iter()) {
                 *a += w * l;
@@ -382,6 +424,26 @@ impl MonteCarlo {
         Ok(Self { n_points, seed })
     }
 
+    /// The number of points.
+    ///
+    /// ```
+    /// assert_eq!(pp_core::MonteCarlo::new(100, 42)?.n_points(), 100);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
+    pub fn n_points(&self) -> usize {
+        self.n_points
+    }
+
+    /// The seed of the points.
+    ///
+    /// ```
+    /// assert_eq!(pp_core::MonteCarlo::new(100, 42)?.seed(), 42);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// The sorted uniform points on `[a, b]` this estimator uses.
     ///
     /// ```
@@ -428,6 +490,104 @@ impl<M: Intensity + ?Sized> Compensator<M> for MonteCarlo {
             *o *= scale;
         }
         check_finite(out, "Monte Carlo compensator")
+    }
+}
+
+/// How a compensator is computed: the one specification used by every layer (pp-core's
+/// generic [`log_likelihood`], snn-model's likelihood engine, vi-train's estimators, the
+/// `diffsnn` program's `--compensator`). Quadrature (near exact, the default) or Monte Carlo.
+///
+/// It is itself a [`Compensator`] for any [`Intensity`] (the generic integrators); models
+/// with an engine of their own read its settings.
+///
+/// ```
+/// use pp_core::{CompensatorMethod, EventSequence, MonteCarlo, Poisson, Window, log_likelihood};
+/// let model = Poisson::new(vec![2.0])?;
+/// let seq = EventSequence::new(Window::new(0.0, 3.0)?, 1, vec![0.5], vec![0])?;
+/// let exact = 2f64.ln() - 6.0;
+/// assert!((log_likelihood(&model, &seq, &CompensatorMethod::default())? - exact).abs() < 1e-12);
+/// let mc = CompensatorMethod::MonteCarlo(MonteCarlo::new(10, 1)?);
+/// assert!((log_likelihood(&model, &seq, &mc)? - exact).abs() < 1e-12); // a constant rate
+/// # Ok::<(), pp_core::PpError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CompensatorMethod {
+    /// Quadrature between breakpoints (near exact; the default).
+    Quadrature(Quadrature),
+    /// Monte Carlo at uniform points (unbiased, noisy; the reference's estimator).
+    MonteCarlo(MonteCarlo),
+}
+
+impl Default for CompensatorMethod {
+    fn default() -> Self {
+        CompensatorMethod::Quadrature(Quadrature::default())
+    }
+}
+
+impl CompensatorMethod {
+    /// Monte Carlo with `n_points >= 1` uniform points from `seed` (see [`MonteCarlo::new`]).
+    ///
+    /// ```
+    /// let mc = pp_core::CompensatorMethod::monte_carlo(100, 7)?;
+    /// assert_eq!(mc.name(), "monte-carlo");
+    /// assert!(pp_core::CompensatorMethod::monte_carlo(0, 7).is_err());
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
+    pub fn monte_carlo(n_points: usize, seed: u64) -> Result<Self> {
+        Ok(CompensatorMethod::MonteCarlo(MonteCarlo::new(
+            n_points, seed,
+        )?))
+    }
+
+    /// The method for one estimate whose Monte Carlo points are part of its noise: Monte Carlo
+    /// with a fresh seed drawn from `rng` (one `u64`); quadrature as it is, drawing nothing.
+    ///
+    /// ```
+    /// use pp_core::{CompensatorMethod, MonteCarlo};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+    /// let mc = CompensatorMethod::MonteCarlo(MonteCarlo::new(100, 0)?);
+    /// let CompensatorMethod::MonteCarlo(drawn) = mc.redrawn(&mut rng) else { unreachable!() };
+    /// assert_eq!(drawn.n_points(), 100);
+    /// assert_eq!(CompensatorMethod::default().redrawn(&mut rng), CompensatorMethod::default());
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
+    pub fn redrawn<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Self {
+        match *self {
+            CompensatorMethod::Quadrature(q) => CompensatorMethod::Quadrature(q),
+            CompensatorMethod::MonteCarlo(mc) => CompensatorMethod::MonteCarlo(MonteCarlo {
+                n_points: mc.n_points,
+                seed: rng.next_u64(),
+            }),
+        }
+    }
+
+    /// A short name: `"quadrature"` or `"monte-carlo"`.
+    ///
+    /// ```
+    /// assert_eq!(pp_core::CompensatorMethod::default().name(), "quadrature");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            CompensatorMethod::Quadrature(_) => "quadrature",
+            CompensatorMethod::MonteCarlo(_) => "monte-carlo",
+        }
+    }
+}
+
+impl<M: Intensity + ?Sized> Compensator<M> for CompensatorMethod {
+    fn integrate(
+        &self,
+        model: &M,
+        seq: &EventSequence,
+        a: f64,
+        b: f64,
+        out: &mut [f64],
+    ) -> Result<()> {
+        match self {
+            CompensatorMethod::Quadrature(q) => q.integrate(model, seq, a, b, out),
+            CompensatorMethod::MonteCarlo(mc) => mc.integrate(model, seq, a, b, out),
+        }
     }
 }
 

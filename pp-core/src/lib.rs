@@ -43,29 +43,30 @@
 pub mod compensator;
 pub mod error;
 mod fastmath;
-pub mod gauss_legendre;
 pub mod goodness_of_fit;
 pub mod hawkes;
 mod hawkes_likelihood;
 pub mod intensity;
 pub mod numeric;
 pub mod poisson;
+pub mod quadrature;
 pub mod rescaling;
 pub mod sequence;
 pub mod soft_events;
 pub mod window;
 
 pub use compensator::{
-    ClosedForm, Compensator, MonteCarlo, Quadrature, event_log_intensity_sum, log_likelihood,
+    ClosedForm, Compensator, CompensatorMethod, MonteCarlo, Quadrature, event_log_intensity_sum,
+    log_likelihood,
 };
 pub use error::{PpError, Result};
-pub use gauss_legendre::GaussLegendre;
 pub use goodness_of_fit::{KsPValueMethod, KsPlot, KsTest, ks_exp1, ks_plot_exp1};
 pub use hawkes::ExpHawkes;
 pub use intensity::{
     CumulativeIntensity, Intensity, LogLikelihood, LogLikelihoodGradient, Parametric,
 };
 pub use poisson::{InhomogeneousPoisson, Poisson};
+pub use quadrature::GaussLegendre;
 pub use rescaling::{RescaledIntervals, time_rescale};
 pub use sequence::{DimensionIndex, EventSequence, History};
 pub use soft_events::SoftEvents;

@@ -45,7 +45,6 @@ pub mod error;
 pub mod fit;
 #[cfg(feature = "serde")]
 pub mod io;
-mod kronrod;
 pub mod likelihood;
 pub mod model;
 pub mod optim;
@@ -58,9 +57,7 @@ pub mod tracker;
 pub use activation::Activation;
 pub use basis::Basis;
 pub use error::{Result, SnnError};
-pub use likelihood::{
-    CompensatorMethod, Evaluation, LikelihoodOptions, LikelihoodWorkspace, QuadratureOptions,
-};
+pub use likelihood::{CompensatorMethod, Evaluation, LikelihoodOptions, LikelihoodWorkspace};
 pub use model::{Constraint, Snn, SnnBuilder};
 pub use potential::Mark;
 pub use potential_tracker::PotentialTracker;

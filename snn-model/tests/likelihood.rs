@@ -6,9 +6,7 @@ mod common;
 
 use pp_core::{Intensity, MonteCarlo, Parametric, Quadrature, log_likelihood};
 use proptest::prelude::*;
-use snn_model::{
-    Activation, BasisTracker, CompensatorMethod, LikelihoodOptions, QuadratureOptions, Snn,
-};
+use snn_model::{Activation, BasisTracker, CompensatorMethod, LikelihoodOptions, Snn};
 
 #[test]
 fn fast_quadrature_matches_pp_core_generic_on_fixture() {
@@ -30,10 +28,7 @@ fn fast_quadrature_matches_pp_core_generic_on_fixture() {
 fn fast_monte_carlo_matches_pp_core_generic_on_fixture() {
     let fx = common::load();
     let opts = LikelihoodOptions {
-        compensator: CompensatorMethod::MonteCarlo {
-            n_points: 500,
-            seed: 3,
-        },
+        compensator: CompensatorMethod::monte_carlo(500, 3).unwrap(),
         regularisation: 0.0,
     };
     let fast = fx.model.objective(&fx.seq, &opts, None).unwrap();
@@ -182,11 +177,7 @@ fn check_gradient(
 /// Tight quadrature tolerances so that a change of the adaptive subdivision between θ ± h does
 /// not move the value by more than ~1e-13 relative (the gradient is that of the computed value).
 fn tight() -> CompensatorMethod {
-    CompensatorMethod::Quadrature(QuadratureOptions {
-        rel_tol: 1e-13,
-        abs_tol: 1e-16,
-        max_depth: 50,
-    })
+    CompensatorMethod::Quadrature(pp_core::Quadrature::new(15, 1e-13, 1e-16, 50).unwrap())
 }
 
 proptest! {
@@ -213,7 +204,7 @@ proptest! {
         let model = common::random_model(&mut rng, n, basis, Activation::default(), 0.5);
         let seq = common::random_sequence(&mut rng, n, 15.0, count);
         let opts = LikelihoodOptions {
-            compensator: CompensatorMethod::MonteCarlo { n_points: 64, seed },
+            compensator: CompensatorMethod::monte_carlo(64, seed).unwrap(),
             regularisation: 0.1,
         };
         check_gradient(&model, &seq, &opts)?;

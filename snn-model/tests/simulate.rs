@@ -12,10 +12,7 @@ use pp_core::{Intensity, RescaledIntervals, Window};
 use pp_thinning::{OnMaxEvents, SequentialIntensity, Thinning, sequence_rng};
 use proptest::prelude::*;
 use rand::RngExt;
-use snn_model::{
-    Activation, Basis, BasisTracker, LikelihoodWorkspace, QuadratureOptions, Simulator, Snn,
-    SnnBuilder,
-};
+use snn_model::{Activation, Basis, BasisTracker, LikelihoodWorkspace, Simulator, Snn, SnnBuilder};
 
 const ALPHA: f64 = 1e-3;
 
@@ -46,7 +43,7 @@ fn pooled_rescaled(
     let mut per: Vec<Vec<f64>> = vec![Vec::new(); n];
     for seq in &seqs {
         let r = ws
-            .time_rescale(judge, seq, &QuadratureOptions::default())
+            .time_rescale(judge, seq, &pp_core::Quadrature::default())
             .unwrap();
         for (i, p) in per.iter_mut().enumerate() {
             p.extend_from_slice(r.intervals(i));

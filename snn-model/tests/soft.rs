@@ -8,8 +8,7 @@ use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use snn_model::soft::{SoftEvents, SoftPotentials, SoftWorkspace};
 use snn_model::{
-    Activation, Basis, CompensatorMethod, LikelihoodOptions, QuadratureOptions, Snn, SnnBuilder,
-    SnnError,
+    Activation, Basis, CompensatorMethod, LikelihoodOptions, Snn, SnnBuilder, SnnError,
 };
 
 /// A random model: `o` observed + `h` hidden neurons, `k` Epanechnikov bumps with centres
@@ -78,11 +77,7 @@ fn random_data(
 }
 
 fn tight() -> CompensatorMethod {
-    CompensatorMethod::Quadrature(QuadratureOptions {
-        rel_tol: 1e-13,
-        abs_tol: 1e-16,
-        max_depth: 50,
-    })
+    CompensatorMethod::Quadrature(pp_core::Quadrature::new(15, 1e-13, 1e-16, 50).unwrap())
 }
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
@@ -161,7 +156,7 @@ proptest! {
             }
         }
         let mut ws = SoftWorkspace::new(&model);
-        for method in [tight(), CompensatorMethod::MonteCarlo { n_points: 500, seed: 3 }] {
+        for method in [tight(), CompensatorMethod::monte_carlo(500, 3).unwrap()] {
             let obs = model.observed_log_likelihood(&observed, hidden, &method, &mut ws).unwrap();
             let hid = model.hidden_log_likelihood(&merged, &method, &mut ws, None).unwrap();
             let opts = LikelihoodOptions { compensator: method, regularisation: 0.0 };
@@ -238,7 +233,7 @@ proptest! {
     fn observed_gradient_matches_finite_differences(seed in any::<u64>(), o in 1usize..3, h in 1usize..3, k in 1usize..3, mc in any::<bool>()) {
         let model = random_model(seed, o, h, k, 2.0, None);
         let (observed, st, sw) = random_data(seed, o, h, 6.0, 3.0);
-        let method = if mc { CompensatorMethod::MonteCarlo { n_points: 300, seed: 11 } } else { tight() };
+        let method = if mc { CompensatorMethod::monte_carlo(300, 11).unwrap() } else { tight() };
         check_observed_gradient(&model, &observed, &st, &sw, &method)?;
     }
 
@@ -368,13 +363,7 @@ fn generic_bases_and_activations_have_exact_gradients() {
                 model.set_params(&p).unwrap();
             }
             let (observed, st, sw) = random_data(seed, 1, 2, 5.0, 2.0);
-            for method in [
-                tight(),
-                CompensatorMethod::MonteCarlo {
-                    n_points: 200,
-                    seed,
-                },
-            ] {
+            for method in [tight(), CompensatorMethod::monte_carlo(200, seed).unwrap()] {
                 check_observed_gradient(&model, &observed, &st, &sw, &method).unwrap();
             }
             // identity with the hard model
@@ -548,18 +537,10 @@ fn bad_input_gives_typed_errors() {
         other.observed_log_likelihood(&EventSequence::empty(window, 1).unwrap(), ok, &q, &mut ws),
         Err(SnnError::InvalidValue { .. })
     ));
-    // Monte Carlo with no points
+    // Monte Carlo with no points cannot even be specified
     assert!(matches!(
-        model.observed_log_likelihood(
-            &observed,
-            ok,
-            &CompensatorMethod::MonteCarlo {
-                n_points: 0,
-                seed: 1
-            },
-            &mut ws
-        ),
-        Err(SnnError::Pp(PpError::InvalidArgument { .. }))
+        CompensatorMethod::monte_carlo(0, 1),
+        Err(PpError::InvalidArgument { .. })
     ));
 }
 

@@ -5,11 +5,10 @@
 //! Monte Carlo compensator with 100 points.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use pp_core::CompensatorMethod;
 use pp_core::{EventSequence, Window};
 use snn_model::{Activation, SnnBuilder};
-use vi_train::vi::{
-    Compensator, Estimator, ObjectiveOptions, TrainConfig, Trainer, VariationalModel,
-};
+use vi_train::vi::{Estimator, ObjectiveOptions, TrainConfig, Trainer, VariationalModel};
 
 fn setting(a: f64) -> (VariationalModel, Vec<EventSequence>) {
     let builder = |a: f64| SnnBuilder::new(2, 4).activation(Activation::Sigmoid { amplitude: a });
@@ -35,17 +34,21 @@ fn epoch(c: &mut Criterion) {
     for a in [1.0, 5.0, 10.0, 20.0] {
         let (init, data) = setting(a);
         for (name, estimator, compensator) in [
-            ("score", Estimator::Score, Compensator::Quadrature),
-            ("pathwise", Estimator::Pathwise, Compensator::Quadrature),
+            ("score", Estimator::Score, CompensatorMethod::default()),
+            (
+                "pathwise",
+                Estimator::Pathwise,
+                CompensatorMethod::default(),
+            ),
             (
                 "score_mc100",
                 Estimator::Score,
-                Compensator::MonteCarlo { n_points: 100 },
+                CompensatorMethod::monte_carlo(100, 0).unwrap(),
             ),
             (
                 "pathwise_mc100",
                 Estimator::Pathwise,
-                Compensator::MonteCarlo { n_points: 100 },
+                CompensatorMethod::monte_carlo(100, 0).unwrap(),
             ),
         ] {
             let config = TrainConfig {

@@ -10,7 +10,7 @@
 use pp_core::{EventSequence, RescaledIntervals, Window};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use snn_model::{LikelihoodWorkspace, QuadratureOptions, Snn, SnnBuilder};
+use snn_model::{LikelihoodWorkspace, Snn, SnnBuilder};
 use vi_train::vi::{HiddenSampleWorkspace, sample_hidden};
 
 /// 1 observed + 2 hidden neurons; the observed neuron drives the hidden ones strongly.
@@ -50,7 +50,7 @@ fn hidden_intervals(model_for_rescaling: &Snn, fulls: &[EventSequence]) -> Resca
     let mut per_dim = vec![Vec::new(); 2];
     for full in fulls {
         let r = ws
-            .time_rescale(model_for_rescaling, full, &QuadratureOptions::default())
+            .time_rescale(model_for_rescaling, full, &pp_core::Quadrature::default())
             .unwrap();
         for (h, intervals) in per_dim.iter_mut().enumerate() {
             intervals.extend_from_slice(r.intervals(1 + h));

@@ -6,12 +6,11 @@
 mod common;
 
 use common::{assert_close, five_point_differences, observed_data, random_snn};
+use pp_core::CompensatorMethod;
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use vi_train::vi::{
-    Compensator, EstimatorWorkspace, ObjectiveOptions, VariationalModel, pathwise_gradient_in,
-};
+use vi_train::vi::{EstimatorWorkspace, GradientStep, ObjectiveOptions, VariationalModel};
 
 fn check(model: VariationalModel, seed: u64, options: ObjectiveOptions, tau: f64) {
     let truth = random_snn(2, 1, seed + 100);
@@ -19,16 +18,9 @@ fn check(model: VariationalModel, seed: u64, options: ObjectiveOptions, tau: f64
     let mut ws = EstimatorWorkspace::new(&model).unwrap();
     let mut grad = vec![0.0; model.n_params()];
     let rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let v = pathwise_gradient_in(
-        &model,
-        &obs,
-        &options,
-        tau,
-        &mut rng.clone(),
-        &mut ws,
-        &mut grad,
-    )
-    .unwrap();
+    let v = GradientStep::PathwiseE { tau }
+        .estimate(&model, &obs, &options, &mut rng.clone(), &mut ws, &mut grad)
+        .unwrap();
     let mut scratch = vec![0.0; model.n_params()];
     // Fourth-order differences with step 1e-4: with the three-point rule no single step fits
     // every case (seed 3308: the loss's rounding noise, ~1e-10, gives an FD error of 8e-5 at
@@ -36,17 +28,10 @@ fn check(model: VariationalModel, seed: u64, options: ObjectiveOptions, tau: f64
     let fd = five_point_differences(&model.params(), 1e-4, |x| {
         let mut m = model.clone();
         m.set_params(x).unwrap();
-        pathwise_gradient_in(
-            &m,
-            &obs,
-            &options,
-            tau,
-            &mut rng.clone(),
-            &mut ws,
-            &mut scratch,
-        )
-        .unwrap()
-        .loss
+        GradientStep::PathwiseE { tau }
+            .estimate(&m, &obs, &options, &mut rng.clone(), &mut ws, &mut scratch)
+            .unwrap()
+            .loss
     });
     assert!(v.loss.is_finite());
     assert_close("path-wise E-step gradient", &grad, &fd, 2e-5, 2e-5);
@@ -59,7 +44,7 @@ proptest! {
     fn shared_pathwise_gradient_matches_finite_differences(seed in 0u64..10_000) {
         let model = VariationalModel::shared(random_snn(2, 1, seed)).unwrap();
         let options = ObjectiveOptions {
-            compensator: Compensator::MonteCarlo { n_points: 200 },
+            compensator: CompensatorMethod::monte_carlo(200, 0).unwrap(),
             ..ObjectiveOptions::default()
         };
         check(model, seed, options, 0.3);
@@ -70,7 +55,7 @@ proptest! {
         let model = VariationalModel::separate(random_snn(2, 1, seed), random_snn(2, 1, seed + 1)).unwrap();
         let options = ObjectiveOptions {
             beta: 0.6,
-            compensator: Compensator::MonteCarlo { n_points: 200 },
+            compensator: CompensatorMethod::monte_carlo(200, 0).unwrap(),
             ..ObjectiveOptions::default()
         };
         check(model, seed, options, 0.5);
@@ -83,7 +68,7 @@ fn two_hidden_neurons_low_temperature() {
     let model = VariationalModel::separate(random_snn(2, 2, 8), random_snn(2, 2, 9)).unwrap();
     let options = ObjectiveOptions {
         regularisation: 0.3,
-        compensator: Compensator::MonteCarlo { n_points: 150 },
+        compensator: CompensatorMethod::monte_carlo(150, 0).unwrap(),
         ..ObjectiveOptions::default()
     };
     check(model, 8, options, 0.15);

@@ -5,14 +5,14 @@
 mod common;
 
 use common::{assert_close, central_differences, observed_data, random_snn};
+use pp_core::CompensatorMethod;
 use pp_core::{EventSequence, Parametric};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use snn_model::CompensatorMethod;
 use vi_train::vi::{
-    Compensator, EstimatorWorkspace, HiddenSampleWorkspace, ObjectiveOptions, VariationalModel,
-    add_regulariser, hard_densities, sample_hidden, score_gradient_in, score_m_gradient_in,
+    EstimatorWorkspace, GradientStep, HiddenSampleWorkspace, ObjectiveOptions, VariationalModel,
+    add_regulariser, hard_densities, sample_hidden,
 };
 
 /// A complete sequence: observed spikes from `truth`, hidden spikes drawn from `q`.
@@ -41,7 +41,7 @@ proptest! {
         let obs = observed_data(&truth, 12.0, 1, seed).remove(0);
         let model = VariationalModel::separate(random_snn(2, 1, seed + 1), random_snn(2, 1, seed + 2)).unwrap();
         let full = full_sequence(&model, &obs, seed);
-        let comp = CompensatorMethod::MonteCarlo { n_points: 300, seed: 9 };
+        let comp = CompensatorMethod::monte_carlo(300, 9).unwrap();
         let mut ws = EstimatorWorkspace::new(&model).unwrap();
         let np = model.p().n_params();
         let (mut gp, mut gq) = (vec![0.0; np], vec![0.0; np]);
@@ -108,7 +108,7 @@ fn score_surrogate_is_assembled_from_its_definition() {
         let options = ObjectiveOptions {
             beta: 0.7,
             regularisation: 0.1,
-            compensator: Compensator::Quadrature,
+            compensator: CompensatorMethod::default(),
             ..Default::default()
         };
         let mut ws = EstimatorWorkspace::new(&model).unwrap();
@@ -116,16 +116,16 @@ fn score_surrogate_is_assembled_from_its_definition() {
         let np = model.p().n_params();
         let baseline = -3.5;
         let mut grad = vec![0.0; n];
-        let v = score_gradient_in(
-            &model,
-            &obs,
-            &options,
-            baseline,
-            &mut Xoshiro256PlusPlus::seed_from_u64(5),
-            &mut ws,
-            &mut grad,
-        )
-        .unwrap();
+        let v = GradientStep::ScoreE { baseline }
+            .estimate(
+                &model,
+                &obs,
+                &options,
+                &mut Xoshiro256PlusPlus::seed_from_u64(5),
+                &mut ws,
+                &mut grad,
+            )
+            .unwrap();
         let full = ws.last_full_sequence().clone();
         assert!(
             full.marks().iter().any(|&m| m >= 2),
@@ -156,15 +156,16 @@ fn score_surrogate_is_assembled_from_its_definition() {
         }
         assert_close("score E step", &grad, &expected, 1e-12, 1e-9);
 
-        let v = score_m_gradient_in(
-            &model,
-            &obs,
-            &options,
-            &mut Xoshiro256PlusPlus::seed_from_u64(6),
-            &mut ws,
-            &mut grad,
-        )
-        .unwrap();
+        let v = GradientStep::ScoreM
+            .estimate(
+                &model,
+                &obs,
+                &options,
+                &mut Xoshiro256PlusPlus::seed_from_u64(6),
+                &mut ws,
+                &mut grad,
+            )
+            .unwrap();
         let full = ws.last_full_sequence().clone();
         let d = hard_densities(
             &model,

@@ -15,8 +15,7 @@ use pp_core::{EventSequence, Window};
 use pp_thinning::sequence_rng;
 use snn_model::SnnBuilder;
 use vi_train::vi::{
-    EstimatorWorkspace, ObjectiveOptions, StepValue, VariationalModel, pathwise_gradient_in,
-    pathwise_m_gradient_in, relaxed_score_gradient_in,
+    EstimatorWorkspace, GradientStep, ObjectiveOptions, StepValue, VariationalModel,
 };
 
 const DRAWS: usize = 20_000;
@@ -44,22 +43,12 @@ fn observed() -> EventSequence {
     .unwrap()
 }
 
-type Estimate = fn(
-    &VariationalModel,
-    &EventSequence,
-    &ObjectiveOptions,
-    f64,
-    &mut rand_xoshiro::Xoshiro256PlusPlus,
-    &mut EstimatorWorkspace,
-    &mut [f64],
-) -> vi_train::Result<StepValue>;
-
 /// Mean and standard error of each coordinate over `DRAWS` draws with seeds `(seed, d)`.
 fn moments(
     model: &VariationalModel,
     options: &ObjectiveOptions,
     seed: u64,
-    f: Estimate,
+    step: GradientStep,
 ) -> (Vec<f64>, Vec<f64>) {
     let obs = observed();
     let n = model.n_params();
@@ -68,7 +57,9 @@ fn moments(
     let (mut s1, mut s2) = (vec![0.0; n], vec![0.0; n]);
     for d in 0..DRAWS {
         let mut rng = sequence_rng(seed, d as u64);
-        f(model, &obs, options, TAU, &mut rng, &mut ws, &mut g).unwrap();
+        let _: StepValue = step
+            .estimate(model, &obs, options, &mut rng, &mut ws, &mut g)
+            .unwrap();
         for i in 0..n {
             s1[i] += g[i];
             s2[i] += g[i] * g[i];
@@ -103,7 +94,12 @@ fn relaxed_score_mean(
     options: &ObjectiveOptions,
     seed: u64,
 ) -> (Vec<f64>, Vec<f64>) {
-    moments(model, options, seed, relaxed_score_gradient_in)
+    moments(
+        model,
+        options,
+        seed,
+        GradientStep::RelaxedScore { tau: TAU },
+    )
 }
 
 #[test]
@@ -113,7 +109,7 @@ fn pathwise_and_relaxed_score_function_agree_in_mean() {
         ..ObjectiveOptions::default()
     };
     let shared = VariationalModel::shared(model([0.2, -0.3], [-1.0, 2.5, 0.8, -0.6])).unwrap();
-    let pw = moments(&shared, &options, 1, pathwise_gradient_in);
+    let pw = moments(&shared, &options, 1, GradientStep::PathwiseE { tau: TAU });
     let sf = relaxed_score_mean(&shared, &options, 2);
     let bad = disagreements(&pw, &sf);
     assert!(
@@ -121,7 +117,7 @@ fn pathwise_and_relaxed_score_function_agree_in_mean() {
         "shared q = p: (coordinate, path-wise, score, se) {bad:?}"
     );
     // power: the gradient with the sample held fixed is a different expectation
-    let fixed = moments(&shared, &options, 3, pathwise_m_gradient_in);
+    let fixed = moments(&shared, &options, 3, GradientStep::PathwiseM { tau: TAU });
     assert!(
         !disagreements(&fixed, &sf).is_empty(),
         "the comparison cannot tell a biased estimator"
@@ -140,7 +136,7 @@ fn pathwise_and_relaxed_score_function_agree_in_mean() {
         model([-0.1, 0.4], [-0.8, 1.5, -1.2, -0.3]),
     )
     .unwrap();
-    let pw = moments(&separate, &options, 4, pathwise_gradient_in);
+    let pw = moments(&separate, &options, 4, GradientStep::PathwiseE { tau: TAU });
     let sf = relaxed_score_mean(&separate, &options, 5);
     let bad = disagreements(&pw, &sf);
     assert!(bad.is_empty(), "separate q, beta = 0.5: {bad:?}");

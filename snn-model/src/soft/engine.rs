@@ -7,20 +7,21 @@ use pp_core::{EventSequence, PpError, Window};
 
 use super::SoftEvents;
 use super::direct::load_merged;
-use super::quadrature::{
-    GK_GAUSS, GK_KRONROD, GK_NODES, MAX_ORDER, Rules, STRIPS, best_order, radius_denominator,
-    radius_from, rules,
-};
+use super::quadrature::{MAX_ORDER, STRIPS, best_order, radius_denominator, radius_from};
 use super::target::{TargetWindows, push_soft_amplitudes};
 use super::window_grad;
 use crate::activation::Activation;
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
-use crate::likelihood::{CompensatorMethod, QuadratureOptions};
 use crate::model::Snn;
 use crate::tracker::BasisTracker;
 use pp_core::History;
 use pp_core::numeric::dot;
+use pp_core::quadrature::gauss_legendre;
+use pp_core::quadrature::kronrod::{
+    GAUSS as GK_GAUSS, KRONROD as GK_KRONROD, NODES as GK_NODES, qk15_error,
+};
+use pp_core::{CompensatorMethod, Quadrature};
 
 /// A contribution to the adjoint measure in time: an event (a point), a Monte Carlo point, a
 /// quadrature node (a point, non-polynomial bases) or a quadrature sub-interval `[a, b]`
@@ -64,6 +65,10 @@ pub struct SoftWorkspace {
     g_b: Vec<f64>,
     /// Per target neuron: its event terms minus its compensator, for the last run.
     pub(super) per_target: Vec<f64>,
+    /// Per target neuron: its compensator since its last event (quadrature runs).
+    since_event: Vec<f64>,
+    /// Per neuron: the compensator increments between its events (a time-rescaling run).
+    rescaled: Vec<Vec<f64>>,
     phi: Vec<f64>,
     stack: Vec<(f64, f64, u32)>,
     pub(super) items: Vec<Item>,
@@ -95,6 +100,8 @@ struct Job<'s> {
     ev_marks: &'s [u32],
     want_params: bool,
     want_items: bool,
+    /// Record the compensator increments between each target's events (time rescaling).
+    rescale: bool,
 }
 
 impl SoftWorkspace {
@@ -131,6 +138,8 @@ impl SoftWorkspace {
             g_wm: vec![0.0; n * k * n],
             g_b: vec![0.0; n],
             per_target: vec![0.0; n],
+            since_event: vec![0.0; n],
+            rescaled: Vec::new(),
             phi: vec![0.0; k * n],
             stack: Vec::with_capacity(64),
             items: Vec::new(),
@@ -182,6 +191,7 @@ impl SoftWorkspace {
             want_params: want,
             // polynomial path: the weight gradients are assembled from the items too
             want_items: want && (self.poly || (!hidden.is_empty() && model.n_hidden() > 0)),
+            rescale: false,
         };
         self.load_sources(model, &job, observed.history(), hidden)?;
         let (event_term, compensator) = self.run(model, &job, method)?;
@@ -254,6 +264,7 @@ impl SoftWorkspace {
             ev_marks: full.marks(),
             want_params: grad.is_some(),
             want_items: grad.is_some() && self.poly,
+            rescale: false,
         };
         self.load_sources(model, &job, full.history(), SoftEvents::empty(0))?;
         let terms = self.run(model, &job, method)?;
@@ -265,6 +276,40 @@ impl SoftWorkspace {
             self.add_param_gradient(model, g)?;
         }
         Ok(terms)
+    }
+
+    /// The time-rescaling increments of `full` (every neuron a target, quadrature `q`): per
+    /// neuron, the compensator between its consecutive events, the first from the window's
+    /// start (the censored tail after the last event dropped).
+    pub(crate) fn rescaled_intervals(
+        &mut self,
+        model: &Snn,
+        full: &EventSequence,
+        q: &Quadrature,
+    ) -> Result<Vec<Vec<f64>>> {
+        let n = model.n_neurons();
+        if self.n != n || &self.basis != model.basis() {
+            return Err(SnnError::invalid(
+                "soft workspace",
+                format!("{} neurons", self.n),
+                "was made for a model of another shape or basis",
+            ));
+        }
+        let job = Job {
+            i0: 0,
+            i1: n,
+            window: full.window(),
+            ev_times: full.times(),
+            ev_marks: full.marks(),
+            want_params: false,
+            want_items: false,
+            rescale: true,
+        };
+        self.load_sources(model, &job, full.history(), SoftEvents::empty(0))?;
+        self.rescaled.clear();
+        self.rescaled.resize(n, Vec::new());
+        self.run(model, &job, &CompensatorMethod::Quadrature(*q))?;
+        Ok(std::mem::take(&mut self.rescaled))
     }
 
     /// Merges the one-hot spikes of `history` and the soft events of `hidden` into the source
@@ -367,12 +412,13 @@ impl SoftWorkspace {
         self.g_b.fill(0.0);
         self.g_wm.fill(0.0);
         self.per_target.fill(0.0);
+        self.since_event.fill(0.0);
         self.items.clear();
         self.item_g.clear();
         let (event_term, compensator) = match *method {
             CompensatorMethod::Quadrature(q) => self.run_quadrature(model, job, &q)?,
-            CompensatorMethod::MonteCarlo { n_points, seed } => {
-                self.run_monte_carlo(model, job, n_points, seed)?
+            CompensatorMethod::MonteCarlo(mc) => {
+                self.run_monte_carlo(model, job, mc.n_points(), mc.seed())?
             }
         };
         let ll = event_term - compensator;
@@ -399,6 +445,10 @@ impl SoftWorkspace {
         };
         let (l, dl) = model.activation().log_value_and_derivative(u);
         self.per_target[i] += l;
+        if job.rescale {
+            self.rescaled[i].push(self.since_event[i]);
+        }
+        self.since_event[i] = 0.0;
         if !l.is_finite() {
             return Err(PpError::NonPositiveIntensity {
                 index,
@@ -488,22 +538,9 @@ impl SoftWorkspace {
         }
     }
 
-    fn run_quadrature(
-        &mut self,
-        model: &Snn,
-        job: &Job<'_>,
-        q: &QuadratureOptions,
-    ) -> Result<(f64, f64)> {
-        if !(q.rel_tol > 0.0 && q.abs_tol >= 0.0) {
-            return Err(SnnError::invalid(
-                "quadrature tolerance",
-                format!("rel_tol {}, abs_tol {}", q.rel_tol, q.abs_tol),
-                "rel_tol must be > 0 and abs_tol >= 0",
-            ));
-        }
+    fn run_quadrature(&mut self, model: &Snn, job: &Job<'_>, q: &Quadrature) -> Result<(f64, f64)> {
         self.build_cuts(job.window);
         let cuts = std::mem::take(&mut self.cuts);
-        let rules = rules();
         let mut next = 0;
         let mut event_term = 0.0;
         let mut compensator = 0.0;
@@ -514,7 +551,7 @@ impl SoftWorkspace {
                     event_term += self.events_until(model, job, &mut next, Some(p))?;
                 }
                 if job.i1 > job.i0 {
-                    compensator += self.piece(model, job, p, r, q, rules)?;
+                    compensator += self.piece(model, job, p, r, q)?;
                 }
             }
             event_term += self.events_until(model, job, &mut next, None)?;
@@ -526,15 +563,7 @@ impl SoftWorkspace {
     }
 
     /// `Σ_{targets} ∫_p^r λ_i` on one smooth piece; adds the gradient and the items.
-    fn piece(
-        &mut self,
-        model: &Snn,
-        job: &Job<'_>,
-        p: f64,
-        r: f64,
-        q: &QuadratureOptions,
-        rules: &Rules,
-    ) -> Result<f64> {
+    fn piece(&mut self, model: &Snn, job: &Job<'_>, p: f64, r: f64, q: &Quadrature) -> Result<f64> {
         let (n, k) = (model.n_neurons(), model.n_basis());
         let np = model.basis().n_features();
         let kp = k * np;
@@ -575,7 +604,10 @@ impl SoftWorkspace {
             self.gacc[..nt * kp].fill(0.0);
         }
         let act = model.activation();
-        let apriori = self.poly && matches!(act, Activation::Sigmoid { .. } | Activation::Exp);
+        // the a priori order bounds the error relative to the integral: it needs rel_tol > 0
+        let apriori = self.poly
+            && q.rel_tol() > 0.0
+            && matches!(act, Activation::Sigmoid { .. } | Activation::Exp);
         let mut total = 0.0;
         self.stack.clear();
         self.stack.push((p, r, 0));
@@ -597,19 +629,20 @@ impl SoftWorkspace {
                     delta = delta.max(a1 + a2);
                 }
                 let radii = [0, 1].map(|s| radius_from(denominators[s], STRIPS[s]));
-                let order = best_order(&radii, delta, q.rel_tol).or(if tiny {
+                let order = best_order(&radii, delta, q.rel_tol()).or(if tiny {
                     Some(MAX_ORDER)
                 } else {
                     None
                 });
                 match order {
                     Some(order) => {
-                        let (xi, w) = rules.rule(order);
+                        let rule = gauss_legendre(order).expect("orders up to MAX_ORDER exist");
+                        let (xi, w) = (rule.nodes(), rule.weights());
                         self.eval_nodes(model, job, xc, h, xi);
                         let add = self.accept(job, a, b, mid, xc, h, xi, w, np);
                         total += add;
                     }
-                    None if depth < q.max_depth => {
+                    None if depth < q.max_depth() => {
                         let c = 0.5 * (a + b);
                         self.stack.push((c, b, depth + 1));
                         self.stack.push((a, c, depth + 1));
@@ -625,23 +658,30 @@ impl SoftWorkspace {
                         kv += GK_KRONROD[node] * self.lam[node * n + t];
                         gv += GK_GAUSS[node] * self.lam[node * n + t];
                     }
-                    let (kv, gv) = (h * kv, h * gv);
-                    if !kv.is_finite() {
+                    let value = h * kv;
+                    if !value.is_finite() {
                         return Err(SnnError::Numerical {
                             what: "quadrature compensator",
                             detail: format!(
-                                "neuron {} integrates to {kv} on [{a}, {b}]",
+                                "neuron {} integrates to {value} on [{a}, {b}]",
                                 job.i0 + t
                             ),
                         });
                     }
-                    if (kv - gv).abs() > q.abs_tol.max(q.rel_tol * kv.abs()) {
+                    // QUADPACK's estimate (λ ≥ 0, so ∫|f| = K15)
+                    let mean = 0.5 * kv;
+                    let mut resasc = 0.0;
+                    for node in 0..15 {
+                        resasc += GK_KRONROD[node] * (self.lam[node * n + t] - mean).abs();
+                    }
+                    let err = qk15_error(kv, gv, resasc * h.abs(), h);
+                    if err > q.abs_tol().max(q.rel_tol() * value.abs()) {
                         converged = false;
                     }
                 }
                 if converged || tiny {
                     total += self.accept(job, a, b, mid, xc, h, &GK_NODES, &GK_KRONROD, np);
-                } else if depth >= q.max_depth {
+                } else if depth >= q.max_depth() {
                     return Err(no_convergence(a, b, depth));
                 } else {
                     let c = 0.5 * (a + b);
@@ -747,6 +787,7 @@ impl SoftWorkspace {
             }
             total += h * part;
             self.per_target[job.i0 + t] -= h * part;
+            self.since_event[job.i0 + t] += h * part;
         }
         if !(job.want_params || job.want_items) {
             return total;

@@ -1,53 +1,12 @@
-//! Quadrature rules of the soft compensator: Gauss–Legendre rules of order 1..=12 with an
-//! a priori order from an analytic error bound (polynomial potentials, analytic activation),
-//! and the adaptive 7/15-point Gauss–Kronrod pair for everything else.
+//! The a priori Gauss–Legendre order of the likelihood engine (polynomial potentials, analytic
+//! activation): the smallest order of 1..=12 whose analytic error bound meets the relative
+//! tolerance. The rules themselves, and the adaptive 7/15-point Gauss–Kronrod pair used for
+//! everything else, are pp-core's ([`pp_core::quadrature`]).
 
 use std::f64::consts::PI;
 
 /// The largest Gauss–Legendre order chosen a priori; beyond it a piece is bisected.
 pub(super) const MAX_ORDER: usize = 12;
-
-/// Gauss–Legendre rules of orders `1..=MAX_ORDER` on `[-1, 1]`, flattened; one table for the
-/// process ([`rules`]).
-#[derive(Debug, Clone)]
-pub(super) struct Rules {
-    nodes: Vec<f64>,
-    weights: Vec<f64>,
-    offsets: [usize; MAX_ORDER + 2],
-}
-
-/// The table of Gauss–Legendre rules (computed once).
-pub(super) fn rules() -> &'static Rules {
-    static RULES: std::sync::LazyLock<Rules> = std::sync::LazyLock::new(Rules::new);
-    &RULES
-}
-
-impl Rules {
-    pub(super) fn new() -> Self {
-        let mut nodes = Vec::new();
-        let mut weights = Vec::new();
-        let mut offsets = [0; MAX_ORDER + 2];
-        for n in 1..=MAX_ORDER {
-            let rule = pp_core::GaussLegendre::new(n).expect("orders 1..=12 are valid");
-            offsets[n] = nodes.len();
-            nodes.extend_from_slice(rule.nodes());
-            weights.extend_from_slice(rule.weights());
-        }
-        offsets[MAX_ORDER + 1] = nodes.len();
-        Self {
-            nodes,
-            weights,
-            offsets,
-        }
-    }
-
-    /// Nodes and weights of the `n`-point rule (`1 <= n <= MAX_ORDER`).
-    #[inline]
-    pub(super) fn rule(&self, n: usize) -> (&[f64], &[f64]) {
-        let (a, b) = (self.offsets[n], self.offsets[n + 1]);
-        (&self.nodes[a..b], &self.weights[a..b])
-    }
-}
 
 /// Half-widths `y` of the strips `|Im u| ≤ y` on which the error bound is taken: the bound of
 /// each is valid, and the smaller order of the two is used. A wider strip allows a larger
@@ -138,55 +97,9 @@ pub(super) fn best_order(radii: &[f64; 2], delta: f64, rel_tol: f64) -> Option<u
     }
 }
 
-// The 15-point Kronrod rule and its embedded 7-point Gauss rule are the crate's own
-// (`crate::kronrod`, QUADPACK's `qk15`), shared with the fully observed likelihood.
-pub(super) use crate::kronrod::{GAUSS as GK_GAUSS, KRONROD as GK_KRONROD, NODES as GK_NODES};
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rules_integrate_polynomials_exactly() {
-        let rules = Rules::new();
-        for n in 1..=MAX_ORDER {
-            let (x, w) = rules.rule(n);
-            for d in 0..2 * n as i32 {
-                let v: f64 = x.iter().zip(w).map(|(x, w)| w * x.powi(d)).sum();
-                let exact = if d % 2 == 1 {
-                    0.0
-                } else {
-                    2.0 / (d as f64 + 1.0)
-                };
-                assert!((v - exact).abs() < 1e-14, "n {n} degree {d}");
-            }
-        }
-    }
-
-    #[test]
-    fn kronrod_pair_is_exact_to_its_degrees() {
-        for d in 0..=22 {
-            let k: f64 = GK_NODES
-                .iter()
-                .zip(&GK_KRONROD)
-                .map(|(x, w)| w * x.powi(d))
-                .sum();
-            let exact = if d % 2 == 1 {
-                0.0
-            } else {
-                2.0 / (d as f64 + 1.0)
-            };
-            assert!((k - exact).abs() < 1e-15, "kronrod degree {d}");
-            if d <= 13 {
-                let g: f64 = GK_NODES
-                    .iter()
-                    .zip(&GK_GAUSS)
-                    .map(|(x, w)| w * x.powi(d))
-                    .sum();
-                assert!((g - exact).abs() < 1e-15, "gauss degree {d}");
-            }
-        }
-    }
 
     #[test]
     fn radius_solves_the_quadratic() {
@@ -231,7 +144,6 @@ mod tests {
     #[test]
     fn chosen_order_meets_the_tolerance() {
         let fine = pp_core::GaussLegendre::new(60).unwrap();
-        let rules = Rules::new();
         let mut largest = 0;
         for &(u0, a1, a2) in &[
             (0.3, 0.2, 0.05),
@@ -266,7 +178,8 @@ mod tests {
                         continue;
                     };
                     largest = largest.max(n);
-                    let (x, w) = rules.rule(n);
+                    let rule = pp_core::quadrature::gauss_legendre(n).unwrap();
+                    let (x, w) = (rule.nodes(), rule.weights());
                     let v: f64 = x.iter().zip(w).map(|(x, w)| w * f(*x)).sum();
                     assert!((v - exact).abs() <= tol * exact, "n {n}: {v} vs {exact}");
                 }

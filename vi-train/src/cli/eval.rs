@@ -11,7 +11,8 @@ use super::loglik::Compensator as CompensatorArg;
 use super::{load_model, parse_window_arg, window_arg};
 use crate::error::{Result, ViError};
 use crate::io::{ReadOptions, SpikeFormat, SpikeTrains};
-use crate::vi::{Compensator, EvalOptions, VariationalModel, evaluate};
+use crate::vi::{EvalOptions, VariationalModel, evaluate};
+use pp_core::CompensatorMethod;
 
 /// The long help of `diffsnn eval` (shown by `--help`).
 pub const LONG_ABOUT: &str = "Test negative ELBO (MATH.md (6.1), β = 1) of a trained model with hard spikes, \
@@ -156,9 +157,10 @@ impl EvalArgs {
             if n_points == 0 {
                 return Err(ViError::argument("--mc-points", "must be at least 1"));
             }
-            Compensator::MonteCarlo { n_points }
+            // the seed is drawn afresh for every estimate (the points are part of its noise)
+            CompensatorMethod::monte_carlo(n_points, 0)?
         } else {
-            Compensator::Quadrature
+            CompensatorMethod::default()
         };
         let p = load_model(&self.model)?;
         let model = match &self.variational {

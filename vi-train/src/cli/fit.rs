@@ -12,9 +12,10 @@ use super::{load_model, parse_window_arg, window_arg};
 use crate::error::{Result, ViError};
 use crate::io::{ReadOptions, SpikeTrains};
 use crate::vi::{
-    Baseline, Checkpoints, Compensator, EarlyStop, Estimator, ObjectiveOptions, OptimizerKind,
-    StepScheme, TemperatureSchedule, TrainConfig, Trainer, VariationalModel, loss_csv_string,
+    Baseline, Checkpoints, EarlyStop, Estimator, ObjectiveOptions, OptimizerKind, StepScheme,
+    TemperatureSchedule, TrainConfig, Trainer, VariationalModel, loss_csv_string,
 };
+use pp_core::CompensatorMethod;
 
 /// The gradient estimator on the command line.
 ///
@@ -277,9 +278,10 @@ impl FitArgs {
             if n_points == 0 {
                 return Err(ViError::argument("--mc-points", "must be at least 1"));
             }
-            Compensator::MonteCarlo { n_points }
+            // the seed is drawn afresh for every estimate (the points are part of its noise)
+            CompensatorMethod::monte_carlo(n_points, 0)?
         } else {
-            Compensator::Quadrature
+            CompensatorMethod::default()
         };
         if self.baseline == BaselineArg::RunningMean && self.estimator != EstimatorArg::Score {
             return Err(ViError::argument(

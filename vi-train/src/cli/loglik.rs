@@ -5,12 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use pp_core::EventSequence;
+use pp_core::{CompensatorMethod, MonteCarlo};
 use rand::Rng;
 use rayon::prelude::*;
 use serde::Serialize;
-use snn_model::{
-    CompensatorMethod, LikelihoodOptions, LikelihoodWorkspace, QuadratureOptions, Snn,
-};
+use snn_model::{LikelihoodOptions, LikelihoodWorkspace, Snn};
 
 use super::{emit, load_model, load_spikes, parse_window_arg};
 use crate::error::{Result, ViError};
@@ -100,14 +99,19 @@ pub struct LoglikReport {
 }
 
 /// The compensator method for sequence `k`: Monte Carlo seeds are derived from `(seed, k)`.
-fn method_for(compensator: Compensator, n_points: usize, seed: u64, k: usize) -> CompensatorMethod {
-    match compensator {
-        Compensator::Quadrature => CompensatorMethod::Quadrature(QuadratureOptions::default()),
-        Compensator::MonteCarlo => CompensatorMethod::MonteCarlo {
+fn method_for(
+    compensator: Compensator,
+    n_points: usize,
+    seed: u64,
+    k: usize,
+) -> Result<CompensatorMethod> {
+    Ok(match compensator {
+        Compensator::Quadrature => CompensatorMethod::default(),
+        Compensator::MonteCarlo => CompensatorMethod::MonteCarlo(MonteCarlo::new(
             n_points,
-            seed: pp_thinning::sequence_rng(seed, k as u64).next_u64(),
-        },
-    }
+            pp_thinning::sequence_rng(seed, k as u64).next_u64(),
+        )?),
+    })
 }
 
 /// The log-likelihood of each sequence under `model` (no penalty), in parallel over the
@@ -139,7 +143,7 @@ pub fn per_sequence_loglik(
             |ws, (k, seq)| {
                 let ws = ws.as_mut().map_err(|e| ViError::from(e.clone()))?;
                 let options = LikelihoodOptions {
-                    compensator: method_for(compensator, n_points, seed, k),
+                    compensator: method_for(compensator, n_points, seed, k)?,
                     regularisation: 0.0,
                 };
                 let ll = ws.evaluate(model, seq, &options, None)?.log_likelihood();

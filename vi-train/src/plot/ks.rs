@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 use pp_core::{EventSequence, KsPlot, KsTest, ks_exp1, ks_plot_exp1};
-use snn_model::{LikelihoodWorkspace, QuadratureOptions, Snn};
+use snn_model::{LikelihoodWorkspace, Snn};
 
 use super::{color, plot_err};
 use crate::error::{Result, ViError};
@@ -48,7 +48,7 @@ pub fn ks_summary(model: &Snn, sequences: &[EventSequence]) -> Result<Vec<Neuron
         });
     }
     let mut ws = LikelihoodWorkspace::new(model)?;
-    let q = QuadratureOptions::default();
+    let q = pp_core::Quadrature::default();
     let mut pooled: Vec<Vec<f64>> = vec![Vec::new(); n];
     for seq in sequences {
         let r = ws.time_rescale(model, seq, &q)?;

@@ -7,7 +7,9 @@ use pp_thinning::sequence_rng;
 use rayon::prelude::*;
 
 use crate::error::{Result, ViError};
-use crate::vi::estimate::{Compensator, EstimatorWorkspace, hard_neg_elbo_draw};
+use pp_core::CompensatorMethod;
+
+use crate::vi::estimate::{EstimatorWorkspace, hard_neg_elbo_draw};
 use crate::vi::model::VariationalModel;
 
 /// Options of [`evaluate`].
@@ -23,7 +25,7 @@ pub struct EvalOptions {
     /// Sequence `i` draws its samples from `pp_thinning::sequence_rng(seed, i)`.
     pub seed: u64,
     /// The compensator of the log-likelihoods (Monte Carlo points are drawn per sample).
-    pub compensator: Compensator,
+    pub compensator: CompensatorMethod,
 }
 
 impl Default for EvalOptions {
@@ -31,7 +33,7 @@ impl Default for EvalOptions {
         Self {
             samples: 10,
             seed: 0,
-            compensator: Compensator::Quadrature,
+            compensator: CompensatorMethod::default(),
         }
     }
 }
@@ -98,12 +100,6 @@ pub fn evaluate(
     }
     if data.is_empty() {
         return Err(ViError::argument("data", "needs at least one sequence"));
-    }
-    if let Compensator::MonteCarlo { n_points: 0 } = options.compensator {
-        return Err(ViError::argument(
-            "Monte Carlo points",
-            "need at least one point",
-        ));
     }
     let n_obs = model.p().n_obs();
     if let Some(i) = data.iter().position(|s| s.dim() != n_obs) {

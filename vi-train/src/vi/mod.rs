@@ -13,9 +13,8 @@ mod optim;
 mod train;
 
 pub use estimate::{
-    Compensator, Estimator, EstimatorWorkspace, HardDensities, ObjectiveOptions, StepValue,
-    gradient_estimate, hard_densities, pathwise_gradient_in, pathwise_m_gradient_in,
-    relaxed_score_gradient_in, score_gradient_in, score_m_gradient_in,
+    Estimator, EstimatorWorkspace, GradientStep, HardDensities, ObjectiveOptions, Phase, StepValue,
+    gradient_estimate, hard_densities,
 };
 pub use eval::{EvalOptions, EvalReport, evaluate};
 pub use hidden::{HiddenSampleWorkspace, HiddenState, HiddenThinning, sample_hidden};

@@ -17,8 +17,7 @@ use snn_model::optim::Optimizer;
 
 use crate::error::{Result, ViError};
 use crate::vi::estimate::{
-    Estimator, EstimatorWorkspace, ObjectiveOptions, StepValue, pathwise_gradient_in,
-    pathwise_m_gradient_in, score_gradient_in, score_m_gradient_in,
+    Estimator, EstimatorWorkspace, GradientStep, ObjectiveOptions, Phase, StepValue,
 };
 use crate::vi::model::VariationalModel;
 use crate::vi::optim::OptimizerKind;
@@ -363,13 +362,6 @@ fn is_numerical(e: &ViError) -> bool {
     }
 }
 
-/// Which step of a sequence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    E,
-    M,
-}
-
 /// A training run in progress: the model, the optimisers' state, the baseline, the buffers.
 ///
 /// ```
@@ -497,25 +489,11 @@ impl Trainer {
         let config = &self.config;
         let epoch = self.epoch;
         let baseline = self.baseline.unwrap_or(0.0);
+        let step = GradientStep::for_phase(config.estimator, phase, tau, baseline);
         let run = |k: usize, ws: &mut EstimatorWorkspace, grad: &mut [f64]| -> Result<StepValue> {
-            let seq = &data[k];
             let phase_id = if phase == Phase::E { 0 } else { 1 };
             let mut rng = step_rng(config.seed, epoch, phase_id, k);
-            let o = &config.objective;
-            match (config.estimator, phase) {
-                (Estimator::Pathwise, Phase::E) => {
-                    pathwise_gradient_in(model, seq, o, tau, &mut rng, ws, grad)
-                }
-                (Estimator::Pathwise, Phase::M) => {
-                    pathwise_m_gradient_in(model, seq, o, tau, &mut rng, ws, grad)
-                }
-                (Estimator::Score, Phase::E) => {
-                    score_gradient_in(model, seq, o, baseline, &mut rng, ws, grad)
-                }
-                (Estimator::Score, Phase::M) => {
-                    score_m_gradient_in(model, seq, o, &mut rng, ws, grad)
-                }
-            }
+            step.estimate(model, &data[k], &config.objective, &mut rng, ws, grad)
         };
         let m = batch.len();
         let results: Vec<Result<StepValue>> = if m == 1 {

@@ -2,6 +2,9 @@
 
 use crate::error::{PpError, Result};
 
+/// The largest number of points of a [`GaussLegendre`] rule.
+pub const MAX_POINTS: usize = 256;
+
 /// An `n`-point Gauss–Legendre rule: exact for polynomials of degree `2n − 1`.
 ///
 /// ```
@@ -28,7 +31,7 @@ impl GaussLegendre {
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
     pub fn new(n: usize) -> Result<Self> {
-        if n == 0 || n > 256 {
+        if n == 0 || n > MAX_POINTS {
             return Err(PpError::InvalidArgument {
                 name: "n",
                 reason: format!("the number of Gauss–Legendre points must be in 1..=256, got {n}"),

@@ -1,0 +1,267 @@
+use super::hard::hard_sample_for_tests;
+use super::*;
+use diffpp::snn::SnnHidden;
+use diffpp::{DiffPP, Mode, SoftHiddenIntensity};
+use pp_core::Parametric;
+use pp_core::SoftEvents;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use snn_model::Snn;
+use snn_model::SnnBuilder;
+use snn_model::soft::SoftWorkspace;
+
+fn snn(seed: u64) -> Snn {
+    SnnBuilder::new(2, 2)
+        .random(&mut pp_thinning::sequence_rng(seed, 1))
+        .unwrap()
+}
+
+fn data(seed: u64) -> EventSequence {
+    let truth = snn(seed + 50);
+    let full = truth
+        .simulate(
+            Window::new(0.0, 12.0).unwrap(),
+            &mut pp_thinning::sequence_rng(seed, 2),
+        )
+        .unwrap();
+    full.split_dimensions(2).unwrap().0
+}
+
+fn mc() -> ObjectiveOptions {
+    ObjectiveOptions {
+        compensator: CompensatorMethod::monte_carlo(150, 0).unwrap(),
+        ..ObjectiveOptions::default()
+    }
+}
+
+/// With q = p, the E step's fast path (only −log p_obs differentiated through the sample)
+/// equals the general composition: the same draw with q a separate copy of p, whose total
+/// derivative at θ = φ is the sum of its θ and φ blocks (no regulariser, which the separate
+/// model counts twice).
+#[test]
+fn shared_fast_path_equals_general_composition() {
+    for seed in 0..4 {
+        let shared = VariationalModel::shared(snn(seed)).unwrap();
+        let separate = VariationalModel::separate(snn(seed), snn(seed)).unwrap();
+        let obs = data(seed);
+        let mut ws = EstimatorWorkspace::new(&shared).unwrap();
+        let mut ws_sep = EstimatorWorkspace::new(&separate).unwrap();
+        let n = shared.n_params();
+        let (mut fast, mut general) = (vec![0.0; n], vec![0.0; 2 * n]);
+        let rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        for beta in [1.0, 0.3] {
+            let o = ObjectiveOptions {
+                beta,
+                regularisation: 0.0,
+                ..mc()
+            };
+            let step = GradientStep::PathwiseE { tau: 0.3 };
+            let a = step
+                .estimate(&shared, &obs, &o, &mut rng.clone(), &mut ws, &mut fast)
+                .unwrap();
+            let b = step
+                .estimate(
+                    &separate,
+                    &obs,
+                    &o,
+                    &mut rng.clone(),
+                    &mut ws_sep,
+                    &mut general,
+                )
+                .unwrap();
+            assert!((a.f - b.f).abs() <= 1e-9 * a.f.abs().max(1.0));
+            for i in 0..n {
+                let total = general[i] + general[n + i];
+                let tol = 1e-8 * fast[i].abs().max(total.abs()).max(1.0);
+                assert!(
+                    (fast[i] - total).abs() <= tol,
+                    "coordinate {i}: {} vs {total}",
+                    fast[i]
+                );
+            }
+        }
+    }
+}
+
+/// With q = p, the one-pass hard densities equal the general two-pass composition (q a
+/// separate copy of p): values to 1e-10, gradients to 1e-8, quadrature and Monte Carlo.
+/// With q = p, the score-function M step and the hard −ELBO draw take only the observed
+/// neurons' part; the same draw through the full densities (−∇log p + ∇log q,
+/// −log p + log q) gives the same numbers.
+#[test]
+fn shared_m_step_and_neg_elbo_equal_the_full_densities() {
+    for seed in 0..4 {
+        let p = snn(seed);
+        let shared = VariationalModel::shared(p.clone()).unwrap();
+        let obs = data(seed);
+        let n = p.n_params();
+        let mut ws = EstimatorWorkspace::new(&shared).unwrap();
+        for options in [ObjectiveOptions::default(), mc()] {
+            let mut fast = vec![0.0; n];
+            let v = GradientStep::ScoreM
+                .estimate(
+                    &shared,
+                    &obs,
+                    &options,
+                    &mut Xoshiro256PlusPlus::seed_from_u64(seed),
+                    &mut ws,
+                    &mut fast,
+                )
+                .unwrap();
+            // the same draws: the hidden sample, then the compensator
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let comp =
+                hard_sample_for_tests(&shared, &obs, &options.compensator, &mut rng, &mut ws);
+            let full = ws.full.clone();
+            let (mut gp, mut gq) = (vec![0.0; n], vec![0.0; n]);
+            let d = hard_densities(&shared, &full, &comp, &mut ws, Some(&mut gp), Some(&mut gq))
+                .unwrap();
+            assert!((v.f - d.neg_elbo()).abs() <= 1e-10 * d.neg_elbo().abs().max(1.0));
+            let reg = options.regularisation;
+            let mut want: Vec<f64> = (0..n).map(|i| gq[i] - gp[i]).collect();
+            regulariser(&shared, reg, &mut want, false);
+            for i in 0..n {
+                assert!(
+                    (fast[i] - want[i]).abs() <= 1e-8 * want[i].abs().max(1.0),
+                    "{i}: {} vs {}",
+                    fast[i],
+                    want[i]
+                );
+            }
+            let e = hard_neg_elbo_draw(
+                &shared,
+                &obs,
+                &options.compensator,
+                &mut Xoshiro256PlusPlus::seed_from_u64(seed),
+                &mut ws,
+            )
+            .unwrap();
+            assert!((e - d.neg_elbo()).abs() <= 1e-10 * d.neg_elbo().abs().max(1.0));
+        }
+    }
+}
+
+#[test]
+fn shared_hard_densities_equal_the_general_composition() {
+    for seed in 0..4 {
+        let p = snn(seed);
+        let shared = VariationalModel::shared(p.clone()).unwrap();
+        let separate = VariationalModel::separate(p.clone(), p.clone()).unwrap();
+        let obs = data(seed);
+        let mut ws = EstimatorWorkspace::new(&shared).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        hard_sample_for_tests(
+            &shared,
+            &obs,
+            &CompensatorMethod::default(),
+            &mut rng,
+            &mut ws,
+        );
+        let full = ws.full.clone();
+        let n = p.n_params();
+        for comp in [
+            CompensatorMethod::default(),
+            CompensatorMethod::monte_carlo(200, 5).unwrap(),
+        ] {
+            let (mut gp1, mut gq1) = (vec![0.0; n], vec![0.0; n]);
+            let (mut gp2, mut gq2) = (vec![0.0; n], vec![0.0; n]);
+            let a = hard_densities(
+                &shared,
+                &full,
+                &comp,
+                &mut ws,
+                Some(&mut gp1),
+                Some(&mut gq1),
+            )
+            .unwrap();
+            let b = hard_densities(
+                &separate,
+                &full,
+                &comp,
+                &mut ws,
+                Some(&mut gp2),
+                Some(&mut gq2),
+            )
+            .unwrap();
+            assert!((a.log_p - b.log_p).abs() <= 1e-10 * b.log_p.abs().max(1.0));
+            assert!((a.log_q - b.log_q).abs() <= 1e-10 * b.log_q.abs().max(1.0));
+            for i in 0..n {
+                for (x, y) in [(gp1[i], gp2[i]), (gq1[i], gq2[i])] {
+                    assert!((x - y).abs() <= 1e-8 * y.abs().max(1.0), "{i}: {x} vs {y}");
+                }
+            }
+            // value only, and only one gradient, give the same numbers
+            let c = hard_densities(&shared, &full, &comp, &mut ws, None, Some(&mut gp1)).unwrap();
+            assert_eq!((c.log_p, c.log_q), (a.log_p, a.log_q));
+            assert_eq!(gp1, gq1);
+        }
+    }
+}
+
+/// The M step's gradient is the derivative of `−log p(O, H; θ) + log q(H; φ)` (+ the
+/// regulariser) in θ with the soft sample held fixed (q's direct dependence included when
+/// q = p), against central differences.
+#[test]
+fn m_step_gradient_matches_finite_differences_with_the_sample_fixed() {
+    for (seed, separate) in [(1u64, false), (2, true)] {
+        let model = if separate {
+            VariationalModel::separate(snn(seed), snn(seed + 10)).unwrap()
+        } else {
+            VariationalModel::shared(snn(seed)).unwrap()
+        };
+        let obs = data(seed);
+        let o = mc();
+        let mut ws = EstimatorWorkspace::new(&model).unwrap();
+        let n = model.n_params();
+        let mut grad = vec![0.0; n];
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        GradientStep::PathwiseM { tau: 0.3 }
+            .estimate(&model, &obs, &o, &mut rng.clone(), &mut ws, &mut grad)
+            .unwrap();
+        // replay the draws to get the same Monte Carlo points
+        let rate = SnnHidden::new(model.q(), &obs, o.epsilon)
+            .unwrap()
+            .candidate_rate();
+        ws.noise.redraw(&mut rng, obs.window(), rate, 3).unwrap();
+        let comp = o.compensator.redrawn(&mut rng);
+        let times = ws.trace_q.times().to_vec();
+        let y = ws.trace_q.y().to_vec();
+        let weights = ws.trace_q.weights().to_vec();
+        let tau = 0.3;
+        let value = |params: &[f64]| -> f64 {
+            let mut m = model.clone();
+            m.set_params(params).unwrap();
+            let dpp = DiffPP::new(obs.window(), Mode::soft(tau).unwrap());
+            let p_hidden = SnnHidden::new(m.p(), &obs, o.epsilon).unwrap();
+            let q_hidden = SnnHidden::new(m.q(), &obs, o.epsilon).unwrap();
+            let lp = dpp.evaluate(&p_hidden, &times, &y).unwrap().log_q();
+            let lq = dpp.evaluate(&q_hidden, &times, &y).unwrap().log_q();
+            let mut soft = SoftWorkspace::new(m.p());
+            let events = SoftEvents::new(&times, &weights, 2).unwrap();
+            let lo = m
+                .p()
+                .observed_log_likelihood(&obs, events, &comp, &mut soft)
+                .unwrap();
+            -lo - lp + lq + regulariser_value(&m, o.regularisation)
+        };
+        let x = model.params();
+        let np = model.p().n_params();
+        for i in 0..n {
+            let h = 1e-6 * x[i].abs().max(1.0);
+            let (mut up, mut down) = (x.clone(), x.clone());
+            up[i] += h;
+            down[i] -= h;
+            let fd = if i < np {
+                (value(&up) - value(&down)) / (2.0 * h)
+            } else {
+                0.0
+            };
+            let tol = 2e-5 * fd.abs().max(grad[i].abs()).max(1.0);
+            assert!(
+                (fd - grad[i]).abs() <= tol,
+                "separate = {separate}, coordinate {i}: analytic {} vs fd {fd}",
+                grad[i]
+            );
+        }
+    }
+}

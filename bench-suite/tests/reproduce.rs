@@ -76,7 +76,8 @@ fn tiny_run_has_required_keys_and_the_pathwise_spread_is_smaller() {
     assert!(e1.pathwise_mc.mean_std < e1.score_mc.mean_std);
     assert!(e1.pathwise_quadrature.mean_std < e1.score_quadrature.mean_std);
     assert_eq!(e1.n_params, 6 + 2 * 6 * 6);
-    // every coordinate of every variant has a positive spread
+    // every coordinate of every variant has a positive spread: `coordinates` counts the
+    // coordinates whose standard deviation is positive (`stats::mean_positive`)
     for g in [
         &e1.pathwise_mc,
         &e1.score_mc,

@@ -209,30 +209,6 @@ impl LinearSigmoidModel {
         self.bias.len() + self.w_hidden.len() + self.w_observed.len()
     }
 
-    /// The parameters as a flat vector (order: see the module doc).
-    ///
-    /// ```
-    /// let m = diffpp::LinearSigmoidModel::new(1, 5.0, 1e-6, vec![0.0], 1.0)?;
-    /// assert_eq!(m.params(), vec![0.0, 0.0]);
-    /// # Ok::<(), diffpp::DiffppError>(())
-    /// ```
-    pub fn params(&self) -> Vec<f64> {
-        Parametric::params(self)
-    }
-
-    /// Sets the parameters from a flat vector (checked: length, finiteness).
-    ///
-    /// ```
-    /// let mut m = diffpp::LinearSigmoidModel::new(1, 5.0, 1e-6, vec![0.0], 1.0)?;
-    /// m.set_params(&[0.5, -1.0])?;
-    /// assert_eq!(m.params(), vec![0.5, -1.0]);
-    /// assert!(m.set_params(&[0.5]).is_err());
-    /// # Ok::<(), diffpp::DiffppError>(())
-    /// ```
-    pub fn set_params(&mut self, params: &[f64]) -> Result<()> {
-        Parametric::set_params(self, params).map_err(DiffppError::from)
-    }
-
     /// Number of observed spike trains `O`.
     ///
     /// ```
@@ -414,6 +390,8 @@ impl SoftHiddenIntensity for LinearSigmoidModel {
 }
 
 impl Parametric for LinearSigmoidModel {
+    type Error = DiffppError;
+
     fn n_params(&self) -> usize {
         LinearSigmoidModel::n_params(self)
     }
@@ -426,10 +404,10 @@ impl Parametric for LinearSigmoidModel {
         p
     }
 
-    fn set_params(&mut self, params: &[f64]) -> pp_core::Result<()> {
+    fn set_params(&mut self, params: &[f64]) -> Result<()> {
         let n = LinearSigmoidModel::n_params(self);
         if params.len() != n {
-            return Err(PpError::LengthMismatch {
+            return Err(DiffppError::LengthMismatch {
                 what: "LinearSigmoidModel parameters",
                 expected: n,
                 found: params.len(),
@@ -437,7 +415,7 @@ impl Parametric for LinearSigmoidModel {
         }
         for (index, &value) in params.iter().enumerate() {
             if !value.is_finite() {
-                return Err(PpError::NonFinite {
+                return Err(DiffppError::NonFinite {
                     what: "parameter",
                     index,
                     value,

@@ -5,7 +5,7 @@ use diffpp::{
     DiffPP, LinearSigmoidModel, Mode, Noise, ReverseWorkspace, gradient_fixed_sample,
     gradient_through_sample,
 };
-use pp_core::Window;
+use pp_core::{Parametric, Window};
 use proptest::prelude::*;
 use rand::RngExt;
 use rand::SeedableRng;

@@ -151,6 +151,8 @@ impl ExpHawkes {
 }
 
 impl Parametric for ExpHawkes {
+    type Error = PpError;
+
     /// `D + D² + 1`.
     ///
     /// ```

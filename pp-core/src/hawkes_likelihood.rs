@@ -265,6 +265,8 @@ impl NdBuffers {
 }
 
 impl LogLikelihood for ExpHawkes {
+    type Error = PpError;
+
     /// The exact log-likelihood (1.1) in O(n·D) time and O(D²) memory: recursive event term,
     /// closed-form compensator `Σ_i μ_i (T1 − T0) + Σ_e Σ_i α_{i,i_e} (1 − e^{−β (T1 − t_e)})`.
     ///

@@ -1,7 +1,9 @@
 //! The small traits every model implements: conditional intensities, and (separately) the
-//! log-likelihood value and its gradient.
+//! log-likelihood value and its gradient. The value, parameter and gradient traits report
+//! errors in the implementing crate's own error type (which wraps [`PpError`]), so a model's
+//! errors keep their meaning.
 
-use crate::error::Result;
+use crate::error::PpError;
 use crate::sequence::{EventSequence, History};
 use crate::window::Window;
 
@@ -113,6 +115,9 @@ pub trait CumulativeIntensity: Intensity {
 /// # Ok::<(), pp_core::PpError>(())
 /// ```
 pub trait LogLikelihood {
+    /// The error type: the implementing crate's own, wrapping pp-core's.
+    type Error: From<PpError>;
+
     /// `log p(seq)` as in MATH.md (1.1).
     ///
     /// ```
@@ -123,7 +128,7 @@ pub trait LogLikelihood {
     /// assert!((model.log_likelihood(&seq)? - expected).abs() < 1e-15);
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
-    fn log_likelihood(&self, seq: &EventSequence) -> Result<f64>;
+    fn log_likelihood(&self, seq: &EventSequence) -> std::result::Result<f64, Self::Error>;
 }
 
 /// Models with a flat parameter vector (the order is documented by each model).
@@ -137,6 +142,10 @@ pub trait LogLikelihood {
 /// # Ok::<(), pp_core::PpError>(())
 /// ```
 pub trait Parametric {
+    /// The error type of [`set_params`](Self::set_params): the implementing crate's own,
+    /// wrapping pp-core's.
+    type Error: From<PpError>;
+
     /// Number of parameters.
     ///
     /// ```
@@ -163,7 +172,7 @@ pub trait Parametric {
     /// assert_eq!(model.params(), vec![2.0]);
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
-    fn set_params(&mut self, params: &[f64]) -> Result<()>;
+    fn set_params(&mut self, params: &[f64]) -> std::result::Result<(), Self::Error>;
 }
 
 /// The exact gradient of the log-likelihood with respect to the [`Parametric`] parameters: the
@@ -192,5 +201,9 @@ pub trait LogLikelihoodGradient: LogLikelihood + Parametric {
     /// assert!(model.log_likelihood_gradient(&seq, &mut [0.0; 3]).is_err()); // wrong length
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
-    fn log_likelihood_gradient(&self, seq: &EventSequence, grad: &mut [f64]) -> Result<f64>;
+    fn log_likelihood_gradient(
+        &self,
+        seq: &EventSequence,
+        grad: &mut [f64],
+    ) -> std::result::Result<f64, <Self as LogLikelihood>::Error>;
 }

@@ -89,6 +89,8 @@ impl CumulativeIntensity for Poisson {
 }
 
 impl LogLikelihood for Poisson {
+    type Error = PpError;
+
     fn log_likelihood(&self, seq: &EventSequence) -> Result<f64> {
         crate::compensator::check_dimension(self, seq)?;
         let duration = seq.window().duration();
@@ -102,6 +104,8 @@ impl LogLikelihood for Poisson {
 }
 
 impl Parametric for Poisson {
+    type Error = PpError;
+
     fn n_params(&self) -> usize {
         self.rates.len()
     }

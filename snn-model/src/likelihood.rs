@@ -305,10 +305,11 @@ impl Snn {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 impl LogLikelihood for Snn {
-    fn log_likelihood(&self, seq: &EventSequence) -> pp_core::Result<f64> {
+    type Error = SnnError;
+
+    fn log_likelihood(&self, seq: &EventSequence) -> Result<f64> {
         self.objective(seq, &LikelihoodOptions::unpenalised(), None)
             .map(|e| e.log_likelihood())
-            .map_err(into_pp)
     }
 }
 
@@ -325,33 +326,8 @@ impl LogLikelihood for Snn {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 impl LogLikelihoodGradient for Snn {
-    fn log_likelihood_gradient(
-        &self,
-        seq: &EventSequence,
-        grad: &mut [f64],
-    ) -> pp_core::Result<f64> {
+    fn log_likelihood_gradient(&self, seq: &EventSequence, grad: &mut [f64]) -> Result<f64> {
         self.objective(seq, &LikelihoodOptions::unpenalised(), Some(grad))
             .map(|e| e.log_likelihood())
-            .map_err(into_pp)
-    }
-}
-
-/// Maps an [`SnnError`] to the trait's [`PpError`] (wrapped errors are unwrapped).
-fn into_pp(e: SnnError) -> PpError {
-    match e {
-        SnnError::Pp(p) => p,
-        SnnError::Numerical { what, detail } => PpError::Numerical { what, detail },
-        SnnError::Shape {
-            field,
-            expected,
-            found,
-        } => PpError::InvalidArgument {
-            name: "gradient buffer",
-            reason: format!("{field}: expected {expected}, found {found}"),
-        },
-        other => PpError::InvalidArgument {
-            name: "snn-model",
-            reason: other.to_string(),
-        },
     }
 }

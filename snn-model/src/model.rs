@@ -628,6 +628,8 @@ impl Snn {
 pub(crate) use pp_core::numeric::dot;
 
 impl Parametric for Snn {
+    type Error = SnnError;
+
     fn n_params(&self) -> usize {
         self.n + self.k * self.n * self.n
     }
@@ -639,20 +641,22 @@ impl Parametric for Snn {
         p
     }
 
-    fn set_params(&mut self, params: &[f64]) -> pp_core::Result<()> {
+    fn set_params(&mut self, params: &[f64]) -> Result<()> {
         if params.len() != self.n_params() {
             return Err(PpError::LengthMismatch {
                 what: "SNN parameters [bias, weights]",
                 expected: self.n_params(),
                 found: params.len(),
-            });
+            }
+            .into());
         }
         if let Some(e) = params.iter().position(|v| !v.is_finite()) {
             return Err(PpError::NonFinite {
                 what: "SNN parameter",
                 index: e,
                 value: params[e],
-            });
+            }
+            .into());
         }
         let (b, w) = params.split_at(self.n);
         self.bias.copy_from_slice(b);

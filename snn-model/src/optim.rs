@@ -1,5 +1,7 @@
 //! Small first-order optimisers on flat parameter vectors (minimisation): Adagrad, as the
-//! reference, and Adam. General enough for other crates to reuse.
+//! reference, Adam and plain gradient descent ([`Sgd`]), and [`OptimizerKind`] to choose one
+//! by name. The workspace's one home of optimisers (full-batch maximum likelihood here,
+//! variational training in vi-train).
 
 use crate::error::{Result, SnnError};
 
@@ -181,5 +183,99 @@ impl Optimizer for Adam {
         self.t = 0;
         self.m.clear();
         self.v.clear();
+    }
+}
+
+/// Plain gradient descent: `θ −= lr · g`.
+///
+/// ```
+/// use snn_model::optim::Optimizer;
+/// let mut x = [1.0];
+/// let mut opt = snn_model::optim::Sgd::new(0.25)?;
+/// opt.step(&mut x, &[2.0])?;
+/// assert_eq!(x[0], 0.5);
+/// # Ok::<(), snn_model::SnnError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sgd {
+    lr: f64,
+    len: usize,
+}
+
+impl Sgd {
+    /// Gradient descent with learning rate `lr` (finite, `> 0`).
+    ///
+    /// ```
+    /// assert!(snn_model::optim::Sgd::new(0.0).is_err());
+    /// ```
+    pub fn new(lr: f64) -> Result<Self> {
+        check_rate(lr)?;
+        Ok(Self { lr, len: 0 })
+    }
+}
+
+impl Optimizer for Sgd {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<()> {
+        check_lengths(self.len, params, grad)?;
+        self.len = params.len();
+        for (p, g) in params.iter_mut().zip(grad) {
+            *p -= self.lr * g;
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.len = 0;
+    }
+}
+
+/// Which optimiser to train with.
+///
+/// ```
+/// use snn_model::optim::OptimizerKind;
+/// assert_eq!(OptimizerKind::default(), OptimizerKind::Adagrad);
+/// let mut opt = OptimizerKind::Adam.build(0.1)?;
+/// let mut x = [0.0];
+/// opt.step(&mut x, &[1.0])?;
+/// assert!(x[0] < 0.0);
+/// # Ok::<(), snn_model::SnnError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OptimizerKind {
+    /// Adagrad (torch's: `ε = 1e-10`), the reference's.
+    #[default]
+    Adagrad,
+    /// Adam with `β1 = 0.9`, `β2 = 0.999`, `ε = 1e-8`.
+    Adam,
+    /// Plain gradient descent.
+    Sgd,
+}
+
+impl OptimizerKind {
+    /// A fresh optimiser with learning rate `lr` (finite, `> 0`).
+    ///
+    /// ```
+    /// assert!(snn_model::optim::OptimizerKind::Sgd.build(-1.0).is_err());
+    /// ```
+    pub fn build(self, lr: f64) -> Result<Box<dyn Optimizer + Send>> {
+        check_rate(lr)?;
+        Ok(match self {
+            OptimizerKind::Adagrad => Box::new(Adagrad::new(lr)?),
+            OptimizerKind::Adam => Box::new(Adam::new(lr)?),
+            OptimizerKind::Sgd => Box::new(Sgd::new(lr)?),
+        })
+    }
+
+    /// The name used on the command line (`adagrad`, `adam`, `sgd`).
+    ///
+    /// ```
+    /// assert_eq!(snn_model::optim::OptimizerKind::Adam.name(), "adam");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Adagrad => "adagrad",
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::Sgd => "sgd",
+        }
     }
 }

@@ -9,7 +9,6 @@ mod estimate;
 mod eval;
 mod hidden;
 mod model;
-mod optim;
 mod train;
 
 pub use estimate::{
@@ -19,7 +18,8 @@ pub use estimate::{
 pub use eval::{EvalOptions, EvalReport, evaluate};
 pub use hidden::{HiddenSampleWorkspace, HiddenState, HiddenThinning, sample_hidden};
 pub use model::{Variational, VariationalModel, add_regulariser};
-pub use optim::{OptimizerKind, Sgd};
+/// The optimisers (snn-model's, the workspace's one home of them).
+pub use snn_model::optim::{OptimizerKind, Sgd};
 pub use train::{
     Baseline, Checkpoints, EarlyStop, EpochRecord, StepScheme, TemperatureSchedule, TrainConfig,
     TrainReport, Trainer, fit, loss_csv_string, step_rng,

@@ -20,7 +20,7 @@ use crate::vi::estimate::{
     Estimator, EstimatorWorkspace, GradientStep, ObjectiveOptions, Phase, StepValue,
 };
 use crate::vi::model::VariationalModel;
-use crate::vi::optim::OptimizerKind;
+use snn_model::optim::OptimizerKind;
 
 /// How the parameters are updated for each sequence (or mini-batch).
 ///
@@ -351,13 +351,18 @@ fn is_numerical(e: &ViError) -> bool {
             P::Numerical { .. } | P::NonPositiveIntensity { .. } | P::NonFinite { .. }
         )
     };
+    let snn = |s: &S| match s {
+        S::Numerical { .. } => true,
+        S::Pp(p) => pp(p),
+        _ => false,
+    };
     match e {
         ViError::Numerical { .. } => true,
         ViError::Pp(p) => pp(p),
-        ViError::Snn(S::Numerical { .. }) => true,
-        ViError::Snn(S::Pp(p)) => pp(p),
+        ViError::Snn(s) => snn(s),
         ViError::Diffpp(D::NonFinite { .. } | D::NonFiniteIntensity { .. }) => true,
         ViError::Diffpp(D::Core(p)) => pp(p),
+        ViError::Diffpp(D::Snn(s)) => snn(s),
         _ => false,
     }
 }

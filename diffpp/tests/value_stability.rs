@@ -14,7 +14,7 @@
 //! bits, which is a reason to look, not to add a tolerance.
 
 use diffpp::{DiffPP, LinearSigmoidModel, Mode, Noise, Trace};
-use pp_core::Window;
+use pp_core::{Parametric, Window};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -28,7 +28,7 @@ fn model() -> LinearSigmoidModel {
         .unwrap();
     assert_eq!(m.n_params(), 14);
     let params: Vec<f64> = (0..14).map(|i| 0.5 - 0.25 * (i % 5) as f64).collect();
-    m.set_params(&params).unwrap();
+    Parametric::set_params(&mut m, &params).unwrap();
     m
 }
 

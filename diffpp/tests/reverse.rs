@@ -1,6 +1,10 @@
 //! The reverse sweep against central finite differences with the noise (candidate times and
 //! Gumbel vectors) held fixed, on random small models.
 
+mod common;
+
+use approx::abs_diff_eq;
+use common::central_difference;
 use diffpp::{
     DiffPP, LinearSigmoidModel, Mode, Noise, ReverseWorkspace, gradient_fixed_sample,
     gradient_through_sample,
@@ -29,11 +33,6 @@ fn with_params(model: &LinearSigmoidModel, p: &[f64]) -> LinearSigmoidModel {
     let mut m = model.clone();
     m.set_params(p).unwrap();
     m
-}
-
-/// `|a − b| <= tol (1 + |b|)`.
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * (1.0 + b.abs())
 }
 
 const H_FD: f64 = 1e-6;
@@ -67,13 +66,10 @@ proptest! {
         gradient_through_sample(&model, &trace, beta, Some(&c), &mut grad, &mut ReverseWorkspace::new()).unwrap();
         let p = model.params();
         let mut max_abs: f64 = 0.0;
-        for i in 0..p.len() {
-            let (mut pp, mut pm) = (p.clone(), p.clone());
-            pp[i] += H_FD;
-            pm[i] -= H_FD;
-            let fd = (f(&with_params(&model, &pp)) - f(&with_params(&model, &pm))) / (2.0 * H_FD);
+        for (i, &grad_i) in grad.iter().enumerate() {
+            let fd = central_difference(|q| f(&with_params(&model, q)), &p, i, H_FD);
             max_abs = max_abs.max(fd.abs());
-            prop_assert!(close(grad[i], fd, TOL), "param {} analytic {} fd {}", i, grad[i], fd);
+            prop_assert!(abs_diff_eq!(grad_i, fd, epsilon = TOL * (1.0 + fd.abs())), "param {} analytic {} fd {}", i, grad_i, fd);
         }
         prop_assume!(max_abs > 1e-3); // the case exercised a non-trivial gradient
     }
@@ -130,21 +126,15 @@ proptest! {
         let mut grad_y = vec![0.0; trace.y().len()];
         gradient_fixed_sample(&other, &trace, beta, Some(&c), &mut grad, Some(&mut grad_y), &mut ReverseWorkspace::new()).unwrap();
         let p = other.params();
-        for i in 0..p.len() {
-            let (mut pp, mut pm) = (p.clone(), p.clone());
-            pp[i] += H_FD;
-            pm[i] -= H_FD;
-            let fd = (f(&with_params(&other, &pp), sample.y()) - f(&with_params(&other, &pm), sample.y())) / (2.0 * H_FD);
-            prop_assert!(close(grad[i], fd, TOL), "param {} analytic {} fd {}", i, grad[i], fd);
+        for (i, &grad_i) in grad.iter().enumerate() {
+            let fd = central_difference(|q| f(&with_params(&other, q), sample.y()), &p, i, H_FD);
+            prop_assert!(abs_diff_eq!(grad_i, fd, epsilon = TOL * (1.0 + fd.abs())), "param {} analytic {} fd {}", i, grad_i, fd);
         }
         // y: steps of 1e-7 keep the marks within the 1e-6 normalisation tolerance of evaluate
         let hy = 1e-7;
-        for i in 0..sample.y().len() {
-            let (mut yp, mut ym) = (sample.y().to_vec(), sample.y().to_vec());
-            yp[i] += hy;
-            ym[i] -= hy;
-            let fd = (f(&other, &yp) - f(&other, &ym)) / (2.0 * hy);
-            prop_assert!(close(grad_y[i], fd, 1e-4), "y {} analytic {} fd {}", i, grad_y[i], fd);
+        for (i, &grad_y_i) in grad_y.iter().enumerate() {
+            let fd = central_difference(|y| f(&other, y), sample.y(), i, hy);
+            prop_assert!(abs_diff_eq!(grad_y_i, fd, epsilon = 1e-4 * (1.0 + fd.abs())), "y {} analytic {} fd {}", i, grad_y_i, fd);
         }
     }
 
@@ -173,12 +163,9 @@ proptest! {
         let mut grad = vec![0.0; q.n_params()];
         gradient_through_sample(&q, &s, 1.0, Some(&dl_dy), &mut grad, &mut ws).unwrap();
         let params = q.params();
-        for i in 0..params.len() {
-            let (mut pp, mut pm) = (params.clone(), params.clone());
-            pp[i] += H_FD;
-            pm[i] -= H_FD;
-            let fd = (f(&with_params(&q, &pp)) - f(&with_params(&q, &pm))) / (2.0 * H_FD);
-            prop_assert!(close(grad[i], fd, TOL), "param {} analytic {} fd {}", i, grad[i], fd);
+        for (i, &grad_i) in grad.iter().enumerate() {
+            let fd = central_difference(|x| f(&with_params(&q, x)), &params, i, H_FD);
+            prop_assert!(abs_diff_eq!(grad_i, fd, epsilon = TOL * (1.0 + fd.abs())), "param {} analytic {} fd {}", i, grad_i, fd);
         }
     }
 
@@ -207,7 +194,7 @@ proptest! {
             let tm = dpp.sample_with_noise(&with_params(&model, &pm), &noise).unwrap();
             prop_assume!(tp.categories() == trace.categories() && tm.categories() == trace.categories());
             let fd = (tp.log_q() - tm.log_q()) / (2.0 * H_FD);
-            prop_assert!(close(grad[i], fd, TOL), "param {} analytic {} fd {}", i, grad[i], fd);
+            prop_assert!(abs_diff_eq!(grad[i], fd, epsilon = TOL * (1.0 + fd.abs())), "param {} analytic {} fd {}", i, grad[i], fd);
         }
     }
 }
@@ -271,19 +258,13 @@ proptest! {
         let mut gw = vec![0.0; weights.len()];
         model.hidden_log_intensities_vjp(s, SoftEvents::new(&times, &weights, h).unwrap(), &adjoint, &mut gp, &mut gw);
         let p = model.params();
-        for i in 0..p.len() {
-            let (mut pp, mut pm) = (p.clone(), p.clone());
-            pp[i] += H_FD;
-            pm[i] -= H_FD;
-            let fd = (value(&with_params(&model, &pp), &weights) - value(&with_params(&model, &pm), &weights)) / (2.0 * H_FD);
-            prop_assert!(close(gp[i], fd, TOL), "param {} analytic {} fd {}", i, gp[i], fd);
+        for (i, &gp_i) in gp.iter().enumerate() {
+            let fd = central_difference(|q| value(&with_params(&model, q), &weights), &p, i, H_FD);
+            prop_assert!(abs_diff_eq!(gp_i, fd, epsilon = TOL * (1.0 + fd.abs())), "param {} analytic {} fd {}", i, gp_i, fd);
         }
-        for i in 0..weights.len() {
-            let (mut wp, mut wm) = (weights.clone(), weights.clone());
-            wp[i] += H_FD;
-            wm[i] -= H_FD;
-            let fd = (value(&model, &wp) - value(&model, &wm)) / (2.0 * H_FD);
-            prop_assert!(close(gw[i], fd, TOL), "weight {} analytic {} fd {}", i, gw[i], fd);
+        for (i, &gw_i) in gw.iter().enumerate() {
+            let fd = central_difference(|w| value(&model, w), &weights, i, H_FD);
+            prop_assert!(abs_diff_eq!(gw_i, fd, epsilon = TOL * (1.0 + fd.abs())), "weight {} analytic {} fd {}", i, gw_i, fd);
         }
     }
 }

@@ -4,6 +4,10 @@
 //! sweep against the generic one, hard mode against ordinary thinning with Gumbel-max, and
 //! typed errors.
 
+mod common;
+
+use approx::abs_diff_eq;
+use common::central_difference;
 use diffpp::numeric::argmax;
 use diffpp::snn::SnnHidden;
 use diffpp::{
@@ -62,10 +66,6 @@ fn with_params(model: &Snn, p: &[f64]) -> Snn {
     let mut m = model.clone();
     m.set_params(p).unwrap();
     m
-}
-
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * (1.0 + b.abs())
 }
 
 proptest! {
@@ -157,19 +157,13 @@ proptest! {
         srm.hidden_log_intensities_vjp(s, SoftEvents::new(&st, &sw, h).unwrap(), &adjoint, &mut gp, &mut gw);
         let p = model.params();
         let step = 1e-6;
-        for c in 0..p.len() {
-            let (mut pp, mut pm) = (p.clone(), p.clone());
-            pp[c] += step;
-            pm[c] -= step;
-            let fd = (f(&with_params(&model, &pp), &sw) - f(&with_params(&model, &pm), &sw)) / (2.0 * step);
-            prop_assert!(close(gp[c], fd, 1e-6), "param {}: {} vs fd {}", c, gp[c], fd);
+        for (c, &gp_c) in gp.iter().enumerate() {
+            let fd = central_difference(|q| f(&with_params(&model, q), &sw), &p, c, step);
+            prop_assert!(abs_diff_eq!(gp_c, fd, epsilon = 1e-6 * (1.0 + fd.abs())), "param {}: {} vs fd {}", c, gp_c, fd);
         }
-        for c in 0..sw.len() {
-            let (mut wp, mut wn) = (sw.clone(), sw.clone());
-            wp[c] += step;
-            wn[c] -= step;
-            let fd = (f(&model, &wp) - f(&model, &wn)) / (2.0 * step);
-            prop_assert!(close(gw[c], fd, 1e-6), "weight {}: {} vs fd {}", c, gw[c], fd);
+        for (c, &gw_c) in gw.iter().enumerate() {
+            let fd = central_difference(|w| f(&model, w), &sw, c, step);
+            prop_assert!(abs_diff_eq!(gw_c, fd, epsilon = 1e-6 * (1.0 + fd.abs())), "weight {}: {} vs fd {}", c, gw_c, fd);
         }
         // observed rows receive no gradient from the hidden part
         prop_assert!(gp[..o].iter().all(|&g| g == 0.0));
@@ -200,13 +194,10 @@ proptest! {
         let p = model.params();
         let step = 1e-6;
         let mut max_abs: f64 = 0.0;
-        for i in 0..p.len() {
-            let (mut pp, mut pm) = (p.clone(), p.clone());
-            pp[i] += step;
-            pm[i] -= step;
-            let fd = (f(&with_params(&model, &pp)) - f(&with_params(&model, &pm))) / (2.0 * step);
+        for (i, &grad_i) in grad.iter().enumerate() {
+            let fd = central_difference(|q| f(&with_params(&model, q)), &p, i, step);
             max_abs = max_abs.max(fd.abs());
-            prop_assert!(close(grad[i], fd, 1e-5), "param {}: {} vs fd {}", i, grad[i], fd);
+            prop_assert!(abs_diff_eq!(grad_i, fd, epsilon = 1e-5 * (1.0 + fd.abs())), "param {}: {} vs fd {}", i, grad_i, fd);
         }
         prop_assume!(max_abs > 1e-3);
     }
@@ -246,17 +237,17 @@ proptest! {
         let request = SweepRequest { beta, loss_adjoint: Some(&dl), through_sample: true, mark_adjoint: None };
         generic_reverse_sweep(&hidden, &trace, request, &mut generic, &mut rev).unwrap();
         for i in 0..np {
-            prop_assert!(close(fast[i], generic[i], 1e-9), "through the sample, {}: {} vs {}", i, fast[i], generic[i]);
+            prop_assert!(abs_diff_eq!(fast[i], generic[i], epsilon = 1e-9 * (1.0 + generic[i].abs())), "through the sample, {}: {} vs {}", i, fast[i], generic[i]);
         }
         let (mut gy_fast, mut gy_generic) = (vec![0.0; dl.len()], vec![0.0; dl.len()]);
         gradient_fixed_sample(&hidden, &trace, beta, Some(&dl), &mut fast, Some(&mut gy_fast), &mut rev).unwrap();
         let request = SweepRequest { beta, loss_adjoint: Some(&dl), through_sample: false, mark_adjoint: Some(&mut gy_generic) };
         generic_reverse_sweep(&hidden, &trace, request, &mut generic, &mut rev).unwrap();
         for i in 0..np {
-            prop_assert!(close(fast[i], generic[i], 1e-9), "fixed sample, {}: {} vs {}", i, fast[i], generic[i]);
+            prop_assert!(abs_diff_eq!(fast[i], generic[i], epsilon = 1e-9 * (1.0 + generic[i].abs())), "fixed sample, {}: {} vs {}", i, fast[i], generic[i]);
         }
         for i in 0..dl.len() {
-            prop_assert!(close(gy_fast[i], gy_generic[i], 1e-9), "mark adjoint {}: {} vs {}", i, gy_fast[i], gy_generic[i]);
+            prop_assert!(abs_diff_eq!(gy_fast[i], gy_generic[i], epsilon = 1e-9 * (1.0 + gy_generic[i].abs())), "mark adjoint {}: {} vs {}", i, gy_fast[i], gy_generic[i]);
         }
     }
 }
@@ -284,7 +275,7 @@ fn a_stale_trace_falls_back_to_the_generic_sweep() {
     gradient_fixed_sample(&hidden, &first, 1.0, None, &mut stale, None, &mut rev).unwrap();
     for i in 0..np {
         assert!(
-            close(fresh[i], stale[i], 1e-9),
+            abs_diff_eq!(fresh[i], stale[i], epsilon = 1e-9 * (1.0 + stale[i].abs())),
             "{i}: {} vs {}",
             fresh[i],
             stale[i]
@@ -325,15 +316,11 @@ fn fixed_sample_gradient_matches_finite_differences() {
         )
         .unwrap();
         let p = model.params();
-        for i in 0..p.len() {
-            let (mut pp, mut pm) = (p.clone(), p.clone());
-            pp[i] += 1e-6;
-            pm[i] -= 1e-6;
-            let fd = (f(&with_params(&model, &pp)) - f(&with_params(&model, &pm))) / 2e-6;
+        for (i, &grad_i) in grad.iter().enumerate() {
+            let fd = central_difference(|q| f(&with_params(&model, q)), &p, i, 1e-6);
             assert!(
-                close(grad[i], fd, 1e-5),
-                "seed {seed} param {i}: {} vs fd {fd}",
-                grad[i]
+                abs_diff_eq!(grad_i, fd, epsilon = 1e-5 * (1.0 + fd.abs())),
+                "seed {seed} param {i}: {grad_i} vs fd {fd}"
             );
         }
     }

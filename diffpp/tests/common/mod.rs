@@ -26,9 +26,13 @@ pub fn floats(v: &Value) -> Vec<f64> {
         .collect()
 }
 
-/// `|a − b| <= rel · |b|`.
-pub fn close_rel(a: f64, b: f64, rel: f64) -> bool {
-    (a - b).abs() <= rel * b.abs()
+/// Central difference `(f(x + h e_i) − f(x − h e_i)) / (2h)`: the partial derivative of `f`
+/// in coordinate `i` at `x`, truncation error `h² ∂³f/∂x_i³ / 6`.
+pub fn central_difference(f: impl Fn(&[f64]) -> f64, x: &[f64], i: usize, h: f64) -> f64 {
+    let (mut plus, mut minus) = (x.to_vec(), x.to_vec());
+    plus[i] += h;
+    minus[i] -= h;
+    (f(&plus) - f(&minus)) / (2.0 * h)
 }
 
 /// Pearson chi-square statistic of observed counts against expected probabilities.

@@ -7,13 +7,10 @@
 
 mod common;
 
+use approx::abs_diff_eq;
 use proptest::prelude::*;
 use rand::RngExt;
 use snn_model::{Activation, BasisTracker, Mark, PotentialTracker};
-
-fn close(fast: f64, direct: f64) -> bool {
-    (fast - direct).abs() <= 1e-9 * direct.abs().max(1.0)
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
@@ -43,16 +40,16 @@ proptest! {
             tr.activations_at(t, &mut phi_fast).unwrap();
             model.activations_direct(t, seq.history(), &mut phi_direct);
             for (a, b) in phi_fast.iter().zip(&phi_direct) {
-                prop_assert!(close(*a, *b), "t = {}: activation {} vs {}", t, a, b);
+                prop_assert!(abs_diff_eq!(*a, *b, epsilon = 1e-9 * b.abs().max(1.0)), "t = {}: activation {} vs {}", t, a, b);
             }
             model.potentials_from_activations(&phi_fast, &mut u_fast);
             model.potentials_direct(t, seq.history_before(t), &mut u_direct);
             for (a, b) in u_fast.iter().zip(&u_direct) {
-                prop_assert!(close(*a, *b), "t = {}: potential {} vs {}", t, a, b);
+                prop_assert!(abs_diff_eq!(*a, *b, epsilon = 1e-9 * b.abs().max(1.0)), "t = {}: potential {} vs {}", t, a, b);
             }
             pt.potentials_at(t, &mut u_tracker).unwrap();
             for (a, b) in u_tracker.iter().zip(&u_direct) {
-                prop_assert!(close(*a, *b), "t = {}: potential tracker {} vs {}", t, a, b);
+                prop_assert!(abs_diff_eq!(*a, *b, epsilon = 1e-9 * b.abs().max(1.0)), "t = {}: potential tracker {} vs {}", t, a, b);
             }
         }
     }
@@ -120,15 +117,15 @@ proptest! {
             });
             model.potentials_direct_marked(t, events, &mut u_direct);
             for (a, b) in u_fast.iter().zip(&u_direct) {
-                prop_assert!(close(*a, *b), "t = {}: potential {} vs {}", t, a, b);
+                prop_assert!(abs_diff_eq!(*a, *b, epsilon = 1e-9 * b.abs().max(1.0)), "t = {}: potential {} vs {}", t, a, b);
             }
             pt_all.potentials_at(t, &mut u_all).unwrap();
             pt_hidden.potentials_at(t, &mut u_hidden).unwrap();
             for (a, b) in u_all.iter().zip(&u_direct) {
-                prop_assert!(close(*a, *b), "t = {}: potential tracker {} vs {}", t, a, b);
+                prop_assert!(abs_diff_eq!(*a, *b, epsilon = 1e-9 * b.abs().max(1.0)), "t = {}: potential tracker {} vs {}", t, a, b);
             }
             for (a, b) in u_hidden.iter().zip(&u_direct[n_obs..]) {
-                prop_assert!(close(*a, *b), "t = {}: hidden potential tracker {} vs {}", t, a, b);
+                prop_assert!(abs_diff_eq!(*a, *b, epsilon = 1e-9 * b.abs().max(1.0)), "t = {}: hidden potential tracker {} vs {}", t, a, b);
             }
         }
     }
@@ -169,7 +166,7 @@ proptest! {
                 for j in 0..n {
                     let c = &coef[(kk * n + j) * p..(kk * n + j + 1) * p];
                     let v: f64 = c.iter().zip(&g[kk * p..(kk + 1) * p]).map(|(a, b)| a * b).sum();
-                    prop_assert!(close(v, phi[kk * n + j]), "t = {}: {} vs {}", t, v, phi[kk * n + j]);
+                    prop_assert!(abs_diff_eq!(v, phi[kk * n + j], epsilon = 1e-9 * phi[kk * n + j].abs().max(1.0)), "t = {}: {} vs {}", t, v, phi[kk * n + j]);
                 }
             }
         }
@@ -213,7 +210,10 @@ fn fast_matches_direct_on_a_long_sequence() {
         model.activations_direct(q, seq.history(), &mut direct);
         for (a, b) in fast.iter().zip(&direct) {
             worst = worst.max((a - b).abs() / b.abs().max(1.0));
-            assert!(close(*a, *b), "t = {q}: {a} vs {b}");
+            assert!(
+                abs_diff_eq!(*a, *b, epsilon = 1e-9 * b.abs().max(1.0)),
+                "t = {q}: {a} vs {b}"
+            );
         }
     }
     eprintln!("worst scaled difference {worst:.2e}");

@@ -3,18 +3,19 @@
 
 mod common;
 
+use approx::abs_diff_eq;
 use pp_core::Intensity;
 use snn_model::{BasisTracker, PotentialTracker};
 
 /// Relative check against the float64 columns: `|a − b| ≤ 1e-9 |b|` (plus 1e-12 absolute for
 /// values that are exactly 0).
 fn close_f64(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * b.abs() + 1e-12
+    abs_diff_eq!(a, b, epsilon = 1e-9 * b.abs() + 1e-12)
 }
 
 /// Absolute check against the reference's float32 columns.
 fn close_ref32(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-3
+    abs_diff_eq!(a, b, epsilon = 1e-3)
 }
 
 type Check = fn(f64, f64) -> bool;

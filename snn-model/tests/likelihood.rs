@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::central_difference;
 use pp_core::{Intensity, MonteCarlo, Parametric, Quadrature, log_likelihood};
 use proptest::prelude::*;
 use snn_model::{Activation, BasisTracker, CompensatorMethod, LikelihoodOptions, Snn};
@@ -137,19 +138,16 @@ fn finite_difference(
 ) -> Vec<f64> {
     let theta = model.params();
     let mut m = model.clone();
-    let mut out = vec![0.0; theta.len()];
-    for p in 0..theta.len() {
-        let h = 1e-5 * (1.0 + theta[p].abs());
-        let mut t = theta.clone();
-        t[p] = theta[p] + h;
-        m.set_params(&t).unwrap();
-        let up = m.objective(seq, opts, None).unwrap().objective();
-        t[p] = theta[p] - h;
-        m.set_params(&t).unwrap();
-        let down = m.objective(seq, opts, None).unwrap().objective();
-        out[p] = (up - down) / (2.0 * h);
-    }
-    out
+    let mut objective = |t: &[f64]| {
+        m.set_params(t).unwrap();
+        m.objective(seq, opts, None).unwrap().objective()
+    };
+    (0..theta.len())
+        .map(|p| {
+            let h = 1e-5 * (1.0 + theta[p].abs());
+            central_difference(&mut objective, &theta, p, h)
+        })
+        .collect()
 }
 
 fn check_gradient(

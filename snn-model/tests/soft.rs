@@ -2,6 +2,10 @@
 //! with the ordinary (hard) SNN, exact gradients against central finite differences, the
 //! quadrature against an independent fine integral, and typed errors on bad input.
 
+mod common;
+
+use approx::abs_diff_eq;
+use common::central_difference;
 use pp_core::{EventSequence, History, Parametric, PpError, Window};
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
@@ -80,10 +84,6 @@ fn tight() -> CompensatorMethod {
     CompensatorMethod::Quadrature(pp_core::Quadrature::new(15, 1e-13, 1e-16, 50).unwrap())
 }
 
-fn close(a: f64, b: f64, rel: f64) -> bool {
-    (a - b).abs() <= rel * (1.0 + b.abs())
-}
-
 /// One-hot soft weights from hard hidden marks (`None` = a row of zeros), and the merged
 /// hard sequence on all N neurons.
 fn one_hot(
@@ -126,7 +126,7 @@ proptest! {
             fast.potentials_at(&model, t, &mut a).unwrap();
             model.soft_potentials_direct(t, observed.history(), hidden, &mut b);
             for i in 0..n {
-                prop_assert!(close(a[i], b[i], 1e-9), "t {} neuron {}: fast {} direct {}", t, i, a[i], b[i]);
+                prop_assert!(abs_diff_eq!(a[i], b[i], epsilon = 1e-9 * (1.0 + b[i].abs())), "t {} neuron {}: fast {} direct {}", t, i, a[i], b[i]);
             }
         }
     }
@@ -161,13 +161,13 @@ proptest! {
             let hid = model.hidden_log_likelihood(&merged, &method, &mut ws, None).unwrap();
             let opts = LikelihoodOptions { compensator: method, regularisation: 0.0 };
             let full = model.objective(&merged, &opts, None).unwrap().log_likelihood();
-            prop_assert!(close(obs + hid, full, 1e-9), "{:?}: {} + {} vs {}", method, obs, hid, full);
+            prop_assert!(abs_diff_eq!(obs + hid, full, epsilon = 1e-9 * (1.0 + full.abs())), "{:?}: {} + {} vs {}", method, obs, hid, full);
         }
         // the default tolerances also satisfy the identity to 1e-9
         let obs = model.observed_log_likelihood(&observed, hidden, &CompensatorMethod::default(), &mut ws).unwrap();
         let hid = model.hidden_log_likelihood(&merged, &CompensatorMethod::default(), &mut ws, None).unwrap();
         let full = model.objective(&merged, &LikelihoodOptions::unpenalised(), None).unwrap().log_likelihood();
-        prop_assert!(close(obs + hid, full, 1e-9), "default: {} + {} vs {}", obs, hid, full);
+        prop_assert!(abs_diff_eq!(obs + hid, full, epsilon = 1e-9 * (1.0 + full.abs())), "default: {} + {} vs {}", obs, hid, full);
     }
 
     /// The per-neuron log-likelihood in one pass: its entries add up to the observed part
@@ -195,15 +195,15 @@ proptest! {
         let full = model.objective(&merged, &opts, Some(&mut g_full)).unwrap().log_likelihood();
         let obs_part: f64 = per[..o].iter().sum();
         let hid_part: f64 = per[o..].iter().sum();
-        prop_assert!(close(obs_part, obs, 1e-10), "observed {} vs {}", obs_part, obs);
-        prop_assert!(close(hid_part, hid, 1e-10), "hidden {} vs {}", hid_part, hid);
-        prop_assert!(close(obs_part + hid_part, full, 1e-10), "full {} vs {}", obs_part + hid_part, full);
+        prop_assert!(abs_diff_eq!(obs_part, obs, epsilon = 1e-10 * (1.0 + obs.abs())), "observed {} vs {}", obs_part, obs);
+        prop_assert!(abs_diff_eq!(hid_part, hid, epsilon = 1e-10 * (1.0 + hid.abs())), "hidden {} vs {}", hid_part, hid);
+        prop_assert!(abs_diff_eq!(obs_part + hid_part, full, epsilon = 1e-10 * (1.0 + full.abs())), "full {} vs {}", obs_part + hid_part, full);
         for c in 0..grad.len() {
-            prop_assert!(close(grad[c], g_full[c], 1e-8), "param {}: {} vs {}", c, grad[c], g_full[c]);
+            prop_assert!(abs_diff_eq!(grad[c], g_full[c], epsilon = 1e-8 * (1.0 + g_full[c].abs())), "param {}: {} vs {}", c, grad[c], g_full[c]);
             // the row of parameter c: bias i, or weight [k][i][j]
             let row = if c < n { c } else { ((c - n) / n) % n };
             if row >= o {
-                prop_assert!(close(grad[c], g_hid[c], 1e-8), "hidden param {}: {} vs {}", c, grad[c], g_hid[c]);
+                prop_assert!(abs_diff_eq!(grad[c], g_hid[c], epsilon = 1e-8 * (1.0 + g_hid[c].abs())), "hidden param {}: {} vs {}", c, grad[c], g_hid[c]);
             } else {
                 prop_assert_eq!(g_hid[c], 0.0);
             }
@@ -214,7 +214,7 @@ proptest! {
         model.log_likelihood_of_neurons(&merged, 0..o, &tight(), &mut ws, &mut per_obs, Some(&mut g_obs)).unwrap();
         for i in 0..n {
             if i < o {
-                prop_assert!(close(per_obs[i], per[i], 1e-10), "neuron {}: {} vs {}", i, per_obs[i], per[i]);
+                prop_assert!(abs_diff_eq!(per_obs[i], per[i], epsilon = 1e-10 * (1.0 + per[i].abs())), "neuron {}: {} vs {}", i, per_obs[i], per[i]);
             } else {
                 prop_assert_eq!(per_obs[i], 0.0);
             }
@@ -222,7 +222,7 @@ proptest! {
         for c in 0..grad.len() {
             let row = if c < n { c } else { ((c - n) / n) % n };
             let want = if row < o { grad[c] } else { 0.0 };
-            prop_assert!(close(g_obs[c], want, 1e-8), "observed param {}: {} vs {}", c, g_obs[c], want);
+            prop_assert!(abs_diff_eq!(g_obs[c], want, epsilon = 1e-8 * (1.0 + want.abs())), "observed param {}: {} vs {}", c, g_obs[c], want);
         }
         prop_assert!(model.log_likelihood_of_neurons(&merged, 0..n + 1, &tight(), &mut ws, &mut per_obs, None).is_err());
     }
@@ -249,16 +249,14 @@ proptest! {
         let v = model.hidden_log_likelihood(&merged, &tight(), &mut ws, Some(&mut grad)).unwrap();
         let p = model.params();
         let step = 1e-6;
-        for c in 0..p.len() {
-            let f = |x: f64| {
-                let mut q = p.clone();
-                q[c] = x;
-                let mut m = model.clone();
-                m.set_params(&q).unwrap();
-                m.hidden_log_likelihood(&merged, &tight(), &mut ws.clone(), None).unwrap()
-            };
-            let fd = (f(p[c] + step) - f(p[c] - step)) / (2.0 * step);
-            prop_assert!(close(grad[c], fd, 1e-5), "param {}: {} vs fd {} (value {})", c, grad[c], fd, v);
+        let f = |q: &[f64]| {
+            let mut m = model.clone();
+            m.set_params(q).unwrap();
+            m.hidden_log_likelihood(&merged, &tight(), &mut ws.clone(), None).unwrap()
+        };
+        for (c, &grad_c) in grad.iter().enumerate() {
+            let fd = central_difference(f, &p, c, step);
+            prop_assert!(abs_diff_eq!(grad_c, fd, epsilon = 1e-5 * (1.0 + fd.abs())), "param {}: {} vs fd {} (value {})", c, grad_c, fd, v);
         }
     }
 }
@@ -284,42 +282,38 @@ fn check_observed_gradient(
     prop_assert_eq!(value, plain);
     let step = 1e-6;
     let p = model.params();
-    for c in 0..p.len() {
-        let f = |x: f64| {
-            let mut q = p.clone();
-            q[c] = x;
-            let mut m = model.clone();
-            m.set_params(&q).unwrap();
-            m.observed_log_likelihood(observed, hidden, method, &mut ws.clone())
-                .unwrap()
-        };
-        let fd = (f(p[c] + step) - f(p[c] - step)) / (2.0 * step);
+    let f = |q: &[f64]| {
+        let mut m = model.clone();
+        m.set_params(q).unwrap();
+        m.observed_log_likelihood(observed, hidden, method, &mut ws.clone())
+            .unwrap()
+    };
+    for (c, &gp_c) in gp.iter().enumerate() {
+        let fd = central_difference(f, &p, c, step);
         prop_assert!(
-            close(gp[c], fd, 1e-5),
+            abs_diff_eq!(gp_c, fd, epsilon = 1e-5 * (1.0 + fd.abs())),
             "param {}: {} vs fd {}",
             c,
-            gp[c],
+            gp_c,
             fd
         );
     }
     let mut max_w: f64 = 0.0;
-    for c in 0..sw.len() {
-        let f = |x: f64| {
-            let mut w = sw.to_vec();
-            w[c] = x;
-            let ev = SoftEvents::new(st, &w, h).unwrap();
-            model
-                .observed_log_likelihood(observed, ev, method, &mut ws.clone())
-                .unwrap()
-        };
-        let fd = (f(sw[c] + step) - f(sw[c] - step)) / (2.0 * step);
+    let f = |w: &[f64]| {
+        let ev = SoftEvents::new(st, w, h).unwrap();
+        model
+            .observed_log_likelihood(observed, ev, method, &mut ws.clone())
+            .unwrap()
+    };
+    for (c, &gw_c) in gw.iter().enumerate() {
+        let fd = central_difference(f, sw, c, step);
         max_w = max_w.max(fd.abs());
         prop_assert!(
-            close(gw[c], fd, 1e-5),
+            abs_diff_eq!(gw_c, fd, epsilon = 1e-5 * (1.0 + fd.abs())),
             "weight [{}][{}]: {} vs fd {}",
             c / h,
             c % h,
-            gw[c],
+            gw_c,
             fd
         );
     }
@@ -386,7 +380,7 @@ fn generic_bases_and_activations_have_exact_gradients() {
                 .unwrap()
                 .log_likelihood();
             assert!(
-                close(obs + hid, full, 1e-9),
+                abs_diff_eq!(obs + hid, full, epsilon = 1e-9 * (1.0 + full.abs())),
                 "basis {b}: {obs} + {hid} vs {full}"
             );
         }

@@ -17,6 +17,15 @@ pub struct Fixture {
     pub seq: EventSequence,
 }
 
+/// Central difference `(f(x + h e_i) − f(x − h e_i)) / (2h)`: the partial derivative of `f`
+/// in coordinate `i` at `x`, truncation error `h² ∂³f/∂x_i³ / 6`.
+pub fn central_difference(mut f: impl FnMut(&[f64]) -> f64, x: &[f64], i: usize, h: f64) -> f64 {
+    let (mut plus, mut minus) = (x.to_vec(), x.to_vec());
+    plus[i] += h;
+    minus[i] -= h;
+    (f(&plus) - f(&minus)) / (2.0 * h)
+}
+
 pub fn vec_f64(v: &Value) -> Vec<f64> {
     v.as_array()
         .unwrap()

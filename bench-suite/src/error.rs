@@ -21,6 +21,10 @@ pub enum BenchError {
     #[error(transparent)]
     Vi(#[from] vi_train::ViError),
 
+    /// An error of the program's file handling (atomic writes).
+    #[error(transparent)]
+    Cli(#[from] diffsnn_cli::CliError),
+
     /// An error of the SNN layer (model construction, simulation).
     #[error(transparent)]
     Snn(#[from] snn_model::SnnError),

@@ -105,7 +105,6 @@ pub fn train_config(
             ..ObjectiveOptions::default()
         },
         seed,
-        progress: false,
         ..TrainConfig::default()
     })
 }

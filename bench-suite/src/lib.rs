@@ -132,10 +132,7 @@ pub fn run(config: &Config, progress: bool) -> Result<Summary> {
 }
 
 fn write_text(path: &Path, text: &str) -> Result<()> {
-    vi_train::io::write_atomic(path, |w| {
-        w.write_all(text.as_bytes())
-            .map_err(|e| vi_train::ViError::io(path, e))
-    })?;
+    diffsnn_cli::io::write_bytes_atomic(path, text.as_bytes())?;
     Ok(())
 }
 

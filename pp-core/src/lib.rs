@@ -53,6 +53,8 @@ pub mod quadrature;
 pub mod rescaling;
 pub mod sequence;
 pub mod soft_events;
+#[cfg(feature = "serde")]
+pub mod spike_files;
 pub mod window;
 
 pub use compensator::{

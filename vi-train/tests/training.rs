@@ -1,15 +1,17 @@
 //! The training loop: recovery on synthetic data, reproducibility across thread counts, the
-//! typed divergence error, loss CSV and checkpoints, early stopping.
+//! typed divergence error, the observer's reports and stop, early stopping.
 
 mod common;
 
 use common::{observed_data, random_snn};
+use std::ops::ControlFlow;
+
 use pp_core::EventSequence;
 use snn_model::{Snn, SnnBuilder};
 use vi_train::ViError;
 use vi_train::vi::{
-    Checkpoints, EarlyStop, Estimator, EvalOptions, OptimizerKind, StepScheme, TrainConfig,
-    VariationalModel, evaluate, fit,
+    EarlyStop, EpochRecord, Estimator, EvalOptions, OptimizerKind, StepScheme, TrainConfig,
+    TrainObserver, Trainer, VariationalModel, evaluate, fit,
 };
 
 /// The data-generating model: 2 observed + 1 hidden neuron; the hidden neuron drives both
@@ -133,11 +135,11 @@ fn divergence_is_a_typed_error_not_nan_parameters() {
         };
         let err = fit(initial(), &data, config).unwrap_err();
         assert!(
-            matches!(err, ViError::Diverged { epoch: 0, .. }),
+            matches!(err, ViError::Diverged { epoch: 1, .. }),
             "{estimator:?}: {err}"
         );
         assert!(
-            err.to_string().starts_with("training diverged at epoch 0"),
+            err.to_string().starts_with("training diverged at epoch 1"),
             "{err}"
         );
     }
@@ -154,40 +156,79 @@ fn divergence_is_a_typed_error_not_nan_parameters() {
     );
 }
 
+/// Records what a run reports, and stops after `stop_after` epochs.
+struct Recorder {
+    batches: Vec<(usize, usize, usize)>,
+    epochs: Vec<EpochRecord>,
+    models: Vec<VariationalModel>,
+    stop_after: usize,
+}
+
+impl TrainObserver for Recorder {
+    type Error = ViError;
+
+    fn on_batch(&mut self, epoch: usize, done: usize, total: usize) {
+        self.batches.push((epoch, done, total));
+    }
+
+    fn on_epoch(
+        &mut self,
+        record: &EpochRecord,
+        model: &VariationalModel,
+    ) -> Result<ControlFlow<()>, ViError> {
+        self.epochs.push(*record);
+        self.models.push(model.clone());
+        Ok(if self.epochs.len() >= self.stop_after {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    }
+}
+
 #[test]
-fn loss_csv_checkpoints_and_early_stop() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = observed_data(&truth(), 10.0, 2, 5);
-    let csv = dir.path().join("loss.csv");
-    let out = dir.path().join("m.json");
+fn the_observer_sees_every_batch_and_epoch_and_can_stop_the_run_and_early_stop_works() {
+    let data = observed_data(&truth(), 10.0, 5, 5);
     let config = TrainConfig {
         epochs: 4,
+        batch_size: 2,
         estimator: Estimator::Score,
-        loss_csv: Some(csv.clone()),
-        checkpoints: Some(Checkpoints {
-            every: 2,
-            path: out.clone(),
-        }),
         ..Default::default()
     };
-    let (model, report) = fit(initial(), &data, config).unwrap();
-    let points = vi_train::io::read_loss_csv(&csv).unwrap();
-    assert_eq!(points.len(), 4);
-    for (p, r) in points.iter().zip(&report.records) {
-        assert_eq!((p.epoch, p.loss), (r.epoch as f64, r.loss));
-    }
-    assert!(
-        std::fs::read_to_string(&csv)
-            .unwrap()
-            .starts_with("epoch,loss,temperature,seconds\n")
+    let mut trainer = Trainer::new(initial(), config.clone()).unwrap();
+    let mut observer = Recorder {
+        batches: Vec::new(),
+        epochs: Vec::new(),
+        models: Vec::new(),
+        stop_after: usize::MAX,
+    };
+    let report = trainer.fit_observed(&data, &mut observer).unwrap();
+    // batches of 2, 2 and 1 sequences: the count restarts every epoch
+    let expected: Vec<(usize, usize, usize)> = (1..=4)
+        .flat_map(|e| [(e, 2, 5), (e, 4, 5), (e, 5, 5)])
+        .collect();
+    assert_eq!(observer.batches, expected);
+    assert_eq!(observer.epochs, report.records);
+    assert_eq!(
+        report.records.iter().map(|r| r.epoch).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
     );
-    let second = Snn::read_json(dir.path().join("m.epoch2.json")).unwrap();
-    let fourth = Snn::read_json(dir.path().join("m.epoch4.json")).unwrap();
-    assert!(
-        !dir.path().join("m.epoch1.json").exists() && !dir.path().join("m.epoch3.json").exists()
-    );
-    assert_ne!(&second, model.p());
-    assert_eq!(&fourth, model.p());
+    // the model reported after an epoch is the model after that epoch
+    assert_eq!(observer.models.last(), Some(trainer.model()));
+    assert_ne!(observer.models[0], observer.models[3]);
+    assert!(!report.stopped_by_observer && !report.stopped_early);
+
+    // the observer stops the run after its second epoch report
+    let mut trainer = Trainer::new(initial(), config).unwrap();
+    let mut observer = Recorder {
+        batches: Vec::new(),
+        epochs: Vec::new(),
+        models: Vec::new(),
+        stop_after: 2,
+    };
+    let report = trainer.fit_observed(&data, &mut observer).unwrap();
+    assert!(report.stopped_by_observer);
+    assert_eq!(report.records.len(), 2);
 
     // patience 0 with a loss that cannot improve (learning rate ~0): stops after epoch 2
     let config = TrainConfig {

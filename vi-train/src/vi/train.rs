@@ -1,13 +1,14 @@
-//! The training loop (MATH.md §6): per sequence (or mini-batch) an E step and an M step, each
-//! with its own fresh sample, as the reference, or one joint step; Adagrad/Adam/SGD; the
+//! The training loop (docs/math.md §6): per sequence (or mini-batch) an E step and an M step,
+//! each with its own fresh sample, as the reference, or one joint step; Adagrad/Adam/SGD; the
 //! temperature schedule; the refractory projection after every step; mini-batches evaluated
-//! in parallel with results independent of the number of threads; loss CSV, checkpoints,
-//! early stopping and a typed error when training diverges.
+//! in parallel with results independent of the number of threads; early stopping and a typed
+//! error when training diverges. Progress, loss curves and checkpoints are the business of
+//! whoever runs the loop: it reports to a [`TrainObserver`] (as argmin's observers), which
+//! can also stop it.
 
-use std::path::{Path, PathBuf};
+use std::ops::ControlFlow;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use pp_core::EventSequence;
 use pp_thinning::sequence_rng;
 use rand::Rng;
@@ -104,40 +105,6 @@ pub struct EarlyStop {
     pub min_delta: f64,
 }
 
-/// Model checkpoints: every `every` epochs the model is written (atomically) to
-/// `<dir>/<stem>.epoch<e>.json` (and `q` to `<stem>.epoch<e>.q.json` when it is separate),
-/// where `path = <dir>/<stem>.json`.
-///
-/// ```
-/// let c = vi_train::vi::Checkpoints { every: 5, path: "out/model.json".into() };
-/// assert_eq!(c.file_for(10, false), std::path::PathBuf::from("out/model.epoch10.json"));
-/// assert_eq!(c.file_for(10, true), std::path::PathBuf::from("out/model.epoch10.q.json"));
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct Checkpoints {
-    /// Every how many epochs (≥ 1).
-    pub every: usize,
-    /// The model path the checkpoint names are derived from.
-    pub path: PathBuf,
-}
-
-impl Checkpoints {
-    /// The checkpoint file of epoch `epoch` (1-based count of completed epochs).
-    pub fn file_for(&self, epoch: usize, q: bool) -> PathBuf {
-        let stem = self
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "model".into());
-        let name = if q {
-            format!("{stem}.epoch{epoch}.q.json")
-        } else {
-            format!("{stem}.epoch{epoch}.json")
-        };
-        self.path.with_file_name(name)
-    }
-}
-
 /// Everything about a training run.
 ///
 /// ```
@@ -177,12 +144,6 @@ pub struct TrainConfig {
     pub max_loss: f64,
     /// Visit the sequences in a fresh random order each epoch (derived from the seed).
     pub shuffle: bool,
-    /// Show a progress bar (on a terminal).
-    pub progress: bool,
-    /// Write the loss curve here after every epoch (CSV `epoch,loss,temperature,seconds`).
-    pub loss_csv: Option<PathBuf>,
-    /// Write checkpoints.
-    pub checkpoints: Option<Checkpoints>,
 }
 
 impl Default for TrainConfig {
@@ -201,9 +162,6 @@ impl Default for TrainConfig {
             early_stop: None,
             max_loss: 1e15,
             shuffle: false,
-            progress: false,
-            loss_csv: None,
-            checkpoints: None,
         }
     }
 }
@@ -247,14 +205,6 @@ impl TrainConfig {
                 format!("must be in [0, 1), got {decay}"),
             ));
         }
-        if let Some(c) = &self.checkpoints
-            && c.every == 0
-        {
-            return Err(ViError::argument(
-                "checkpoint interval",
-                "must be at least 1",
-            ));
-        }
         if self.max_loss.is_nan() || self.max_loss <= 0.0 {
             return Err(ViError::argument(
                 "max loss",
@@ -287,7 +237,7 @@ pub struct EpochRecord {
 /// The outcome of [`Trainer::fit`].
 ///
 /// ```
-/// let r = vi_train::vi::TrainReport { records: vec![], stopped_early: false };
+/// let r = vi_train::vi::TrainReport { records: vec![], stopped_early: false, stopped_by_observer: false };
 /// assert!(r.final_loss().is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -296,6 +246,64 @@ pub struct TrainReport {
     pub records: Vec<EpochRecord>,
     /// Whether early stopping ended the run.
     pub stopped_early: bool,
+    /// Whether the observer ended the run.
+    pub stopped_by_observer: bool,
+}
+
+/// What a training run reports while it runs (in the style of argmin's `Observe`): the
+/// sequences done within each epoch, and each finished epoch with the model as it then is.
+/// The epoch report can stop the run ([`ControlFlow::Break`]) or abort it with an error of the
+/// observer's own type (e.g. a failed checkpoint write), which the run returns as it is.
+/// Both methods do nothing by default; `()` is the observer that observes nothing.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use pp_core::Window;
+/// use vi_train::vi::{EpochRecord, TrainConfig, TrainObserver, Trainer, VariationalModel};
+/// /// Stops after the first epoch whose loss is below a target.
+/// struct StopBelow(f64, Vec<f64>);
+/// impl TrainObserver for StopBelow {
+///     type Error = vi_train::ViError;
+///     fn on_epoch(&mut self, r: &EpochRecord, _m: &VariationalModel) -> Result<ControlFlow<()>, Self::Error> {
+///         self.1.push(r.loss);
+///         Ok(if r.loss < self.0 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+///     }
+/// }
+/// let mut rng = pp_thinning::sequence_rng(1, 0);
+/// let truth = snn_model::SnnBuilder::new(1, 1).random(&mut rng)?;
+/// let data: Vec<_> = truth.simulate_many(Window::new(0.0, 10.0)?, 2, 2)?
+///     .into_iter().map(|s| s.split_dimensions(1).map(|(o, _)| o)).collect::<Result<_, _>>()?;
+/// let init = VariationalModel::shared(snn_model::SnnBuilder::new(1, 1).random(&mut rng)?)?;
+/// let mut trainer = Trainer::new(init, TrainConfig { epochs: 5, ..Default::default() })?;
+/// let mut observer = StopBelow(f64::INFINITY, Vec::new()); // stops after one epoch
+/// let report = trainer.fit_observed(&data, &mut observer)?;
+/// assert!(report.stopped_by_observer && report.records.len() == 1 && observer.1.len() == 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait TrainObserver {
+    /// The error the observer may fail with; training errors convert into it.
+    type Error: From<ViError>;
+
+    /// After each mini-batch (its E and M steps): `done` of the `total` sequences of epoch
+    /// `epoch` (1-based) are done.
+    fn on_batch(&mut self, epoch: usize, done: usize, total: usize) {
+        let _ = (epoch, done, total);
+    }
+
+    /// After each epoch, with its record and the model after it.
+    fn on_epoch(
+        &mut self,
+        record: &EpochRecord,
+        model: &VariationalModel,
+    ) -> std::result::Result<ControlFlow<()>, Self::Error> {
+        let _ = (record, model);
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// The observer that observes nothing.
+impl TrainObserver for () {
+    type Error = ViError;
 }
 
 impl TrainReport {
@@ -311,8 +319,6 @@ impl TrainReport {
 /// let r = vi_train::vi::EpochRecord { epoch: 1, loss: 2.5, temperature: 0.3, seconds: 0.125 };
 /// let text = vi_train::vi::loss_csv_string(&[r]);
 /// assert_eq!(text, "epoch,loss,temperature,seconds\n1,2.5,0.3,0.125\n");
-/// assert_eq!(vi_train::io::parse_loss_csv(&text, "l.csv")?[0].loss, 2.5);
-/// # Ok::<(), vi_train::ViError>(())
 /// ```
 pub fn loss_csv_string(records: &[EpochRecord]) -> String {
     let mut s = String::from("epoch,loss,temperature,seconds\n");
@@ -396,6 +402,9 @@ pub struct Trainer {
     opt_q: Option<Box<dyn Optimizer + Send>>,
     baseline: Option<f64>,
     epoch: usize,
+    /// Early stopping: the best epoch loss so far and the epochs since it.
+    best_loss: f64,
+    since_best: usize,
     params: Vec<f64>,
     workspaces: Vec<EstimatorWorkspace>,
     grads: Vec<Vec<f64>>,
@@ -439,6 +448,8 @@ impl Trainer {
             opt_q,
             baseline: None,
             epoch: 0,
+            best_loss: f64::INFINITY,
+            since_best: 0,
             workspaces,
             grads: vec![vec![0.0; n]; b],
             values: vec![None; b],
@@ -528,7 +539,7 @@ impl Trainer {
 
     fn diverged(&self, sequence: usize, reason: String) -> ViError {
         ViError::Diverged {
-            epoch: self.epoch,
+            epoch: self.epoch + 1,
             sequence,
             reason,
         }
@@ -582,6 +593,8 @@ impl Trainer {
         self.run_epoch_with(data, &mut |_| {})
     }
 
+    /// [`run_epoch`](Self::run_epoch), calling `on_batch(done)` after each mini-batch with
+    /// the number of sequences of the epoch done so far.
     fn run_epoch_with(
         &mut self,
         data: &[EventSequence],
@@ -605,6 +618,7 @@ impl Trainer {
         let em = self.config.scheme == StepScheme::ExpectationMaximisation;
         let report_m = em && self.config.estimator == Estimator::Score;
         let mut loss_sum = 0.0;
+        let mut done = 0;
         for batch in order.chunks(self.config.batch_size) {
             let m = batch.len();
             self.compute(data, batch, Phase::E, tau)?;
@@ -634,7 +648,8 @@ impl Trainer {
                 }
                 self.apply(m, Phase::M, batch[0])?;
             }
-            on_batch(m);
+            done += m;
+            on_batch(done);
         }
         self.epoch += 1;
         let record = EpochRecord {
@@ -647,84 +662,49 @@ impl Trainer {
         Ok(record)
     }
 
-    /// Runs the configured number of epochs (fewer with early stopping), writing the loss CSV
-    /// and the checkpoints as configured, with a progress bar if asked.
+    /// Runs the configured number of epochs (fewer with early stopping).
     pub fn fit(&mut self, data: &[EventSequence]) -> Result<TrainReport> {
-        let epochs = self.config.epochs;
-        let bar = if self.config.progress {
-            let bar = ProgressBar::new((epochs * data.len()) as u64);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} epoch {msg} [{bar:30}] {pos}/{len} sequences ({eta})",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
-            );
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
-        let mut best = f64::INFINITY;
-        let mut since_best = 0usize;
-        let mut stopped_early = false;
+        self.fit_observed(data, &mut ())
+    }
+
+    /// [`fit`](Self::fit), reporting to `observer` after every mini-batch and every epoch;
+    /// the observer can stop the run after an epoch, or abort it with its own error.
+    pub fn fit_observed<O: TrainObserver + ?Sized>(
+        &mut self,
+        data: &[EventSequence],
+        observer: &mut O,
+    ) -> std::result::Result<TrainReport, O::Error> {
         let first_record = self.records.len();
-        for _ in 0..epochs {
-            bar.set_message(format!("{}/{epochs}", self.epoch + 1));
-            let record = self.run_epoch_with(data, &mut |m| bar.inc(m as u64))?;
-            bar.println(format!(
-                "epoch {:>4}  loss {:>14.6}  temperature {:.4}  {:.3} s",
-                record.epoch, record.loss, record.temperature, record.seconds
-            ));
-            if let Some(path) = &self.config.loss_csv {
-                write_text(path, &loss_csv_string(&self.records))?;
-            }
-            if let Some(c) = &self.config.checkpoints
-                && record.epoch % c.every == 0
-            {
-                self.write_checkpoint(c, record.epoch)?;
+        let mut stopped_early = false;
+        let mut stopped_by_observer = false;
+        for _ in 0..self.config.epochs {
+            let epoch = self.epoch + 1;
+            let total = data.len();
+            let record =
+                self.run_epoch_with(data, &mut |done| observer.on_batch(epoch, done, total))?;
+            if observer.on_epoch(&record, &self.model)?.is_break() {
+                stopped_by_observer = true;
+                break;
             }
             if let Some(es) = self.config.early_stop {
-                if record.loss < best - es.min_delta {
-                    best = record.loss;
-                    since_best = 0;
+                if record.loss < self.best_loss - es.min_delta {
+                    self.best_loss = record.loss;
+                    self.since_best = 0;
                 } else {
-                    since_best += 1;
-                    if since_best > es.patience {
+                    self.since_best += 1;
+                    if self.since_best > es.patience {
                         stopped_early = true;
                         break;
                     }
                 }
             }
         }
-        bar.finish_and_clear();
         Ok(TrainReport {
             records: self.records[first_record..].to_vec(),
             stopped_early,
+            stopped_by_observer,
         })
     }
-
-    fn write_checkpoint(&self, c: &Checkpoints, epoch: usize) -> Result<()> {
-        write_text(&c.file_for(epoch, false), &self.model.p().to_json_string()?)?;
-        if !self.model.is_shared() {
-            write_text(&c.file_for(epoch, true), &self.model.q().to_json_string()?)?;
-        }
-        Ok(())
-    }
-}
-
-/// Writes `text` (plus a final newline if missing) atomically.
-fn write_text(path: &Path, text: &str) -> Result<()> {
-    crate::io::write_atomic(path, |w| {
-        w.write_all(text.as_bytes())
-            .and_then(|()| {
-                if text.ends_with('\n') {
-                    Ok(())
-                } else {
-                    w.write_all(b"\n")
-                }
-            })
-            .map_err(|e| ViError::io(path, e))
-    })
 }
 
 /// Trains `model` on `data` with `config` and returns the trained model with the report

@@ -1,0 +1,478 @@
+//! `diffsnn fit`: variational training of an SNN with hidden neurons on observed spike trains.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use snn_model::{Activation, Basis, Snn, SnnBuilder};
+
+use pp_core::CompensatorMethod;
+use vi_train::ViError;
+use vi_train::vi::{
+    Baseline, EarlyStop, Estimator, ObjectiveOptions, OptimizerKind, StepScheme,
+    TemperatureSchedule, TrainConfig, Trainer, VariationalModel, loss_csv_string,
+};
+
+use super::loglik::Compensator as CompensatorArg;
+use super::{load_model, parse_window_arg, window_arg};
+use crate::error::{CliError, Result};
+use crate::io::{ReadOptions, read_spikes};
+use crate::progress::{Checkpoints, FitObserver, write_text};
+
+/// The gradient estimator on the command line.
+///
+/// ```
+/// use clap::ValueEnum;
+/// assert_eq!(diffsnn_cli::commands::fit::EstimatorArg::from_str("score", false).unwrap(),
+///     diffsnn_cli::commands::fit::EstimatorArg::Score);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EstimatorArg {
+    /// Path-wise gradients through soft ∂PP samples (the ∂SNN).
+    Pathwise,
+    /// Score-function (REINFORCE) gradients with hard samples (the reference's baseline).
+    Score,
+}
+
+/// The optimiser on the command line.
+///
+/// ```
+/// use clap::ValueEnum;
+/// assert!(diffsnn_cli::commands::fit::OptimizerArg::from_str("adam", false).is_ok());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerArg {
+    /// Adagrad (the reference).
+    Adagrad,
+    /// Adam.
+    Adam,
+    /// Plain gradient descent.
+    Sgd,
+}
+
+/// The update scheme on the command line.
+///
+/// ```
+/// use clap::ValueEnum;
+/// assert!(diffsnn_cli::commands::fit::StepArg::from_str("joint", false).is_ok());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StepArg {
+    /// E step then M step per sequence, each with its own sample (the reference).
+    Em,
+    /// One joint step per sequence.
+    Joint,
+}
+
+/// The score-function baseline on the command line.
+///
+/// ```
+/// use clap::ValueEnum;
+/// assert!(diffsnn_cli::commands::fit::BaselineArg::from_str("running-mean", false).is_ok());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BaselineArg {
+    /// No baseline (the reference).
+    None,
+    /// A running mean of `f` (see `--baseline-decay`).
+    RunningMean,
+}
+
+/// The long help of `diffsnn fit` (shown by `--help`).
+pub const LONG_ABOUT: &str = "Variational training (MATH.md §6) of a spiking neural network with hidden \
+                  neurons. Every neuron of the spike file is observed; --hidden H hidden neurons \
+                  are added after them. The initial model is drawn at random from --seed as the \
+                  reference initialises it (weights U(-5, 5), diagonal U(-5, -0.1), biases \
+                  U(-1, 1)); --epochs 0 writes it unchanged. Per sequence, an E step and an M \
+                  step (each with its own sample) update the shared parameters of p and q with \
+                  Adagrad (lr 0.05); the temperature starts at 0.3 and is multiplied by 0.95 \
+                  after each epoch; the refractory clamp (self-weights <= -0.1) follows every \
+                  step. The loss of each epoch is printed on standard error and, with \
+                  --loss-csv, written as CSV (epoch,loss,temperature,seconds). A run with the \
+                  same seed gives the same model bits for any number of threads.";
+
+/// Arguments of `diffsnn fit`.
+///
+/// ```
+/// use clap::Parser;
+/// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+///     "diffsnn", "fit", "--spikes", "s.json", "--hidden", "4", "--estimator", "pathwise",
+///     "--epochs", "3", "--out", "m.json",
+/// ]).unwrap();
+/// let diffsnn_cli::commands::Command::Fit(args) = cli.command else { unreachable!() };
+/// assert_eq!((args.hidden, args.epochs, args.lr), (4, 3, 0.05));
+/// ```
+#[derive(Debug, Clone, Args)]
+pub struct FitArgs {
+    /// Spike file of the observed neurons (spikes/v1 JSON or CSV).
+    #[arg(long, value_name = "S.json")]
+    pub spikes: PathBuf,
+    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
+    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
+    pub window: Option<(f64, f64)>,
+    /// Number of hidden neurons to add (at least 1).
+    #[arg(long, value_name = "H")]
+    pub hidden: usize,
+    /// The gradient estimator.
+    #[arg(long, value_enum)]
+    pub estimator: EstimatorArg,
+    /// Number of epochs (0 writes the initial model).
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+    /// Seed of the initial model and of every sample.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// Optimiser.
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Adagrad)]
+    pub optimizer: OptimizerArg,
+    /// Initial temperature of the ∂PP (path-wise).
+    #[arg(long, default_value_t = 0.3, allow_negative_numbers = true)]
+    pub temperature: f64,
+    /// Factor applied to the temperature after each epoch.
+    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
+    pub temperature_decay: f64,
+    /// How the compensators are computed.
+    #[arg(long, value_enum, default_value_t = CompensatorArg::Quadrature)]
+    pub compensator: CompensatorArg,
+    /// Monte Carlo points per estimate (monte-carlo only; the reference's 100).
+    #[arg(long, value_name = "n")]
+    pub mc_points: Option<usize>,
+    /// E/M steps (the reference) or one joint step per sequence.
+    #[arg(long, value_enum, default_value_t = StepArg::Em)]
+    pub step: StepArg,
+    /// Sequences per update; a mini-batch is computed on all cores.
+    #[arg(long, default_value_t = 1)]
+    pub batch_size: usize,
+    /// Visit the sequences in a new random order each epoch.
+    #[arg(long)]
+    pub shuffle: bool,
+    /// Weight β of log q in the loss.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub beta: f64,
+    /// Weight of the regulariser ‖M ⊙ W‖_F (0 switches it off).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    pub regularisation: f64,
+    /// Baseline of the score-function estimator.
+    #[arg(long, value_enum, default_value_t = BaselineArg::None)]
+    pub baseline: BaselineArg,
+    /// Decay of the running-mean baseline.
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
+    pub baseline_decay: f64,
+    /// Amplitude a of the sigmoid activation of the new model.
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
+    pub amplitude: f64,
+    /// Number K of Epanechnikov basis functions (centres evenly spaced on [0, 10], scale 1).
+    #[arg(long, default_value_t = 2)]
+    pub n_basis: usize,
+    /// Start from this model (srm-snn/v1) instead of a random one; its observed neurons must
+    /// match the spike file and its hidden neurons --hidden.
+    #[arg(long, value_name = "M0.json")]
+    pub init: Option<PathBuf>,
+    /// Give q its own parameters (default: q = p, the reference's setting); q is written to
+    /// `<out stem>.q.json`.
+    #[arg(long)]
+    pub separate_variational: bool,
+    /// Stop when the epoch loss has not improved for this many epochs.
+    #[arg(long, value_name = "n")]
+    pub patience: Option<usize>,
+    /// Write the trained model here (srm-snn/v1).
+    #[arg(long, value_name = "M.json")]
+    pub out: PathBuf,
+    /// Write the loss curve (epoch,loss,temperature,seconds) here.
+    #[arg(long, value_name = "F.csv")]
+    pub loss_csv: Option<PathBuf>,
+    /// Write `<out stem>.epoch<e>.json` every n epochs.
+    #[arg(long, value_name = "n")]
+    pub checkpoint_every: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The summary `diffsnn fit` prints on standard output.
+///
+/// ```
+/// let s = diffsnn_cli::commands::fit::FitSummary { epochs: 0, final_loss: None, stopped_early: false,
+///     n_obs: 2, n_hidden: 1, estimator: "score" };
+/// assert!(serde_json::to_string(&s).unwrap().contains("\"final_loss\":null"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitSummary {
+    /// Epochs run.
+    pub epochs: usize,
+    /// The last epoch's training loss.
+    pub final_loss: Option<f64>,
+    /// Whether early stopping ended the run.
+    pub stopped_early: bool,
+    /// Observed neurons.
+    pub n_obs: usize,
+    /// Hidden neurons.
+    pub n_hidden: usize,
+    /// `pathwise` or `score`.
+    pub estimator: &'static str,
+}
+
+/// The directory of `path` must exist (checked before training, so that a long run is not
+/// lost at the end).
+fn check_parent(path: &Path, name: &str) -> Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.is_dir()
+    {
+        return Err(CliError::argument(
+            name,
+            format!("the directory {} does not exist", dir.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// `<dir>/<stem>.q.json` for `<dir>/<stem>.json`.
+///
+/// ```
+/// assert_eq!(diffsnn_cli::commands::fit::q_path(std::path::Path::new("a/m.json")),
+///     std::path::PathBuf::from("a/m.q.json"));
+/// ```
+pub fn q_path(out: &Path) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
+    out.with_file_name(format!("{stem}.q.json"))
+}
+
+/// The random initial network: the reference's initialisation from `seed`.
+///
+/// ```
+/// let a = diffsnn_cli::commands::fit::initial_model(2, 1, 5.0, 2, 7)?;
+/// assert_eq!(a, diffsnn_cli::commands::fit::initial_model(2, 1, 5.0, 2, 7)?);
+/// assert!(a.weight(0, 0, 0) <= -0.1);
+/// # Ok::<(), diffsnn_cli::CliError>(())
+/// ```
+pub fn initial_model(
+    n_obs: usize,
+    n_hidden: usize,
+    amplitude: f64,
+    n_basis: usize,
+    seed: u64,
+) -> Result<Snn> {
+    let mut rng = pp_thinning::sequence_rng(seed ^ 0x1a17_1a17_1a17_1a17, 0);
+    Ok(SnnBuilder::new(n_obs, n_hidden)
+        .activation(Activation::Sigmoid { amplitude })
+        .basis(Basis::epanechnikov_default(n_basis))
+        .random(&mut rng)?)
+}
+
+impl FitArgs {
+    fn config(&self) -> Result<TrainConfig> {
+        let monte_carlo = self.compensator == CompensatorArg::MonteCarlo;
+        if !monte_carlo && self.mc_points.is_some() {
+            return Err(CliError::argument(
+                "--mc-points",
+                "applies to --compensator monte-carlo only",
+            ));
+        }
+        let compensator = if monte_carlo {
+            let n_points = self.mc_points.unwrap_or(100);
+            if n_points == 0 {
+                return Err(CliError::argument("--mc-points", "must be at least 1"));
+            }
+            // the seed is drawn afresh for every estimate (the points are part of its noise)
+            CompensatorMethod::monte_carlo(n_points, 0)?
+        } else {
+            CompensatorMethod::default()
+        };
+        if self.baseline == BaselineArg::RunningMean && self.estimator != EstimatorArg::Score {
+            return Err(CliError::argument(
+                "--baseline",
+                "applies to --estimator score only",
+            ));
+        }
+        let config = TrainConfig {
+            epochs: self.epochs,
+            estimator: match self.estimator {
+                EstimatorArg::Pathwise => Estimator::Pathwise,
+                EstimatorArg::Score => Estimator::Score,
+            },
+            scheme: match self.step {
+                StepArg::Em => StepScheme::ExpectationMaximisation,
+                StepArg::Joint => StepScheme::Joint,
+            },
+            optimizer: match self.optimizer {
+                OptimizerArg::Adagrad => OptimizerKind::Adagrad,
+                OptimizerArg::Adam => OptimizerKind::Adam,
+                OptimizerArg::Sgd => OptimizerKind::Sgd,
+            },
+            learning_rate: self.lr,
+            temperature: TemperatureSchedule {
+                initial: self.temperature,
+                decay: self.temperature_decay,
+            },
+            batch_size: self.batch_size,
+            seed: self.seed,
+            objective: ObjectiveOptions {
+                beta: self.beta,
+                regularisation: self.regularisation,
+                compensator,
+                ..ObjectiveOptions::default()
+            },
+            baseline: match self.baseline {
+                BaselineArg::None => Baseline::None,
+                BaselineArg::RunningMean => Baseline::RunningMean {
+                    decay: self.baseline_decay,
+                },
+            },
+            early_stop: self.patience.map(|patience| EarlyStop {
+                patience,
+                min_delta: 0.0,
+            }),
+            shuffle: self.shuffle,
+            ..TrainConfig::default()
+        };
+        if self.checkpoint_every == Some(0) {
+            return Err(CliError::argument(
+                "--checkpoint-every",
+                "must be at least 1",
+            ));
+        }
+        config.check().map_err(|e| match e {
+            ViError::InvalidArgument { name, reason } => CliError::argument(
+                match name.as_str() {
+                    "learning rate" => "--lr".to_string(),
+                    "temperature" => "--temperature".to_string(),
+                    "temperature decay" => "--temperature-decay".to_string(),
+                    "batch size" => "--batch-size".to_string(),
+                    "baseline decay" => "--baseline-decay".to_string(),
+                    "beta" => "--beta".to_string(),
+                    "regularisation" => "--regularisation".to_string(),
+                    _ => name,
+                },
+                reason,
+            ),
+            other => other.into(),
+        })?;
+        Ok(config)
+    }
+
+    /// Reads and checks everything, trains, and writes the model (atomically; with
+    /// `--separate-variational` also `q`). Prints a one-line JSON summary on `stdout`.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let spikes = dir.path().join("s.csv");
+    /// std::fs::write(&spikes, "sequence,time,neuron\n0,0.5,0\n0,1.5,1\n0,3.0,0\n").unwrap();
+    /// let out = dir.path().join("m.json");
+    /// use clap::Parser;
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "fit", "--spikes", spikes.to_str().unwrap(), "--window", "0,5", "--hidden", "1",
+    ///     "--estimator", "score", "--epochs", "1", "--quiet", "--out", out.to_str().unwrap(),
+    /// ]).unwrap();
+    /// cli.command.run(&mut std::io::sink())?;
+    /// let m = snn_model::Snn::read_json(&out)?;
+    /// assert_eq!((m.n_obs(), m.n_hidden()), (2, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
+        if self.hidden == 0 {
+            return Err(CliError::argument(
+                "--hidden",
+                "must be at least 1 (variational training infers hidden neurons)",
+            ));
+        }
+        if !(self.amplitude.is_finite() && self.amplitude > 0.0) {
+            return Err(CliError::argument(
+                "--amplitude",
+                format!("must be finite and positive, got {}", self.amplitude),
+            ));
+        }
+        if self.n_basis == 0 {
+            return Err(CliError::argument("--n-basis", "must be at least 1"));
+        }
+        let config = self.config()?;
+        check_parent(&self.out, "--out")?;
+        if let Some(p) = &self.loss_csv {
+            check_parent(p, "--loss-csv")?;
+        }
+        let options = ReadOptions {
+            window: window_arg(self.window)?,
+            ..ReadOptions::default()
+        };
+        let trains = read_spikes(&self.spikes, &options)?;
+        let n_obs = trains.n_neurons();
+        let p = match &self.init {
+            Some(path) => {
+                let m = load_model(path)?;
+                if m.n_obs() != n_obs || m.n_hidden() != self.hidden {
+                    return Err(CliError::Mismatch {
+                        reason: format!(
+                            "{}: the initial model has {} observed and {} hidden neurons; the \
+                             spike file {} has {n_obs} neurons and --hidden is {}",
+                            path.display(),
+                            m.n_obs(),
+                            m.n_hidden(),
+                            self.spikes.display(),
+                            self.hidden
+                        ),
+                    });
+                }
+                m
+            }
+            None => initial_model(n_obs, self.hidden, self.amplitude, self.n_basis, self.seed)?,
+        };
+        let model = if self.separate_variational {
+            let q = initial_model(
+                n_obs,
+                self.hidden,
+                p.activation().bound().unwrap_or(self.amplitude),
+                p.n_basis(),
+                self.seed.wrapping_add(1),
+            )?;
+            VariationalModel::separate(p.clone(), q)?
+        } else {
+            VariationalModel::shared(p)?
+        };
+        let mut trainer = Trainer::new(model, config)?;
+        if let Some(path) = &self.loss_csv {
+            // the header at once: a run of no epochs (or one that fails) leaves a valid file
+            write_text(path, &loss_csv_string(&[]))?;
+        }
+        let mut observer = FitObserver::new(
+            self.epochs,
+            trains.sequences().len(),
+            !self.quiet,
+            self.loss_csv.clone(),
+            self.checkpoint_every.map(|every| Checkpoints {
+                every,
+                path: self.out.clone(),
+            }),
+        );
+        let report = trainer.fit_observed(trains.sequences(), &mut observer);
+        observer.finish();
+        let report = report?;
+        let model = trainer.into_model();
+        write_text(&self.out, &model.p().to_json_string()?)?;
+        if !model.is_shared() {
+            write_text(&q_path(&self.out), &model.q().to_json_string()?)?;
+        }
+        let summary = FitSummary {
+            epochs: report.records.len(),
+            final_loss: report.final_loss(),
+            stopped_early: report.stopped_early,
+            n_obs,
+            n_hidden: self.hidden,
+            estimator: match self.estimator {
+                EstimatorArg::Pathwise => "pathwise",
+                EstimatorArg::Score => "score",
+            },
+        };
+        serde_json::to_writer(&mut *stdout, &summary)
+            .map_err(|e| CliError::io("(standard output)", e.into()))?;
+        stdout
+            .write_all(b"\n")
+            .map_err(|e| CliError::io("(standard output)", e))
+    }
+}

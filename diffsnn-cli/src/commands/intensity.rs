@@ -1,0 +1,189 @@
+//! `diffsnn intensity`: potentials and intensities of every neuron at given times.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use pp_core::EventSequence;
+use serde::Serialize;
+use snn_model::Snn;
+
+use super::{emit, load_model, load_spikes, parse_window_arg};
+use crate::error::{CliError, Result};
+use crate::io::read_query_times;
+
+/// The long help of `diffsnn intensity` (clap reads it from the subcommand).
+pub const LONG_ABOUT: &str = "Membrane potentials u_i(t) and intensities lambda_i(t) of every neuron at the \
+    times of a query file (one time per line, `#` comments), given the spikes of \
+    one sequence strictly before t (every spike in the file counts, hidden neurons \
+    too). Output: one JSON object per line {\"t\", \"potential\", \"intensity\"}, \
+    or CSV t,u_0..u_{N-1},lambda_0..lambda_{N-1} with --csv.";
+
+/// Arguments of `diffsnn intensity`.
+///
+/// ```
+/// use clap::Parser;
+/// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+///     "diffsnn", "intensity", "--model", "m.json", "--spikes", "s.json", "--at", "t.txt", "--csv",
+/// ]).unwrap();
+/// let diffsnn_cli::commands::Command::Intensity(args) = cli.command else { unreachable!() };
+/// assert!(args.csv && args.sequence == 0 && args.out.is_none());
+/// ```
+#[derive(Debug, Clone, Args)]
+pub struct IntensityArgs {
+    /// Model file (srm-snn/v1 JSON).
+    #[arg(long, value_name = "M.json")]
+    pub model: PathBuf,
+    /// Spike file (spikes/v1 JSON or CSV); its neuron count must match the model's.
+    #[arg(long, value_name = "S.json")]
+    pub spikes: PathBuf,
+    /// Query times: one time per line; blank lines and `#` comments are ignored.
+    #[arg(long, value_name = "times.txt")]
+    pub at: PathBuf,
+    /// Index of the sequence of the spike file.
+    #[arg(long, value_name = "i", default_value_t = 0)]
+    pub sequence: usize,
+    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
+    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
+    pub window: Option<(f64, f64)>,
+    /// Write CSV instead of JSON lines.
+    #[arg(long)]
+    pub csv: bool,
+    /// Output file (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// The potentials and intensities of all neurons at one time.
+///
+/// ```
+/// let row = diffsnn_cli::commands::intensity::IntensityRow { t: 1.0, potential: vec![0.0], intensity: vec![2.5] };
+/// assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"t":1.0,"potential":[0.0],"intensity":[2.5]}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntensityRow {
+    /// The query time.
+    pub t: f64,
+    /// `u_i(t)` for every neuron.
+    pub potential: Vec<f64>,
+    /// `λ_i(t)` for every neuron.
+    pub intensity: Vec<f64>,
+}
+
+/// The potentials and intensities of every neuron of `model` at each of `times` (in the order
+/// given), with the spikes of `seq` strictly before each time as the history (direct
+/// evaluation, snn-model's oracle). A non-finite value (e.g. an overflowing `exp` activation)
+/// is an error.
+///
+/// ```
+/// use pp_core::{EventSequence, Window};
+/// let m = snn_model::SnnBuilder::new(1, 0).bias(vec![0.0]).weights(vec![-1.0, 0.0]).check()?;
+/// let seq = EventSequence::new(Window::new(0.0, 5.0)?, 1, vec![1.0], vec![0])?;
+/// let rows = diffsnn_cli::commands::intensity::intensity_rows(&m, &seq, &[1.0, 1.5])?;
+/// assert_eq!(rows[0].potential, vec![0.0]); // the spike at 1.0 is not yet in the history
+/// assert!((rows[1].potential[0] + 0.75 * 0.75).abs() < 1e-15);
+/// # Ok::<(), diffsnn_cli::CliError>(())
+/// ```
+pub fn intensity_rows(
+    model: &Snn,
+    seq: &EventSequence,
+    times: &[f64],
+) -> Result<Vec<IntensityRow>> {
+    let n = model.n_neurons();
+    if seq.dim() != n {
+        return Err(CliError::Mismatch {
+            reason: format!(
+                "the sequence has {} neurons, but the model has {n}",
+                seq.dim()
+            ),
+        });
+    }
+    times
+        .iter()
+        .map(|&t| {
+            let mut potential = vec![0.0; n];
+            let mut intensity = vec![0.0; n];
+            model.potentials_direct(t, seq.history_before(t), &mut potential);
+            model.intensities_from_potentials(&potential, &mut intensity);
+            if let Some(i) =
+                (0..n).find(|&i| !(potential[i].is_finite() && intensity[i].is_finite()))
+            {
+                return Err(CliError::Numerical {
+                    what: "intensity",
+                    detail: format!(
+                        "at t = {t}, neuron {i} has potential {} and intensity {}",
+                        potential[i], intensity[i]
+                    ),
+                });
+            }
+            Ok(IntensityRow {
+                t,
+                potential,
+                intensity,
+            })
+        })
+        .collect()
+}
+
+/// Writes rows as JSON lines (one object per line).
+fn write_json_lines(rows: &[IntensityRow], w: &mut dyn Write) -> std::io::Result<()> {
+    for row in rows {
+        serde_json::to_writer(&mut *w, row)?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Writes rows as CSV `t,u_0..u_{N-1},lambda_0..lambda_{N-1}` (shortest round-trip numbers).
+fn write_csv(rows: &[IntensityRow], n: usize, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut header = vec!["t".to_string()];
+    header.extend((0..n).map(|i| format!("u_{i}")));
+    header.extend((0..n).map(|i| format!("lambda_{i}")));
+    writeln!(w, "{}", header.join(","))?;
+    for row in rows {
+        write!(w, "{:?}", row.t)?;
+        for v in row.potential.iter().chain(&row.intensity) {
+            write!(w, ",{v:?}")?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+impl IntensityArgs {
+    /// Reads the inputs, evaluates, and writes the rows to `--out` (atomically) or `stdout`.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let model = dir.path().join("m.json");
+    /// snn_model::SnnBuilder::new(2, 0).check()?.write_json(&model)?;
+    /// let spikes = dir.path().join("s.csv");
+    /// std::fs::write(&spikes, "sequence,time,neuron\n0,1.0,0\n").unwrap();
+    /// let at = dir.path().join("t.txt");
+    /// std::fs::write(&at, "0.5\n1.5\n").unwrap();
+    /// let args = diffsnn_cli::commands::intensity::IntensityArgs {
+    ///     model, spikes, at, sequence: 0, window: Some((0.0, 2.0)), csv: true, out: None,
+    /// };
+    /// let mut out = Vec::new();
+    /// args.run(&mut out)?;
+    /// let text = String::from_utf8(out).unwrap();
+    /// assert!(text.starts_with("t,u_0,u_1,lambda_0,lambda_1\n0.5,"));
+    /// assert_eq!(text.lines().count(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
+        let model = load_model(&self.model)?;
+        let trains = load_spikes(&self.spikes, self.window, Some((&model, &self.model)))?;
+        let seq = crate::io::sequence(&trains, self.sequence, &self.spikes.display().to_string())?;
+        let times = read_query_times(&self.at)?;
+        let rows = intensity_rows(&model, seq, &times)?;
+        let n = model.n_neurons();
+        emit(self.out.as_ref(), stdout, |w| {
+            if self.csv {
+                write_csv(&rows, n, w)
+            } else {
+                write_json_lines(&rows, w)
+            }
+        })
+    }
+}

@@ -1,0 +1,325 @@
+//! `diffsnn plot raster|intensity|filters|ks|loss`: SVG pictures, written atomically.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{load_model, load_spikes, parse_window_arg};
+use crate::error::Result;
+use crate::io::{read_loss_csv, write_bytes_atomic};
+use crate::plot;
+
+/// The pictures `diffsnn plot` draws.
+///
+/// ```
+/// use clap::Parser;
+/// let cli = diffsnn_cli::commands::Cli::try_parse_from(["diffsnn", "plot", "loss", "--csv", "loss.csv", "--out", "l.svg"]).unwrap();
+/// assert!(matches!(cli.command, diffsnn_cli::commands::Command::Plot(diffsnn_cli::commands::plot::PlotCommand::Loss(_))));
+/// ```
+#[derive(Debug, Clone, Subcommand)]
+pub enum PlotCommand {
+    /// Spike raster of one sequence.
+    Raster(RasterArgs),
+    /// Intensities of chosen neurons over one sequence's window, with its spikes.
+    Intensity(PlotIntensityArgs),
+    /// The filters f_ij(lag) of a model, one panel per pair (row = target, column = source).
+    Filters(FiltersArgs),
+    /// Time-rescaling KS plot per neuron with the 95 % band; prints the KS tests as JSON lines.
+    #[command(long_about = KS_LONG_ABOUT)]
+    Ks(KsArgs),
+    /// A loss curve from a CSV with the columns `epoch` and `loss`.
+    Loss(LossArgs),
+}
+
+impl PlotCommand {
+    /// Draws the picture and writes it atomically; only `ks` prints (its tests) to `stdout`.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let csv = dir.path().join("loss.csv");
+    /// std::fs::write(&csv, "epoch,loss\n0,5\n1,4\n2,3.5\n").unwrap();
+    /// let out = dir.path().join("loss.svg");
+    /// let cmd = diffsnn_cli::commands::plot::PlotCommand::Loss(diffsnn_cli::commands::plot::LossArgs { csv, out: out.clone() });
+    /// cmd.run(&mut std::io::sink())?;
+    /// assert!(std::fs::read_to_string(&out).unwrap().contains("<svg"));
+    /// # Ok::<(), diffsnn_cli::CliError>(())
+    /// ```
+    pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
+        match self {
+            PlotCommand::Raster(a) => a.run(),
+            PlotCommand::Intensity(a) => a.run(),
+            PlotCommand::Filters(a) => a.run(),
+            PlotCommand::Ks(a) => a.run(stdout),
+            PlotCommand::Loss(a) => a.run(),
+        }
+    }
+}
+
+/// Arguments of `diffsnn plot raster`.
+///
+/// ```
+/// use clap::Parser;
+/// let cli = diffsnn_cli::commands::Cli::try_parse_from(["diffsnn", "plot", "raster", "--spikes", "s.csv",
+///     "--window", "0,50", "--sequence", "2", "--out", "r.svg"]).unwrap();
+/// let diffsnn_cli::commands::Command::Plot(diffsnn_cli::commands::plot::PlotCommand::Raster(a)) = cli.command else { unreachable!() };
+/// assert_eq!((a.sequence, a.window), (2, Some((0.0, 50.0))));
+/// ```
+#[derive(Debug, Clone, Args)]
+pub struct RasterArgs {
+    /// Spike file (spikes/v1 JSON or CSV).
+    #[arg(long, value_name = "S.json")]
+    pub spikes: PathBuf,
+    /// Index of the sequence to draw.
+    #[arg(long, value_name = "i", default_value_t = 0)]
+    pub sequence: usize,
+    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
+    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
+    pub window: Option<(f64, f64)>,
+    /// Output SVG file.
+    #[arg(long, value_name = "F.svg")]
+    pub out: PathBuf,
+}
+
+impl RasterArgs {
+    /// Draws the raster and writes it atomically.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let spikes = dir.path().join("s.csv");
+    /// std::fs::write(&spikes, "sequence,time,neuron\n0,1.0,0\n0,2.0,1\n").unwrap();
+    /// let out = dir.path().join("r.svg");
+    /// diffsnn_cli::commands::plot::RasterArgs { spikes, sequence: 0, window: None, out: out.clone() }.run()?;
+    /// assert!(out.exists());
+    /// # Ok::<(), diffsnn_cli::CliError>(())
+    /// ```
+    pub fn run(&self) -> Result<()> {
+        let trains = load_spikes(&self.spikes, self.window, None)?;
+        let label = self.spikes.display().to_string();
+        let seq = crate::io::sequence(&trains, self.sequence, &label)?;
+        let svg = plot::raster_svg(seq, &format!("{label}, sequence {}", self.sequence))?;
+        write_bytes_atomic(&self.out, svg.as_bytes())
+    }
+}
+
+/// Arguments of `diffsnn plot intensity`.
+///
+/// ```
+/// use clap::Parser;
+/// let cli = diffsnn_cli::commands::Cli::try_parse_from(["diffsnn", "plot", "intensity", "--model", "m.json",
+///     "--spikes", "s.json", "--neurons", "0,2", "--out", "i.svg"]).unwrap();
+/// let diffsnn_cli::commands::Command::Plot(diffsnn_cli::commands::plot::PlotCommand::Intensity(a)) = cli.command else { unreachable!() };
+/// assert_eq!(a.neurons, vec![0, 2]);
+/// ```
+#[derive(Debug, Clone, Args)]
+pub struct PlotIntensityArgs {
+    /// Model file (srm-snn/v1 JSON).
+    #[arg(long, value_name = "M.json")]
+    pub model: PathBuf,
+    /// Spike file (spikes/v1 JSON or CSV); its neuron count must match the model's.
+    #[arg(long, value_name = "S.json")]
+    pub spikes: PathBuf,
+    /// Index of the sequence to draw.
+    #[arg(long, value_name = "i", default_value_t = 0)]
+    pub sequence: usize,
+    /// Neurons to draw, comma separated (default: all).
+    #[arg(long, value_name = "i,j,..", value_delimiter = ',')]
+    pub neurons: Vec<usize>,
+    /// Number of evenly spaced grid times (spike times are added).
+    #[arg(long, value_name = "n", default_value_t = 1000)]
+    pub points: usize,
+    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
+    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
+    pub window: Option<(f64, f64)>,
+    /// Output SVG file.
+    #[arg(long, value_name = "F.svg")]
+    pub out: PathBuf,
+}
+
+impl PlotIntensityArgs {
+    /// Draws the intensities and writes the picture atomically.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let model = dir.path().join("m.json");
+    /// snn_model::SnnBuilder::new(2, 0).check()?.write_json(&model)?;
+    /// let spikes = dir.path().join("s.csv");
+    /// std::fs::write(&spikes, "sequence,time,neuron\n0,1.0,0\n0,2.0,1\n").unwrap();
+    /// let out = dir.path().join("i.svg");
+    /// let args = diffsnn_cli::commands::plot::PlotIntensityArgs {
+    ///     model, spikes, sequence: 0, neurons: vec![1], points: 100, window: None, out: out.clone(),
+    /// };
+    /// args.run()?;
+    /// assert!(out.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run(&self) -> Result<()> {
+        let model = load_model(&self.model)?;
+        let trains = load_spikes(&self.spikes, self.window, Some((&model, &self.model)))?;
+        let seq = crate::io::sequence(&trains, self.sequence, &self.spikes.display().to_string())?;
+        let svg = plot::intensity_svg(&model, seq, &self.neurons, self.points)?;
+        write_bytes_atomic(&self.out, svg.as_bytes())
+    }
+}
+
+/// Arguments of `diffsnn plot filters`.
+///
+/// ```
+/// use clap::Parser;
+/// let cli = diffsnn_cli::commands::Cli::try_parse_from(["diffsnn", "plot", "filters", "--model", "m.json", "--out", "f.svg"]).unwrap();
+/// let diffsnn_cli::commands::Command::Plot(diffsnn_cli::commands::plot::PlotCommand::Filters(a)) = cli.command else { unreachable!() };
+/// assert_eq!(a.points, 200);
+/// ```
+#[derive(Debug, Clone, Args)]
+pub struct FiltersArgs {
+    /// Model file (srm-snn/v1 JSON).
+    #[arg(long, value_name = "M.json")]
+    pub model: PathBuf,
+    /// Number of lags per filter.
+    #[arg(long, value_name = "n", default_value_t = 200)]
+    pub points: usize,
+    /// Output SVG file.
+    #[arg(long, value_name = "F.svg")]
+    pub out: PathBuf,
+}
+
+impl FiltersArgs {
+    /// Draws the filters and writes the picture atomically.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let model = dir.path().join("m.json");
+    /// snn_model::SnnBuilder::new(1, 1).check()?.write_json(&model)?;
+    /// let out = dir.path().join("f.svg");
+    /// diffsnn_cli::commands::plot::FiltersArgs { model, points: 50, out: out.clone() }.run()?;
+    /// assert!(out.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run(&self) -> Result<()> {
+        let model = load_model(&self.model)?;
+        let svg = plot::filters_svg(&model, self.points)?;
+        write_bytes_atomic(&self.out, svg.as_bytes())
+    }
+}
+
+/// The long help of `diffsnn plot ks` (clap reads it from the subcommand).
+pub const KS_LONG_ABOUT: &str = "Time-rescaling goodness of fit (Brown et al. 2002): the compensator between \
+    consecutive spikes of each neuron, pooled over all sequences, should be i.i.d. \
+    Exp(1) under the true model. Draws one KS plot per neuron with the 95 % band \
+    and prints one JSON line per neuron: {\"neuron\", \"n\", \"statistic\", \
+    \"p_value\", \"inside_band\"} (null values for a neuron that never fired; a \
+    \"note\" when the KS p-value could not be computed, e.g. tied intervals).";
+
+/// Arguments of `diffsnn plot ks`.
+///
+/// ```
+/// use clap::Parser;
+/// let cli = diffsnn_cli::commands::Cli::try_parse_from(["diffsnn", "plot", "ks", "--model", "m.json", "--spikes", "s.json", "--out", "k.svg"]).unwrap();
+/// assert!(matches!(cli.command, diffsnn_cli::commands::Command::Plot(diffsnn_cli::commands::plot::PlotCommand::Ks(_))));
+/// ```
+#[derive(Debug, Clone, Args)]
+pub struct KsArgs {
+    /// Model file (srm-snn/v1 JSON).
+    #[arg(long, value_name = "M.json")]
+    pub model: PathBuf,
+    /// Spike file (spikes/v1 JSON or CSV); all its sequences are used.
+    #[arg(long, value_name = "S.json")]
+    pub spikes: PathBuf,
+    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
+    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
+    pub window: Option<(f64, f64)>,
+    /// Output SVG file.
+    #[arg(long, value_name = "F.svg")]
+    pub out: PathBuf,
+}
+
+/// One line of the summary printed by `diffsnn plot ks`.
+#[derive(Serialize)]
+struct KsLine {
+    neuron: usize,
+    n: Option<usize>,
+    statistic: Option<f64>,
+    p_value: Option<f64>,
+    inside_band: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+impl KsArgs {
+    /// Rescales, draws the KS plots, writes the picture atomically, then prints the tests.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let model = dir.path().join("m.json");
+    /// snn_model::SnnBuilder::new(1, 0).check()?.write_json(&model)?;
+    /// let spikes = dir.path().join("s.csv");
+    /// std::fs::write(&spikes, "sequence,time,neuron\n0,0.3,0\n0,0.9,0\n0,1.2,0\n").unwrap();
+    /// let out = dir.path().join("k.svg");
+    /// let mut printed = Vec::new();
+    /// diffsnn_cli::commands::plot::KsArgs { model, spikes, window: None, out: out.clone() }.run(&mut printed)?;
+    /// assert!(out.exists());
+    /// assert!(String::from_utf8(printed).unwrap().starts_with(r#"{"neuron":0,"n":3,"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
+        let model = load_model(&self.model)?;
+        let trains = load_spikes(&self.spikes, self.window, Some((&model, &self.model)))?;
+        let summary = plot::ks_summary(&model, trains.sequences())?;
+        let svg = plot::ks_svg(&summary)?;
+        write_bytes_atomic(&self.out, svg.as_bytes())?;
+        for s in &summary {
+            let line = KsLine {
+                neuron: s.neuron,
+                n: s.plot.as_ref().map(|p| p.model_quantiles.len()),
+                statistic: s.test.map(|t| t.statistic),
+                p_value: s.test.map(|t| t.p_value),
+                inside_band: s.plot.as_ref().map(|p| p.inside_band()),
+                note: s.test_error.clone(),
+            };
+            serde_json::to_writer(&mut *stdout, &line)
+                .map_err(|e| crate::CliError::io("(standard output)", e.into()))?;
+            stdout
+                .write_all(b"\n")
+                .map_err(|e| crate::CliError::io("(standard output)", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Arguments of `diffsnn plot loss`.
+///
+/// ```
+/// use clap::Parser;
+/// let cli = diffsnn_cli::commands::Cli::try_parse_from(["diffsnn", "plot", "loss", "--csv", "loss.csv", "--out", "l.svg"]).unwrap();
+/// let diffsnn_cli::commands::Command::Plot(diffsnn_cli::commands::plot::PlotCommand::Loss(a)) = cli.command else { unreachable!() };
+/// assert_eq!(a.csv, std::path::PathBuf::from("loss.csv"));
+/// ```
+#[derive(Debug, Clone, Args)]
+pub struct LossArgs {
+    /// Loss CSV with the columns `epoch` and `loss` (others are ignored), as written by training.
+    #[arg(long, value_name = "loss.csv")]
+    pub csv: PathBuf,
+    /// Output SVG file.
+    #[arg(long, value_name = "F.svg")]
+    pub out: PathBuf,
+}
+
+impl LossArgs {
+    /// Draws the loss curve and writes it atomically.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let csv = dir.path().join("loss.csv");
+    /// std::fs::write(&csv, "epoch,loss\n0,2\n1,1\n").unwrap();
+    /// let out = dir.path().join("l.svg");
+    /// diffsnn_cli::commands::plot::LossArgs { csv, out: out.clone() }.run()?;
+    /// assert!(out.exists());
+    /// # Ok::<(), diffsnn_cli::CliError>(())
+    /// ```
+    pub fn run(&self) -> Result<()> {
+        let points = read_loss_csv(&self.csv)?;
+        let svg = plot::loss_svg(&points)?;
+        write_bytes_atomic(&self.out, svg.as_bytes())
+    }
+}

@@ -1,0 +1,83 @@
+//! SVG pictures, drawn with `plotters`' SVG backend (no system fonts needed: text is written as
+//! SVG `<text>` elements and laid out with a size estimate). Each function returns the SVG
+//! document as a string; the `diffsnn plot` commands write it with
+//! [`write_atomic`](crate::io::write_atomic).
+//!
+//! * [`raster_svg`]: the spikes of one sequence, one row per neuron.
+//! * [`intensity_svg`]: `λ_i(t)` of chosen neurons over a sequence's window, with its spikes.
+//! * [`filters_svg`]: the filters `f_ij(Δ)` of a model, one panel per pair.
+//! * [`ks_svg`] (with [`ks_summary`]): time-rescaling KS plots, one panel per neuron.
+//! * [`loss_svg`]: a loss curve.
+
+mod filters;
+mod intensity;
+mod ks;
+mod loss;
+mod raster;
+
+pub use filters::{filter_lag_range, filter_values, filters_svg};
+pub use intensity::{intensity_grid, intensity_svg};
+pub use ks::{NeuronKs, ks_summary, ks_svg};
+pub use loss::loss_svg;
+pub use raster::raster_svg;
+
+use plotters::style::RGBColor;
+
+use crate::error::CliError;
+
+/// Converts a plotters error into a [`CliError::Plot`].
+pub(crate) fn plot_err<E: std::fmt::Display>(e: E) -> CliError {
+    CliError::Plot(e.to_string())
+}
+
+/// Ten well-separated colours (the Tableau 10 palette), cycled.
+const COLORS: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+/// The colour of series `i`.
+pub(crate) fn color(i: usize) -> RGBColor {
+    let (r, g, b) = COLORS[i % COLORS.len()];
+    RGBColor(r, g, b)
+}
+
+/// A `[lo, hi]` range for an axis from data, padded by 5 % and never empty.
+pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values {
+        if v.is_finite() {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        0.05 * span
+    } else {
+        0.5 * lo.abs().max(1.0)
+    };
+    (lo - pad, hi + pad)
+}
+
+/// Checks a requested number of grid points (at least 2, at most 10⁶).
+pub(crate) fn check_points(points: usize) -> crate::Result<()> {
+    if !(2..=1_000_000).contains(&points) {
+        return Err(CliError::argument(
+            "--points",
+            format!("need between 2 and 1000000 grid points, got {points}"),
+        ));
+    }
+    Ok(())
+}

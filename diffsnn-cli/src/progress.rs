@@ -1,0 +1,170 @@
+//! What `diffsnn fit` shows and writes while it trains: vi-train reports to a
+//! [`TrainObserver`], and [`FitObserver`] turns the reports into a progress bar (on a
+//! terminal, counting the sequences of the current epoch), one plain line per epoch on
+//! standard error (always), the loss-curve CSV and the model checkpoints.
+
+use std::io::IsTerminal;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use vi_train::vi::{EpochRecord, TrainObserver, VariationalModel, loss_csv_string};
+
+use crate::error::{CliError, Result};
+
+/// Model checkpoints: every `every` epochs the model is written (atomically) to
+/// `<dir>/<stem>.epoch<e>.json` (and `q` to `<stem>.epoch<e>.q.json` when it is separate),
+/// where `path = <dir>/<stem>.json`.
+///
+/// ```
+/// let c = diffsnn_cli::progress::Checkpoints { every: 5, path: "out/model.json".into() };
+/// assert_eq!(c.file_for(10, false), std::path::PathBuf::from("out/model.epoch10.json"));
+/// assert_eq!(c.file_for(10, true), std::path::PathBuf::from("out/model.epoch10.q.json"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoints {
+    /// Every how many epochs (≥ 1).
+    pub every: usize,
+    /// The model path the checkpoint names are derived from.
+    pub path: PathBuf,
+}
+
+impl Checkpoints {
+    /// The checkpoint file of epoch `epoch` (1-based count of completed epochs).
+    pub fn file_for(&self, epoch: usize, q: bool) -> PathBuf {
+        let stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into());
+        let name = if q {
+            format!("{stem}.epoch{epoch}.q.json")
+        } else {
+            format!("{stem}.epoch{epoch}.json")
+        };
+        self.path.with_file_name(name)
+    }
+}
+
+/// The observer of `diffsnn fit`.
+///
+/// ```
+/// use diffsnn_cli::progress::FitObserver;
+/// let observer = FitObserver::new(3, 10, false, None, None);
+/// assert!(observer.records().is_empty());
+/// ```
+#[derive(Debug)]
+pub struct FitObserver {
+    bar: ProgressBar,
+    /// The epochs of the run (for "epoch e/E").
+    epochs: usize,
+    records: Vec<EpochRecord>,
+    loss_csv: Option<PathBuf>,
+    checkpoints: Option<Checkpoints>,
+}
+
+impl FitObserver {
+    /// An observer of a run of `epochs` epochs over `n_sequences` sequences, with a progress
+    /// bar when `progress` is set and standard error is a terminal, writing the loss curve
+    /// to `loss_csv` and checkpoints as asked after every epoch.
+    pub fn new(
+        epochs: usize,
+        n_sequences: usize,
+        progress: bool,
+        loss_csv: Option<PathBuf>,
+        checkpoints: Option<Checkpoints>,
+    ) -> Self {
+        let bar = if progress && std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(
+                Some(n_sequences as u64),
+                ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} epoch {msg} [{bar:30}] {pos}/{len} sequences ({eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Self {
+            bar,
+            epochs,
+            records: Vec::new(),
+            loss_csv,
+            checkpoints,
+        }
+    }
+
+    /// The records of the epochs reported so far.
+    pub fn records(&self) -> &[EpochRecord] {
+        &self.records
+    }
+
+    /// Removes the progress bar (at the end of the run, or before an error is printed).
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    fn checkpoint(&self, c: &Checkpoints, epoch: usize, model: &VariationalModel) -> Result<()> {
+        write_text(&c.file_for(epoch, false), &model.p().to_json_string()?)?;
+        if !model.is_shared() {
+            write_text(&c.file_for(epoch, true), &model.q().to_json_string()?)?;
+        }
+        Ok(())
+    }
+}
+
+impl TrainObserver for FitObserver {
+    type Error = CliError;
+
+    fn on_batch(&mut self, epoch: usize, done: usize, total: usize) {
+        self.bar.set_message(format!("{epoch}/{}", self.epochs));
+        self.bar.set_length(total as u64);
+        self.bar.set_position(done as u64);
+    }
+
+    fn on_epoch(
+        &mut self,
+        record: &EpochRecord,
+        model: &VariationalModel,
+    ) -> Result<ControlFlow<()>> {
+        let line = format!(
+            "epoch {:>4}/{}  loss {:>14.6}  temperature {:.4}  {:.3} s",
+            record.epoch, self.epochs, record.loss, record.temperature, record.seconds
+        );
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+        self.records.push(*record);
+        if let Some(path) = &self.loss_csv {
+            write_text(path, &loss_csv_string(&self.records))?;
+        }
+        if let Some(c) = &self.checkpoints
+            && record.epoch.is_multiple_of(c.every)
+        {
+            self.checkpoint(c, record.epoch, model)?;
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// Writes `text` (plus a final newline if missing) atomically.
+pub(crate) fn write_text(path: &Path, text: &str) -> Result<()> {
+    crate::io::write_atomic(path, |w| {
+        w.write_all(text.as_bytes())
+            .and_then(|()| {
+                if text.ends_with('\n') {
+                    Ok(())
+                } else {
+                    w.write_all(b"\n")
+                }
+            })
+            .map_err(|e| CliError::io(path, e))
+    })
+}

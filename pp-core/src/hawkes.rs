@@ -1,5 +1,6 @@
 //! Multivariate Hawkes process with exponential kernels.
 
+#[cfg(feature = "linalg")]
 use nalgebra::DMatrix;
 
 use crate::error::{PpError, Result};
@@ -7,7 +8,7 @@ use crate::intensity::{CumulativeIntensity, Intensity, Parametric};
 use crate::sequence::{EventSequence, History};
 
 /// A multivariate Hawkes process with exponential kernels,
-/// `λ_i(t) = μ_i + Σ_{t_e < t} α_{i,i_e} β exp(−β (t − t_e))` (MATH.md §1).
+/// `λ_i(t) = μ_i + Σ_{t_e < t} α_{i,i_e} β exp(−β (t − t_e))` (docs/math.md §1).
 ///
 /// `α_{i,j}` (the expected number of events of `i` triggered by one event of `j`) is stored row
 /// major: `alpha()[i * D + j]`. Parameter vector order ([`Parametric`]):
@@ -89,6 +90,7 @@ impl ExpHawkes {
     /// assert!((m.spectral_radius()? - 0.5).abs() < 1e-12);
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
+    #[cfg(feature = "linalg")]
     pub fn spectral_radius(&self) -> Result<f64> {
         let d = self.mu.len();
         if d == 1 {
@@ -121,6 +123,7 @@ impl ExpHawkes {
     /// assert!(matches!(explosive.stationary_rates(), Err(PpError::NotStationary { .. })));
     /// # Ok::<(), PpError>(())
     /// ```
+    #[cfg(feature = "linalg")]
     pub fn stationary_rates(&self) -> Result<Vec<f64>> {
         let rho = self.spectral_radius()?;
         if rho >= 1.0 - CRITICAL_TOLERANCE {
@@ -215,6 +218,7 @@ impl Parametric for ExpHawkes {
 
 /// Spectral radii within this distance of 1 are treated as critical (rounding of the
 /// eigenvalues).
+#[cfg(feature = "linalg")]
 const CRITICAL_TOLERANCE: f64 = 1e-12;
 
 /// Checks the domain of the Hawkes parameters.

@@ -3,7 +3,7 @@
 //! The foundation of the workspace: validated multivariate event sequences ([`EventSequence`],
 //! [`Window`], borrowed [`History`] views and soft-marked [`SoftEvents`]), the small traits a temporal point process implements
 //! ([`Intensity`], [`CumulativeIntensity`], [`LogLikelihood`], [`Parametric`],
-//! [`LogLikelihoodGradient`]), the log-likelihood (MATH.md (1.1)) with a pluggable
+//! [`LogLikelihoodGradient`]), the log-likelihood (docs/math.md (1.1)) with a pluggable
 //! [`Compensator`] ([`ClosedForm`], adaptive Gauss–Legendre [`Quadrature`], [`MonteCarlo`]),
 //! homogeneous and inhomogeneous [`Poisson`] processes, the multivariate exponential Hawkes
 //! process [`ExpHawkes`] (O(n·D) recursive log-likelihood and exact gradient), time-rescaling
@@ -43,6 +43,7 @@
 pub mod compensator;
 pub mod error;
 mod fastmath;
+#[cfg(feature = "stats")]
 pub mod goodness_of_fit;
 pub mod hawkes;
 mod hawkes_likelihood;
@@ -62,6 +63,7 @@ pub use compensator::{
     log_likelihood,
 };
 pub use error::{PpError, Result};
+#[cfg(feature = "stats")]
 pub use goodness_of_fit::{KsPValueMethod, KsPlot, KsTest, ks_exp1, ks_plot_exp1};
 pub use hawkes::ExpHawkes;
 pub use intensity::{

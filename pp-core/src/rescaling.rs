@@ -1,8 +1,9 @@
-//! Time rescaling (MATH.md §1): the compensator increments between consecutive events of each
+//! Time rescaling (docs/math.md §1): the compensator increments between consecutive events of each
 //! dimension, which are i.i.d. Exp(1) under the true model.
 
 use crate::compensator::{Compensator, check_dimension};
 use crate::error::{PpError, Result};
+#[cfg(feature = "stats")]
 use crate::goodness_of_fit::{KsPlot, KsTest, ks_exp1, ks_plot_exp1};
 use crate::hawkes::ExpHawkes;
 use crate::intensity::Intensity;
@@ -92,6 +93,7 @@ impl RescaledIntervals {
     }
 
     /// Checks that dimension `i` exists and has at least [`MIN_KS_INTERVALS`] intervals.
+    #[cfg(feature = "stats")]
     fn checked(&self, i: usize) -> Result<&[f64]> {
         let intervals = self.per_dim.get(i).ok_or(PpError::DimensionMismatch {
             what: "requested dimension index (as a count)",
@@ -120,6 +122,7 @@ impl RescaledIntervals {
     /// assert!(matches!(r.ks_test(1), Err(PpError::TooFewEvents { dim: 1, found: 0, .. })));
     /// # Ok::<(), PpError>(())
     /// ```
+    #[cfg(feature = "stats")]
     pub fn ks_test(&self, i: usize) -> Result<KsTest> {
         ks_exp1(self.checked(i)?)
     }
@@ -133,6 +136,7 @@ impl RescaledIntervals {
     /// assert!(tests[0].is_ok() && tests[1].is_err());
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
+    #[cfg(feature = "stats")]
     pub fn ks_tests(&self) -> Vec<Result<KsTest>> {
         (0..self.dim()).map(|i| self.ks_test(i)).collect()
     }
@@ -144,6 +148,7 @@ impl RescaledIntervals {
     /// assert_eq!(r.ks_test_pooled()?.n, 3);
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
+    #[cfg(feature = "stats")]
     pub fn ks_test_pooled(&self) -> Result<KsTest> {
         let all = self.pooled();
         if all.len() < MIN_KS_INTERVALS {
@@ -165,6 +170,7 @@ impl RescaledIntervals {
     /// assert_eq!(plot.band, 1.36 / 2.0);
     /// # Ok::<(), pp_core::PpError>(())
     /// ```
+    #[cfg(feature = "stats")]
     pub fn ks_plot(&self, i: usize) -> Result<KsPlot> {
         ks_plot_exp1(self.checked(i)?)
     }

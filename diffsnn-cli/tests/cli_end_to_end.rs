@@ -388,12 +388,12 @@ fn csv_output_reads_back_to_the_same_spikes() {
 }
 
 #[test]
-fn help_on_every_command_and_no_training_commands_yet() {
+fn help_lists_every_command_and_its_options() {
     let dir = workdir();
     let d = dir.path();
     let top = diffsnn(d, &["--help"]);
     assert!(top.ok);
-    for cmd in ["simulate", "intensity", "loglik", "plot"] {
+    for cmd in ["simulate", "intensity", "loglik", "fit", "eval", "plot"] {
         assert!(top.stdout.contains(cmd), "{cmd} missing from --help");
     }
     let cases: [(&[&str], &[&str]); 9] = [

@@ -64,7 +64,7 @@ pub fn assert_close(what: &str, a: &[f64], b: &[f64], rel: f64, abs: f64) {
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
         let tol = abs + rel * x.abs().max(y.abs());
         assert!(
-            (x - y).abs() <= tol,
+            approx::abs_diff_eq!(x, y, epsilon = tol),
             "{what}: coordinate {i}: {x} vs {y} (|diff| = {:e} > {tol:e})",
             (x - y).abs()
         );

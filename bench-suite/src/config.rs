@@ -1,7 +1,7 @@
 //! The settings of a `reproduce` run: the reduced defaults (a few minutes on two cores) and the
 //! reference's full protocol (`--full`).
 //!
-//! Settings every experiment shares (MATH.md §7, the reference's `param.py`): the data model is
+//! Settings every experiment shares (docs/math.md §7, the reference's `param.py`): the data model is
 //! a random SNN with 2 observed and 4 hidden neurons, K = 2, sigmoid amplitude a = 5, sequences
 //! on `[0, 50]`; training models are drawn the same way from another seed and trained with
 //! `q = p` (the reference's `use_variational = False`), Adagrad with learning rate 5e-2, the

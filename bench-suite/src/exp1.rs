@@ -1,5 +1,5 @@
 //! Experiment 1: the spread of the two gradient estimators at the initial parameters
-//! (MATH.md §7, item 1; the reference's `EvaluateGradientVariance` + `AnalyzeGradientVariance`).
+//! (docs/math.md §7, item 1; the reference's `EvaluateGradientVariance` + `AnalyzeGradientVariance`).
 //!
 //! One *gradient* is what one optimiser step of the reference's variance experiment sees: the
 //! E-step objective summed over the training sequences (10), each sequence with its own fresh

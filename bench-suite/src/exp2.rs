@@ -1,4 +1,4 @@
-//! Experiment 2: the test negative ELBO against the number of training sequences (MATH.md §7,
+//! Experiment 2: the test negative ELBO against the number of training sequences (docs/math.md §7,
 //! item 2; the reference's `PerformanceEvaluation` over 24 trials).
 //!
 //! Each trial `t` has its own problem below `[EXP2, t]` (as the reference draws a data seed, a

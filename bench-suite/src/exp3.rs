@@ -1,5 +1,5 @@
 //! Experiment 3: the per-epoch training time against the amplitude `a` of the trained model
-//! (MATH.md §7, item 3; the reference's `CalculateTrainTime`: wall-clock time of `fit` divided
+//! (docs/math.md §7, item 3; the reference's `CalculateTrainTime`: wall-clock time of `fit` divided
 //! by the number of epochs, 10 training sequences from the fixed data model with a = 5).
 //!
 //! The path-wise estimator's cost grows with `a`: the ∂PP draws candidates at rate `λ̄ = a·H`

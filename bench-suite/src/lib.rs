@@ -1,6 +1,6 @@
 //! # bench-suite
 //!
-//! The `reproduce` program — the three synthetic experiments of the ∂SNN paper (MATH.md §7)
+//! The `reproduce` program — the three synthetic experiments of the ∂SNN paper (docs/math.md §7)
 //! rerun on this workspace — and end-to-end criterion benchmarks.
 //!
 //! * [`exp1`]: the standard deviation of the path-wise and score-function gradient estimators

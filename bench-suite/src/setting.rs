@@ -1,5 +1,5 @@
 //! The synthetic problems: generators derived from the master seed, the data model, the
-//! training and test data, and the initial training model (MATH.md §7).
+//! training and test data, and the initial training model (docs/math.md §7).
 
 use pp_core::{EventSequence, Window};
 use pp_thinning::sequence_rng;

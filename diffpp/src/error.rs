@@ -72,7 +72,7 @@ pub enum DiffppError {
         log_sum: f64,
     },
     /// The hidden intensities at a candidate reach or exceed the candidate rate: the thinning
-    /// bound `sum_h lambda_h(s) < lambda_bar` (MATH.md §2, §5) is violated. Never clipped.
+    /// bound `sum_h lambda_h(s) < lambda_bar` (docs/math.md §2, §5) is violated. Never clipped.
     #[error(
         "bound violated at candidate {candidate} (time {time}): sum of hidden intensities = {total} >= candidate rate {rate}"
     )]

@@ -1,4 +1,4 @@
-//! The ExpConcrete (log-domain Gumbel-softmax) distribution, MATH.md §4.
+//! The ExpConcrete (log-domain Gumbel-softmax) distribution, docs/math.md §4.
 //!
 //! For `n >= 2` categories with logits `α` (log-probabilities up to an additive constant: the
 //! distribution is invariant to adding a constant to `α`) and temperature `τ > 0`,

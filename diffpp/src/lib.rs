@@ -1,7 +1,7 @@
 //! # diffpp
 //!
 //! The ExpConcrete (Gumbel-softmax) distribution and the differentiable point process (∂PP) of
-//! MATH.md §4–5.
+//! docs/math.md §4–5.
 //!
 //! * [`expconcrete`]: the ExpConcrete log density (4.1) (exactly torch's
 //!   `ExpRelaxedCategorical.log_prob`), reparameterised and hard samples from Gumbel noise, exact

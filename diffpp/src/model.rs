@@ -8,7 +8,7 @@ use crate::reverse::{ReverseWorkspace, SweepRequest};
 use crate::sampler::Trace;
 
 /// A model whose hidden dimensions can be sampled as a differentiable point process
-/// (MATH.md §5): it gives the hidden log-intensities `log λ_h(s)` at a candidate time `s` from
+/// (docs/math.md §5): it gives the hidden log-intensities `log λ_h(s)` at a candidate time `s` from
 /// the soft history of earlier candidates (plus whatever fixed, observed history it holds
 /// itself), and their vector–Jacobian product with respect to its parameters and to the soft
 /// weights of the history.
@@ -21,7 +21,7 @@ use crate::sampler::Trace;
 /// * buffers have the documented lengths; implementations may panic on a wrong length
 ///   (a programming error, not bad data). Results must be finite for finite inputs.
 ///
-/// An SRM (MATH.md §3) implements it with
+/// An SRM (docs/math.md §3) implements it with
 /// `u_h(s) = b_h + Σ_{observed spikes} f_{h,o}(s − t) + Σ_k Σ_j d_k[j] f_{h,j}(s − s_k)`,
 /// `log λ_h = log a + log σ(u_h)`, `λ̄ = a·H + ε`, `support = c_K + scale`.
 /// [`LinearSigmoidModel`](crate::LinearSigmoidModel) is a reference implementation of exactly

@@ -1,12 +1,12 @@
 //! Stable log-domain helpers: the re-exported `pp_core::numeric` functions and the "complete"
-//! log-probability vector of MATH.md (5.1) with its vector–Jacobian product.
+//! log-probability vector of docs/math.md (5.1) with its vector–Jacobian product.
 //!
 //! Convention for the complete vector: given `n` log sub-probabilities `v` with
 //! `Σ exp(v_i) < 1`, the output has `n + 1` entries, `v` followed by
 //! `log(1 − Σ exp v_i) = log1mexp(logsumexp(v))`. Like the reference implementation, a sum
 //! `Σ exp(v_i) >= 1` is an error ([`DiffppError::SumNotBelowOne`]) — **including a sum of exactly
 //! 1** (`logsumexp(v) == 0`): the last entry would be `-inf` and the ExpConcrete density of
-//! the resulting logits undefined (`-inf + inf`). MATH.md §5's `ε` in `λ̄` keeps the sum strictly
+//! the resulting logits undefined (`-inf + inf`). docs/math.md §5's `ε` in `λ̄` keeps the sum strictly
 //! below 1; it must be large enough that the ratio `Σλ_h/λ̄` stays representably below 1 in f64
 //! (roughly `ε > 1e-15·λ̄`).
 

@@ -11,7 +11,7 @@
 //! log λ_h(s) = log a + log σ(u_h(s)),         λ̄ = a·H + ε
 //! ```
 //!
-//! with the Epanechnikov basis of MATH.md §3, `φ_k(Δ) = 0.75 (1 − ((Δ − c_k)/scale)²)` for
+//! with the Epanechnikov basis of docs/math.md §3, `φ_k(Δ) = 0.75 (1 − ((Δ − c_k)/scale)²)` for
 //! `|Δ − c_k| <= scale`, and support `S = max_k c_k + scale`. Parameter order (flat):
 //! `b[H]`, then `W[K][H][H]` (`[k][h][j]`: basis `k`, to `h`, from `j`), then `U[K][H][O]`.
 

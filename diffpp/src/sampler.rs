@@ -1,4 +1,4 @@
-//! The ∂PP sampler (MATH.md §5): candidates at constant rate `λ̄`, category log-probabilities
+//! The ∂PP sampler (docs/math.md §5): candidates at constant rate `λ̄`, category log-probabilities
 //! (5.1) from the model's hidden intensities given the soft history, and ExpConcrete soft marks
 //! (or, in hard mode, Gumbel-max categories) from the same noise. Its output, a [`Trace`], holds
 //! the realisation, `log q` (5.2) and everything the reverse sweep needs.

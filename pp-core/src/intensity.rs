@@ -118,7 +118,7 @@ pub trait LogLikelihood {
     /// The error type: the implementing crate's own, wrapping pp-core's.
     type Error: From<PpError>;
 
-    /// `log p(seq)` as in MATH.md (1.1).
+    /// `log p(seq)` as in docs/math.md (1.1).
     ///
     /// ```
     /// use pp_core::{EventSequence, ExpHawkes, LogLikelihood, Window};

@@ -302,7 +302,7 @@ impl EventSequence {
         self.times.partition_point(|&s| s < t)
     }
 
-    /// The events strictly before `t`: the history `H_t` of MATH.md §1.
+    /// The events strictly before `t`: the history `H_t` of docs/math.md §1.
     ///
     /// ```
     /// let seq = pp_core::EventSequence::new(pp_core::Window::new(0.0, 1.0)?, 1, vec![0.2, 0.5], vec![0, 0])?;

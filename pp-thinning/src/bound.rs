@@ -1,5 +1,5 @@
 //! Bounds `λ̄ ≥ Σ_i λ_i` on the total intensity: global constants and local, history-dependent
-//! bounds with a horizon (MATH.md §2).
+//! bounds with a horizon (docs/math.md §2).
 
 use crate::error::{Result, ThinningError};
 use pp_core::{ExpHawkes, History, Intensity, PpError};

@@ -1,4 +1,4 @@
-//! The thinning loop itself (MATH.md §2): one step advances to the next accepted event.
+//! The thinning loop itself (docs/math.md §2): one step advances to the next accepted event.
 //!
 //! Everything here is allocation-free: the model state and the intensity buffer are borrowed from
 //! a [`Workspace`](crate::Workspace).

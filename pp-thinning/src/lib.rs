@@ -1,7 +1,7 @@
 //! # pp-thinning
 //!
 //! Exact simulation of multivariate temporal point processes by thinning (Lewis–Shedler 1979,
-//! Ogata 1981; MATH.md §2), for anything that can report its intensities and a bound on their sum.
+//! Ogata 1981; docs/math.md §2), for anything that can report its intensities and a bound on their sum.
 //!
 //! * The model interface is [`SequentialIntensity`]: a shared immutable model plus a per-sequence
 //!   state, evaluated incrementally (`reset`, `intensities_at`, `accept`, `bound`). Any pp-core

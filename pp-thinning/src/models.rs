@@ -48,7 +48,7 @@ impl SequentialIntensity for Poisson {
     }
 }
 
-/// The recursive state of an exponential Hawkes process along one sequence (MATH.md §1):
+/// The recursive state of an exponential Hawkes process along one sequence (docs/math.md §1):
 /// `r_i(t) = Σ_{t_e < t} α_{i,i_e} β e^{−β (t − t_e)}` kept at the time of the last update, so
 /// that one candidate costs one `exp` and O(D) multiply-adds, and an accepted event O(D) adds.
 /// Memory is O(D²) (a transposed copy of `αβ`) whatever the number of events.

@@ -227,7 +227,7 @@ impl<S> Workspace<S> {
     }
 }
 
-/// Exact thinning sampler (Lewis–Shedler / Ogata, MATH.md §2) for a [`SequentialIntensity`]
+/// Exact thinning sampler (Lewis–Shedler / Ogata, docs/math.md §2) for a [`SequentialIntensity`]
 /// model on a window: an immutable value in `rand_distr` style, so one sampler serves any number
 /// of sequences, generators and threads.
 ///

@@ -5,7 +5,7 @@ use crate::bound::{Bound, BoundSpec};
 use pp_core::{History, Intensity};
 
 /// A point-process model evaluated incrementally along one simulated sequence: the interface of
-/// the thinning loop (MATH.md §2).
+/// the thinning loop (docs/math.md §2).
 ///
 /// The model itself is immutable and shared (also across threads); everything that changes along
 /// a sequence lives in a separate [`State`](Self::State), made once by

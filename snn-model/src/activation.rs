@@ -1,4 +1,4 @@
-//! Activations `λ = ψ(u)` mapping a membrane potential to an intensity (MATH.md §3).
+//! Activations `λ = ψ(u)` mapping a membrane potential to an intensity (docs/math.md §3).
 
 use pp_core::numeric::{log_sigmoid, sigmoid};
 

@@ -1,4 +1,4 @@
-//! Basis functions `φ_k(Δ)` of the synaptic filters (MATH.md §3).
+//! Basis functions `φ_k(Δ)` of the synaptic filters (docs/math.md §3).
 
 use crate::error::{Result, SnnError};
 

@@ -1,4 +1,4 @@
-//! Model files in the `srm-snn/v1` format (FORMATS.md), read and written with serde.
+//! Model files in the `srm-snn/v1` format (docs/formats.md), read and written with serde.
 //!
 //! Reading is strict: unknown formats and versions, missing and unknown fields, wrong JSON types
 //! and wrong shapes are errors that name the field (with its index path, e.g. `weights[1][3]`),

@@ -1,6 +1,6 @@
 //! # snn-model
 //!
-//! The spike-response-model network of MATH.md §3, agreeing with the PyTorch reference to
+//! The spike-response-model network of docs/math.md §3, agreeing with the PyTorch reference to
 //! float64 precision.
 //!
 //! * [`SnnBuilder`] → [`Snn`] (one validated `check()`): biases, weights `[k][i][j]`, connection

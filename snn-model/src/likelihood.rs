@@ -1,4 +1,4 @@
-//! The fully observed log-likelihood (MATH.md (1.1)) of the SNN and its exact gradient in
+//! The fully observed log-likelihood (docs/math.md (1.1)) of the SNN and its exact gradient in
 //! `(bias, weights)`, with the optional penalty `λ_reg ‖M ⊙ W‖_F`.
 //!
 //! One likelihood engine serves every case: the fully observed likelihood is the one-hot case

@@ -274,7 +274,7 @@ fn check_finite(field: &str, values: &[f64], index: impl Fn(usize) -> String) ->
     }
 }
 
-/// A checked spike-response-model network (MATH.md §3).
+/// A checked spike-response-model network (docs/math.md §3).
 ///
 /// Layout. The public weights are in the file order `[k][i][j]` (basis k, to i, from j), flat:
 /// `weights()[(k·N + i)·N + j]`. Internally the inner loops use the *masked* weights

@@ -1,4 +1,4 @@
-//! Exact simulation of the SNN by thinning through `pp-thinning` (MATH.md §2).
+//! Exact simulation of the SNN by thinning through `pp-thinning` (docs/math.md §2).
 //!
 //! [`Simulator`] implements [`SequentialIntensity`]: its state is a [`PotentialTracker`], so a
 //! candidate costs `O(N·K)` with the Epanechnikov basis (target-space windowed sums) and

@@ -1,5 +1,5 @@
 //! One training epoch of each estimator at the reference's experiment-3 settings: 10
-//! sequences of length T = 50 simulated from a random 2 + 4 data model with a = 5 (MATH.md §7),
+//! sequences of length T = 50 simulated from a random 2 + 4 data model with a = 5 (docs/math.md §7),
 //! K = 2, a random initial model with amplitude a = 1, 5, 10, 20. Default training settings
 //! (E step + M step per sequence, Adagrad, quadrature compensator), plus the reference's
 //! Monte Carlo compensator with 100 points.
@@ -12,7 +12,7 @@ use vi_train::vi::{Estimator, ObjectiveOptions, TrainConfig, Trainer, Variationa
 
 fn setting(a: f64) -> (VariationalModel, Vec<EventSequence>) {
     let builder = |a: f64| SnnBuilder::new(2, 4).activation(Activation::Sigmoid { amplitude: a });
-    // the data model has a = 5 whatever the trained model's amplitude (MATH.md §7)
+    // the data model has a = 5 whatever the trained model's amplitude (docs/math.md §7)
     let truth = builder(5.0)
         .random(&mut pp_thinning::sequence_rng(1, 0))
         .unwrap();

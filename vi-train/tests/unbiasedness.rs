@@ -1,4 +1,4 @@
-//! Unbiasedness of the path-wise estimator (MATH.md §6): on a tiny model at a fixed seed, the
+//! Unbiasedness of the path-wise estimator (docs/math.md §6): on a tiny model at a fixed seed, the
 //! mean of the path-wise gradient and the mean of the score-function estimator *of the same
 //! relaxed objective* (soft ∂PP samples, log q from (5.2), score from the marks held fixed)
 //! agree coordinate by coordinate within 4 standard errors of their difference.

@@ -1,4 +1,4 @@
-//! `reproduce`: reruns the three synthetic experiments of the ∂SNN paper (MATH.md §7) and
+//! `reproduce`: reruns the three synthetic experiments of the ∂SNN paper (docs/math.md §7) and
 //! writes `REPORT.md`, `summary.json` and one SVG plot per experiment.
 //!
 //! ```text

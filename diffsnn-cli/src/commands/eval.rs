@@ -16,7 +16,7 @@ use pp_core::spike_files::{CsvOptions, SpikeTrains};
 use vi_train::vi::{EvalOptions, VariationalModel, evaluate};
 
 /// The long help of `diffsnn eval` (shown by `--help`).
-pub const LONG_ABOUT: &str = "Test negative ELBO (MATH.md (6.1), β = 1) of a trained model with hard spikes, \
+pub const LONG_ABOUT: &str = "Test negative ELBO (docs/math.md (6.1), β = 1) of a trained model with hard spikes, \
                   the reference's \"test loss\": for every sequence, --samples hidden spike \
                   trains are drawn from q by exact thinning given the observed spikes, and \
                   -log p(O, H) + log q(H) is averaged. Only the model's observed neurons \

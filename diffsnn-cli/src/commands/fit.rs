@@ -80,7 +80,7 @@ pub enum BaselineArg {
 }
 
 /// The long help of `diffsnn fit` (shown by `--help`).
-pub const LONG_ABOUT: &str = "Variational training (MATH.md §6) of a spiking neural network with hidden \
+pub const LONG_ABOUT: &str = "Variational training (docs/math.md §6) of a spiking neural network with hidden \
                   neurons. Every neuron of the spike file is observed; --hidden H hidden neurons \
                   are added after them. The initial model is drawn at random from --seed as the \
                   reference initialises it (weights U(-5, 5), diagonal U(-5, -0.1), biases \

@@ -31,7 +31,7 @@ pub enum Compensator {
 }
 
 /// The long help of `diffsnn loglik` (clap reads it from the subcommand).
-pub const LONG_ABOUT: &str = "Log-likelihood (MATH.md (1.1), no penalty) of every sequence of a spike file, \
+pub const LONG_ABOUT: &str = "Log-likelihood (docs/math.md (1.1), no penalty) of every sequence of a spike file, \
     taken as fully observed (every spike in the file counts, hidden neurons too). \
     Prints {\"loglik\": total, \"per_sequence\": [...], \"compensator\": ...}. The \
     spike file's neuron count must match the model's.";

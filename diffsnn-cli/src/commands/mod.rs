@@ -45,7 +45,7 @@ pub mod simulate;
     about = "Simulate, evaluate and plot spiking neural networks (SRM) with hidden neurons",
     long_about = "Simulate, evaluate and plot spiking neural networks (SRM) with hidden neurons.\n\n\
                   Models are srm-snn/v1 JSON files; spike trains are spikes/v1 JSON files or CSV \
-                  files with the header `sequence,time,neuron` (see FORMATS.md). Errors are printed \
+                  files with the header `sequence,time,neuron` (see docs/formats.md). Errors are printed \
                   as `error: <message>` with a non-zero exit status, and no output file is left \
                   behind by a failing command."
 )]

@@ -1,4 +1,4 @@
-//! Soft hidden spikes (MATH.md §3, §5, §6): potentials from observed one-hot spikes plus hidden
+//! Soft hidden spikes (docs/math.md §3, §5, §6): potentials from observed one-hot spikes plus hidden
 //! events that carry non-negative weights over the hidden neurons, the observed neurons'
 //! log-likelihood given such a soft hidden history (`log p(O | H)`) with its exact gradient in
 //! the parameters *and* in the soft weights, and the hidden neurons' part of the ordinary

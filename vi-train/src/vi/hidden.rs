@@ -1,4 +1,4 @@
-//! Exact samples of the hidden neurons given the observed spikes: thinning (MATH.md §2) of the
+//! Exact samples of the hidden neurons given the observed spikes: thinning (docs/math.md §2) of the
 //! hidden neurons only, with the observed spike train as a fixed part of the history.
 //!
 //! `snn-model`'s simulator draws every neuron; conditioning on fixed observed spikes needs the

@@ -1,4 +1,4 @@
-//! Variational training of an SNN with hidden neurons (MATH.md §6): the model pair, the
+//! Variational training of an SNN with hidden neurons (docs/math.md §6): the model pair, the
 //! per-sequence objective and its two gradient estimators, hidden-neuron sampling, optimisers,
 //! the training loop and evaluation.
 

@@ -26,7 +26,7 @@ pub enum Variational {
     Separate(Snn),
 }
 
-/// The model `p` and the variational distribution `q` (MATH.md §6).
+/// The model `p` and the variational distribution `q` (docs/math.md §6).
 ///
 /// The flat parameter vector (for optimisers and gradients) is `p`'s
 /// [`Parametric`] vector `[bias, weights [k][i][j]]`, followed by `q`'s when `q` is separate.

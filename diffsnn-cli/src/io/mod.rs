@@ -18,14 +18,7 @@ pub use spikes::{ExpectedNeurons, ReadOptions, SpikeFormat, read_spikes, sequenc
 /// A [`CliError::Csv`](crate::CliError::Csv) from a `csv` crate error, with the line and a
 /// message without the crate's own position prefix.
 pub(crate) fn csv_error(path: &str, e: &csv::Error) -> crate::CliError {
-    let line = e.position().map(|p| p.line());
-    let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("found {len} fields, expected {expected_len} (a truncated or malformed row)"),
-        csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8: {err}"),
-        _ => e.to_string(),
-    };
+    let (line, message) = pp_core::spike_files::csv_error_parts(e);
     crate::CliError::Csv {
         path: path.into(),
         line,

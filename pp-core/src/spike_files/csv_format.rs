@@ -151,9 +151,28 @@ impl SpikeTrains {
     }
 }
 
-/// A [`FileError::Csv`] from a `csv` crate error, with the line and a message without the
-/// crate's own position prefix.
+/// A [`FileError::Csv`] from a `csv` crate error.
 fn csv_error(path: &str, e: &csv::Error) -> FileError {
+    let (line, message) = csv_error_parts(e);
+    FileError::Csv {
+        path: path.into(),
+        line,
+        message,
+    }
+}
+
+/// The line (1-based, when known) and a message of a `csv` crate error, without the crate's
+/// own position prefix (for every CSV reader's error messages).
+///
+/// ```
+/// let text = "a,b\n1,2\n3\n";
+/// let mut reader = csv::Reader::from_reader(text.as_bytes());
+/// let e = reader.records().find_map(|r| r.err()).unwrap();
+/// let (line, message) = pp_core::spike_files::csv_error_parts(&e);
+/// assert_eq!(line, Some(3));
+/// assert!(message.contains("found 1 fields, expected 2"));
+/// ```
+pub fn csv_error_parts(e: &csv::Error) -> (Option<u64>, String) {
     let line = e.position().map(|p| p.line());
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
@@ -162,9 +181,5 @@ fn csv_error(path: &str, e: &csv::Error) -> FileError {
         csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8: {err}"),
         _ => e.to_string(),
     };
-    FileError::Csv {
-        path: path.into(),
-        line,
-        message,
-    }
+    (line, message)
 }

@@ -18,6 +18,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+pub use csv_format::csv_error_parts;
 pub use error::FileError;
 
 use crate::{EventSequence, PpError, Window};

@@ -102,6 +102,13 @@ struct Job<'s> {
     want_items: bool,
     /// Record the compensator increments between each target's events (time rescaling).
     rescale: bool,
+    /// Potentials from the target-space windows (polynomial bases), else from the source-space
+    /// basis tracker. A hard Monte Carlo job takes the tracker even for a polynomial basis: at
+    /// a few points its direct weight gradient is cheaper than the windows' adjoint pass.
+    poly: bool,
+    /// Whether the merged list of source events is needed (the windows, the quadrature's
+    /// breakpoints); a hard Monte Carlo job on the tracker needs none.
+    merged_sources: bool,
 }
 
 impl SoftWorkspace {
@@ -192,6 +199,8 @@ impl SoftWorkspace {
             // polynomial path: the weight gradients are assembled from the items too
             want_items: want && (self.poly || (!hidden.is_empty() && model.n_hidden() > 0)),
             rescale: false,
+            poly: self.poly,
+            merged_sources: true,
         };
         self.load_sources(model, &job, observed.history(), hidden)?;
         let (event_term, compensator) = self.run(model, &job, method)?;
@@ -256,6 +265,7 @@ impl SoftWorkspace {
                 "was made for a model of another shape or basis",
             ));
         }
+        let poly = self.poly && matches!(method, CompensatorMethod::Quadrature(_));
         let job = Job {
             i0: targets.start,
             i1: targets.end,
@@ -263,13 +273,15 @@ impl SoftWorkspace {
             ev_times: full.times(),
             ev_marks: full.marks(),
             want_params: grad.is_some(),
-            want_items: grad.is_some() && self.poly,
+            want_items: grad.is_some() && poly,
             rescale: false,
+            poly,
+            merged_sources: poly || matches!(method, CompensatorMethod::Quadrature(_)),
         };
         self.load_sources(model, &job, full.history(), SoftEvents::empty(0))?;
         let terms = self.run(model, &job, method)?;
         if let Some(g) = grad {
-            if self.poly {
+            if poly {
                 self.gd.clear();
                 window_grad::backward_windows(self, model, job.i0, job.i1, SoftEvents::empty(0));
             }
@@ -304,6 +316,8 @@ impl SoftWorkspace {
             want_params: false,
             want_items: false,
             rescale: true,
+            poly: self.poly,
+            merged_sources: true,
         };
         self.load_sources(model, &job, full.history(), SoftEvents::empty(0))?;
         self.rescaled.clear();
@@ -328,7 +342,7 @@ impl SoftWorkspace {
         self.src_times.clear();
         self.src_kind.clear();
         let (mut a, mut b) = (0, 0);
-        while a < ot.len() || b < st.len() {
+        while job.merged_sources && (a < ot.len() || b < st.len()) {
             if b >= st.len() || (a < ot.len() && ot[a] <= st[b]) {
                 if om[a] as usize >= n {
                     return Err(SnnError::NeuronOutOfRange {
@@ -345,7 +359,7 @@ impl SoftWorkspace {
                 b += 1;
             }
         }
-        if !self.poly {
+        if !job.poly {
             self.tracker.clear();
             return load_merged(&mut self.tracker, model, history, hidden);
         }
@@ -435,7 +449,7 @@ impl SoftWorkspace {
     /// `t`; adds its gradient and its item.
     fn event(&mut self, model: &Snn, job: &Job<'_>, index: usize, t: f64, i: usize) -> Result<f64> {
         let kn = model.n_basis() * model.n_neurons();
-        let u = if self.poly {
+        let u = if job.poly {
             self.windows.advance(t, &self.src_times, &self.amp);
             model.bias()[i] + self.windows.value_of(t, i - job.i0)
         } else {
@@ -460,7 +474,7 @@ impl SoftWorkspace {
         }
         if job.want_params {
             self.g_b[i] += dl;
-            if !self.poly {
+            if !job.poly {
                 let g = &mut self.g_wm[i * kn..(i + 1) * kn];
                 for (gv, &p) in g.iter_mut().zip(&self.phi) {
                     *gv += dl * p;
@@ -572,7 +586,7 @@ impl SoftWorkspace {
         let wm = model.masked_weights_ikj();
         let bias = model.bias();
         let kn = k * n;
-        if self.poly {
+        if job.poly {
             // u_t(x) = e0 + e1 x + e2 x² around the piece's centre, from the target windows
             self.windows.advance(mid, &self.src_times, &self.amp);
             for t in 0..nt {
@@ -586,7 +600,7 @@ impl SoftWorkspace {
         for t in 0..nt {
             let i = job.i0 + t;
             let wrow = &wm[i * kn..(i + 1) * kn];
-            if !self.poly {
+            if !job.poly {
                 for kk in 0..k {
                     let wk = &wrow[kk * n..(kk + 1) * n];
                     for f in 0..np {
@@ -600,12 +614,12 @@ impl SoftWorkspace {
             }
         }
         let want_grad = job.want_params || job.want_items;
-        if want_grad && !self.poly {
+        if want_grad && !job.poly {
             self.gacc[..nt * kp].fill(0.0);
         }
         let act = model.activation();
         // the a priori order bounds the error relative to the integral: it needs rel_tol > 0
-        let apriori = self.poly
+        let apriori = job.poly
             && q.rel_tol() > 0.0
             && matches!(act, Activation::Sigmoid { .. } | Activation::Exp);
         let mut total = 0.0;
@@ -696,7 +710,7 @@ impl SoftWorkspace {
                 detail: format!("the piece [{p}, {r}] integrates to {total}"),
             });
         }
-        if job.want_params && !self.poly {
+        if job.want_params && !job.poly {
             // ∂/∂wm[i][k][j] of Σ_nodes c_t g_kp(x) coef[k][j][p]
             for t in 0..nt {
                 let i = job.i0 + t;
@@ -721,7 +735,7 @@ impl SoftWorkspace {
         let kp = model.n_basis() * model.basis().n_features();
         for (node, &z) in xi.iter().enumerate() {
             let x = xc + h * z;
-            if self.poly {
+            if job.poly {
                 // potentials first; the activation in a separate pass below, so that the
                 // independent exponentials and divisions overlap
                 for t in 0..nt {
@@ -739,7 +753,7 @@ impl SoftWorkspace {
                 }
             }
         }
-        if self.poly {
+        if job.poly {
             for node in 0..xi.len() {
                 let lam = &mut self.lam[node * n..node * n + nt];
                 let dlam = &mut self.dlam[node * n..node * n + nt];
@@ -792,7 +806,7 @@ impl SoftWorkspace {
         if !(job.want_params || job.want_items) {
             return total;
         }
-        if self.poly {
+        if job.poly {
             self.gsub[..3 * nt].fill(0.0);
             for (node, (&z, &wn)) in xi.iter().zip(w).enumerate() {
                 let x = xc + h * z;
@@ -889,7 +903,7 @@ impl SoftWorkspace {
             if nt == 0 {
                 continue;
             }
-            if self.poly {
+            if job.poly {
                 self.windows.advance(x, &self.src_times, &self.amp);
                 self.e[..3 * nt].fill(0.0);
                 self.windows.expansion(x, &mut self.e[..3 * nt]);
@@ -906,7 +920,7 @@ impl SoftWorkspace {
             }
             for t in 0..nt {
                 let i = job.i0 + t;
-                let u = if self.poly {
+                let u = if job.poly {
                     model.bias()[i] + self.e[3 * t]
                 } else {
                     model.bias()[i] + dot(&wm[i * kn..(i + 1) * kn], &self.phi)
@@ -918,7 +932,7 @@ impl SoftWorkspace {
                 if job.want_params {
                     self.g_b[i] += c;
                 }
-                if job.want_params && c != 0.0 && !self.poly {
+                if job.want_params && c != 0.0 && !job.poly {
                     let g = &mut self.g_wm[i * kn..(i + 1) * kn];
                     for (gv, &pv) in g.iter_mut().zip(&self.phi) {
                         *gv += c * pv;

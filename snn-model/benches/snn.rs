@@ -8,7 +8,8 @@ use pp_core::{EventSequence, Window};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use snn_model::{
-    Basis, BasisTracker, LikelihoodOptions, LikelihoodWorkspace, PotentialTracker, Snn, SnnBuilder,
+    Basis, BasisTracker, Incremental, LikelihoodOptions, LikelihoodWorkspace, PotentialTracker,
+    Snn, SnnBuilder,
 };
 use std::hint::black_box;
 

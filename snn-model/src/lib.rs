@@ -43,6 +43,7 @@ pub mod activation;
 pub mod basis;
 pub mod error;
 pub mod fit;
+pub mod incremental;
 #[cfg(feature = "serde")]
 pub mod io;
 pub mod likelihood;
@@ -57,6 +58,7 @@ pub mod tracker;
 pub use activation::Activation;
 pub use basis::Basis;
 pub use error::{Result, SnnError};
+pub use incremental::Incremental;
 pub use likelihood::{CompensatorMethod, Evaluation, LikelihoodOptions, LikelihoodWorkspace};
 pub use model::{Constraint, Snn, SnnBuilder};
 pub use potential::Mark;

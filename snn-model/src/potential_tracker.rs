@@ -17,8 +17,6 @@
 //! the ∂PP's relaxed spikes), whose amplitudes `Σ_j (M ⊙ W)[k][i][j] m_j` are formed once
 //! when the event is pushed.
 
-use pp_core::History;
-
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
@@ -313,23 +311,6 @@ impl PotentialTracker {
                 Ok(())
             }
         }
-    }
-
-    /// Pushes every event of `history` (marks are neurons).
-    ///
-    /// ```
-    /// use pp_core::{EventSequence, Window};
-    /// let m = snn_model::SnnBuilder::new(2, 0).check()?;
-    /// let seq = EventSequence::new(Window::new(0.0, 4.0)?, 2, vec![1.0, 2.0], vec![0, 1])?;
-    /// let mut tr = snn_model::PotentialTracker::new(&m);
-    /// tr.extend_from_history(seq.history())?;
-    /// # Ok::<(), snn_model::SnnError>(())
-    /// ```
-    pub fn extend_from_history(&mut self, history: History<'_>) -> Result<()> {
-        for (&t, &j) in history.times().iter().zip(history.marks()) {
-            self.push_spike(t, j as usize)?;
-        }
-        Ok(())
     }
 
     /// The potentials of the target neurons (all `N` for [`new`](Self::new)) at `t` (not

@@ -18,8 +18,6 @@
 //! contiguous run of neurons (a *soft* spike, e.g. a point of the simplex over the hidden
 //! neurons): the running sums simply accumulate the weights.
 
-use pp_core::History;
-
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 
@@ -309,23 +307,6 @@ impl BasisTracker {
         self.offset.push(self.pool.len());
         self.pool.extend_from_slice(weights);
         self.nonneg &= weights.iter().all(|&w| w >= 0.0);
-        Ok(())
-    }
-
-    /// Appends every spike of a (one-hot) history.
-    ///
-    /// ```
-    /// let h = pp_core::History::new(&[0.5, 1.0], &[0, 1])?;
-    /// let mut tr = snn_model::BasisTracker::new(&snn_model::Basis::epanechnikov_default(2), 2)?;
-    /// tr.extend_from_history(h)?;
-    /// assert_eq!(tr.n_events(), 2);
-    /// # Ok::<(), snn_model::SnnError>(())
-    /// ```
-    pub fn extend_from_history(&mut self, history: History<'_>) -> Result<()> {
-        self.times.reserve(history.len());
-        for (t, m) in history.iter() {
-            self.push_spike(t, m as usize)?;
-        }
         Ok(())
     }
 

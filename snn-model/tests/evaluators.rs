@@ -10,7 +10,7 @@ mod common;
 use approx::abs_diff_eq;
 use proptest::prelude::*;
 use rand::RngExt;
-use snn_model::{Activation, BasisTracker, Mark, PotentialTracker};
+use snn_model::{Activation, BasisTracker, Incremental, Mark, PotentialTracker};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]

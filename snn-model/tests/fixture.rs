@@ -5,7 +5,7 @@ mod common;
 
 use approx::abs_diff_eq;
 use pp_core::Intensity;
-use snn_model::{BasisTracker, PotentialTracker};
+use snn_model::{BasisTracker, Incremental as _, PotentialTracker};
 
 /// Relative check against the float64 columns: `|a − b| ≤ 1e-9 |b|` (plus 1e-12 absolute for
 /// values that are exactly 0).
@@ -57,7 +57,7 @@ fn direct(fx: &common::Fixture) -> Evaluated {
 }
 
 /// An incremental evaluator of all potentials for non-decreasing query times.
-trait Incremental {
+trait PotentialsEvaluator {
     /// Forgets everything and loads the fixture's events.
     fn load(&mut self, fx: &common::Fixture);
     /// The potentials at `t`.
@@ -71,7 +71,7 @@ struct FastEvaluator {
     model: snn_model::Snn,
 }
 
-impl Incremental for FastEvaluator {
+impl PotentialsEvaluator for FastEvaluator {
     fn load(&mut self, fx: &common::Fixture) {
         self.tracker.clear();
         self.tracker.extend_from_history(fx.seq.history()).unwrap();
@@ -83,7 +83,7 @@ impl Incremental for FastEvaluator {
 }
 
 /// The target-space [`PotentialTracker`]: all N potentials per query in `O(N·K)`.
-impl Incremental for PotentialTracker {
+impl PotentialsEvaluator for PotentialTracker {
     fn load(&mut self, fx: &common::Fixture) {
         self.clear();
         self.extend_from_history(fx.seq.history()).unwrap();
@@ -95,7 +95,7 @@ impl Incremental for PotentialTracker {
 
 /// The fixture's columns by an incremental evaluator: a pass over the query times, then a
 /// second pass over the event times (queries must be non-decreasing).
-fn incremental(fx: &common::Fixture, ev: &mut dyn Incremental) -> Evaluated {
+fn incremental(fx: &common::Fixture, ev: &mut dyn PotentialsEvaluator) -> Evaluated {
     let m = &fx.model;
     let n = m.n_neurons();
     let queries = common::vec_f64(&fx.json["query_times"]);

@@ -7,7 +7,7 @@ mod common;
 use common::central_difference;
 use pp_core::{Intensity, MonteCarlo, Parametric, Quadrature, log_likelihood};
 use proptest::prelude::*;
-use snn_model::{Activation, BasisTracker, CompensatorMethod, LikelihoodOptions, Snn};
+use snn_model::{Activation, BasisTracker, CompensatorMethod, Incremental, LikelihoodOptions, Snn};
 
 #[test]
 fn fast_quadrature_matches_pp_core_generic_on_fixture() {

@@ -5,6 +5,7 @@ use pp_core::History;
 
 use super::SoftEvents;
 use crate::error::Result;
+use crate::incremental::Incremental;
 use crate::model::Snn;
 use crate::tracker::BasisTracker;
 
@@ -156,7 +157,7 @@ impl SoftPotentials {
             ));
         }
         self.tracker.clear();
-        load_merged(&mut self.tracker, model, observed, hidden)
+        self.tracker.extend_merged(observed, hidden, model.n_obs())
     }
 
     /// Writes the potentials `u_i(t)` of all `N` neurons into `out[..N]`; `t` must not be
@@ -190,31 +191,4 @@ impl SoftPotentials {
         }
         Ok(())
     }
-}
-
-/// Pushes the observed spikes and the soft hidden events into `tracker` in time order (an
-/// observed spike first at equal times; the order does not matter for the sums).
-pub(super) fn load_merged(
-    tracker: &mut BasisTracker,
-    model: &Snn,
-    observed: History<'_>,
-    hidden: SoftEvents<'_>,
-) -> Result<()> {
-    let (ot, om) = (observed.times(), observed.marks());
-    let st = hidden.times();
-    let h = hidden.n_marks();
-    let first = model.n_obs();
-    let (mut a, mut b) = (0, 0);
-    while a < ot.len() || b < st.len() {
-        if b >= st.len() || (a < ot.len() && ot[a] <= st[b]) {
-            tracker.push_spike(ot[a], om[a] as usize)?;
-            a += 1;
-        } else {
-            if h > 0 {
-                tracker.push_soft(st[b], first, &hidden.weights()[b * h..(b + 1) * h])?;
-            }
-            b += 1;
-        }
-    }
-    Ok(())
 }

@@ -6,13 +6,13 @@
 use pp_core::{EventSequence, PpError, Window};
 
 use super::SoftEvents;
-use super::direct::load_merged;
 use super::quadrature::{MAX_ORDER, STRIPS, best_order, radius_denominator, radius_from};
 use super::target::{TargetWindows, push_soft_amplitudes};
 use super::window_grad;
 use crate::activation::Activation;
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
+use crate::incremental::Incremental;
 use crate::model::Snn;
 use crate::tracker::BasisTracker;
 use pp_core::History;
@@ -361,7 +361,7 @@ impl SoftWorkspace {
         }
         if !job.poly {
             self.tracker.clear();
-            return load_merged(&mut self.tracker, model, history, hidden);
+            return self.tracker.extend_merged(history, hidden, model.n_obs());
         }
         let Basis::Epanechnikov { centers, scale } = model.basis() else {
             unreachable!("poly means Epanechnikov");

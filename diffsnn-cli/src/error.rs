@@ -139,6 +139,18 @@ pub enum CliError {
     #[error(transparent)]
     Diffpp(#[from] diffpp::DiffppError),
 
+    /// An error met while evaluating a model on one sequence of a spike file: names both.
+    #[error("{model}, sequence {sequence}: {source}")]
+    Evaluating {
+        /// The model file.
+        model: String,
+        /// The sequence of the spike file.
+        sequence: usize,
+        /// What went wrong.
+        #[source]
+        source: Box<CliError>,
+    },
+
     /// Drawing a picture failed.
     #[error("plot: {0}")]
     Plot(String),
@@ -162,6 +174,20 @@ impl From<FileError> for CliError {
 }
 
 impl CliError {
+    /// Wraps the error with the model file and the sequence it was met on.
+    ///
+    /// ```
+    /// let e = diffsnn_cli::CliError::argument("x", "y").evaluating("m.json", 3);
+    /// assert_eq!(e.to_string(), "m.json, sequence 3: x: y");
+    /// ```
+    pub fn evaluating(self, model: impl AsRef<Path>, sequence: usize) -> Self {
+        CliError::Evaluating {
+            model: model.as_ref().display().to_string(),
+            sequence,
+            source: Box::new(self),
+        }
+    }
+
     /// An I/O error on `path`.
     ///
     /// ```

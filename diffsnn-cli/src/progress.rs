@@ -12,6 +12,28 @@ use vi_train::vi::{EpochRecord, TrainObserver, VariationalModel, loss_csv_string
 
 use crate::error::{CliError, Result};
 
+/// A progress bar on standard error for a stage of `len` units (`unit` names them), drawn
+/// only when standard error is a terminal (hidden otherwise, so that logs stay clean).
+///
+/// ```
+/// let bar = diffsnn_cli::progress::stage_bar("simulate", 10, "sequences");
+/// bar.inc(1);
+/// bar.finish_and_clear();
+/// ```
+pub fn stage_bar(stage: &str, len: u64, unit: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{stage} {{bar:40}} {{pos}}/{{len}} {unit} [{{elapsed}}<{{eta}}]"
+        ))
+        .expect("a valid progress template"),
+    );
+    bar
+}
+
 /// Model checkpoints: every `every` epochs the model is written (atomically) to
 /// `<dir>/<stem>.epoch<e>.json` (and `q` to `<stem>.epoch<e>.q.json` when it is separate),
 /// where `path = <dir>/<stem>.json`.

@@ -20,41 +20,6 @@ fn spikes_json(seq: &str) -> String {
     format!(r#"{{"format": "spikes/v1", "n_neurons": 3, "sequences": [{seq}]}}"#)
 }
 
-/// Runs `args` in a fresh directory holding the model and `files`; checks that it fails with
-/// status 1, that the message starts with `error: ` and contains every `expect` substring, and
-/// that the directory holds the same files afterwards (no output, no temporary file).
-fn check(name: &str, files_to_write: &[(&str, String)], args: &[&str], expect: &[&str]) {
-    let dir = workdir();
-    let d = dir.path();
-    for (f, text) in files_to_write {
-        write(d, f, text);
-    }
-    let before = files(d);
-    let r = diffsnn(d, args);
-    assert!(
-        !r.ok,
-        "{name}: expected a failure, got success; stdout: {}",
-        r.stdout
-    );
-    assert_eq!(
-        r.code,
-        Some(1),
-        "{name}: exit code {:?}; stderr: {}",
-        r.code,
-        r.stderr
-    );
-    assert!(r.stderr.starts_with("error: "), "{name}: {}", r.stderr);
-    assert!(!r.stderr.contains("panicked"), "{name}: {}", r.stderr);
-    for e in expect {
-        assert!(
-            r.stderr.contains(e),
-            "{name}: message lacks {e:?}: {}",
-            r.stderr
-        );
-    }
-    assert_eq!(files(d), before, "{name}: files changed");
-}
-
 /// Spike-file errors, checked through `loglik --out` (so that "no output file" is tested too),
 /// `intensity --out` and `plot raster`.
 #[test]

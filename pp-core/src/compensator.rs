@@ -164,16 +164,25 @@ pub struct Quadrature {
     rel_tol: f64,
     abs_tol: f64,
     max_depth: u32,
+    max_subintervals: usize,
 }
 
+/// The default [`Quadrature::max_subintervals`]: the most sub-intervals one smooth piece may
+/// be cut into before the integration gives up with an error (a piece normally needs one or
+/// two; this many means an intensity too steep to integrate exactly in reasonable time, such
+/// as a weight of 1e10).
+pub const DEFAULT_MAX_SUBINTERVALS: usize = 100_000;
+
 impl Default for Quadrature {
-    /// 15-point rule, `rel_tol = 1e-10`, `abs_tol = 1e-14`, `max_depth = 40`.
+    /// 15-point rule, `rel_tol = 1e-10`, `abs_tol = 1e-14`, `max_depth = 40`, at most
+    /// [`DEFAULT_MAX_SUBINTERVALS`] sub-intervals per piece.
     fn default() -> Self {
         Self {
             order: 15,
             rel_tol: 1e-10,
             abs_tol: 1e-14,
             max_depth: 40,
+            max_subintervals: DEFAULT_MAX_SUBINTERVALS,
         }
     }
 }
@@ -204,7 +213,37 @@ impl Quadrature {
             rel_tol,
             abs_tol,
             max_depth,
+            max_subintervals: DEFAULT_MAX_SUBINTERVALS,
         })
+    }
+
+    /// The same quadrature with at most `max` sub-intervals per smooth piece (at least 1);
+    /// more is an error that names the piece (see [`DEFAULT_MAX_SUBINTERVALS`]).
+    ///
+    /// ```
+    /// let q = pp_core::Quadrature::default().with_max_subintervals(1000)?;
+    /// assert_eq!(q.max_subintervals(), 1000);
+    /// assert!(pp_core::Quadrature::default().with_max_subintervals(0).is_err());
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
+    pub fn with_max_subintervals(mut self, max: usize) -> Result<Self> {
+        if max == 0 {
+            return Err(PpError::InvalidArgument {
+                name: "max_subintervals",
+                reason: "a piece needs at least one sub-interval".into(),
+            });
+        }
+        self.max_subintervals = max;
+        Ok(self)
+    }
+
+    /// The most sub-intervals one smooth piece may be cut into.
+    ///
+    /// ```
+    /// assert_eq!(pp_core::Quadrature::default().max_subintervals(), pp_core::compensator::DEFAULT_MAX_SUBINTERVALS);
+    /// ```
+    pub fn max_subintervals(&self) -> usize {
+        self.max_subintervals
     }
 
     /// The number of points of the Gauss–Legendre rule of the generic integrator (models with
@@ -259,7 +298,19 @@ impl Quadrature {
         // of each is recomputed, which costs one rule evaluation more but no storage per level.
         scratch.stack.clear();
         scratch.stack.push((p, q, 0));
+        let mut visited = 0usize;
         while let Some((lo, hi, depth)) = scratch.stack.pop() {
+            visited += 1;
+            if visited > self.max_subintervals {
+                return Err(PpError::Numerical {
+                    what: "quadrature compensator",
+                    detail: format!(
+                        "more than {} sub-intervals on the piece [{p:e}, {q:e}]: the intensity \
+                         is too steep there to integrate exactly (parameters too large?)",
+                        self.max_subintervals
+                    ),
+                });
+            }
             let mid = 0.5 * (lo + hi);
             self.rule_all(model, history, lo, hi, &mut scratch.whole, &mut scratch.lam);
             self.rule_all(model, history, lo, mid, &mut scratch.left, &mut scratch.lam);

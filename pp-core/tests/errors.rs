@@ -1,9 +1,9 @@
 //! Every bad input returns its typed error variant (and never panics).
 
 use pp_core::{
-    ClosedForm, Compensator, EventSequence, ExpHawkes, GaussLegendre, History, LogLikelihood,
-    LogLikelihoodGradient, MonteCarlo, Parametric, Poisson, PpError, Quadrature, Window,
-    event_log_intensity_sum, log_likelihood,
+    ClosedForm, Compensator, EventSequence, ExpHawkes, GaussLegendre, History,
+    InhomogeneousPoisson, LogLikelihood, LogLikelihoodGradient, MonteCarlo, Parametric, Poisson,
+    PpError, Quadrature, Window, event_log_intensity_sum, log_likelihood,
 };
 
 fn w() -> Window {
@@ -392,4 +392,25 @@ fn error_messages_say_what_and_where() {
     }
     .to_string();
     assert!(err.contains("dimension 3"), "{err}");
+}
+
+/// A piece that needs more sub-intervals than allowed is an error naming the piece, not an
+/// endless bisection: a steep (smooth) rise forces bisection around it.
+#[test]
+fn the_quadrature_budget_per_piece_is_an_error() {
+    let steep = |t: f64, out: &mut [f64]| out[0] = 1.0 + 4.0 / (1.0 + (-1e4 * (t - 1.2)).exp());
+    let model = InhomogeneousPoisson::new(1, steep).unwrap();
+    let seq = EventSequence::empty(Window::new(0.0, 4.0).unwrap(), 1).unwrap();
+    let tight = Quadrature::default().with_max_subintervals(8).unwrap();
+    let err = tight.total(&model, &seq).unwrap_err();
+    assert!(
+        matches!(&err, PpError::Numerical { detail, .. } if detail.contains("more than 8 sub-intervals")),
+        "{err}"
+    );
+    // with the default budget the same rise is integrated, to the tolerance
+    let v = Quadrature::default().total(&model, &seq).unwrap();
+    // ∫_0^4 1 + 4σ(k(t − 1.2)) dt = 4 + (4/k)[ln(1 + e^{k(t − 1.2)})]_0^4
+    let k = 1e4f64;
+    let exact = 4.0 + 4.0 * 2.8 + 4.0 / k * ((-2.8 * k).exp().ln_1p() - (-1.2 * k).exp().ln_1p());
+    assert!((v - exact).abs() < 1e-8 * exact, "{v} vs {exact}");
 }

@@ -132,6 +132,15 @@ impl Cursor {
                 return Ok(None);
             }
 
+            if let Some(max) = options.max_candidates
+                && self.stats.candidates >= max
+            {
+                return Err(ThinningError::TooManyCandidates {
+                    max,
+                    time: candidate,
+                    bound: rate,
+                });
+            }
             model.intensities_at(state, candidate, out);
             // One pass without branches (total and minimum); the rare failure is diagnosed
             // separately. A NaN or infinite intensity makes `total` NaN or infinite, so it fails

@@ -91,6 +91,21 @@ pub enum ThinningError {
         /// Time of the first event beyond the maximum.
         time: f64,
     },
+    /// More than the allowed number of candidates would have been drawn
+    /// ([`ThinningOptions::max_candidates`](crate::ThinningOptions::max_candidates)).
+    #[error(
+        "more than {max} candidates by time {time:e} (the bound there is {bound:e} per unit \
+         time): the simulation would run far too long; check the model's parameters, or raise \
+         the limit"
+    )]
+    TooManyCandidates {
+        /// The maximum number of candidates allowed.
+        max: u64,
+        /// Time of the first candidate beyond the maximum.
+        time: f64,
+        /// The bound's rate at that time.
+        bound: f64,
+    },
     /// An error from `pp-core` (an invalid window, dimension, sequence or parameter).
     #[error(transparent)]
     Core(#[from] PpError),

@@ -29,6 +29,7 @@ pub enum OnMaxEvents {
 /// use pp_thinning::{OnMaxEvents, ThinningOptions};
 /// let o = ThinningOptions::default();
 /// assert_eq!(o.max_events, None);
+/// assert_eq!(o.max_candidates, None);
 /// assert_eq!(o.on_max_events, OnMaxEvents::Error);
 /// assert!(!o.record_rejected);
 /// ```
@@ -37,6 +38,11 @@ pub struct ThinningOptions {
     /// Largest number of events per sequence (`None`: no limit). Guards against explosive
     /// models (a Hawkes process with spectral radius `≥ 1`).
     pub max_events: Option<usize>,
+    /// Largest number of candidates (accepted and rejected) per sequence (`None`: no limit);
+    /// exceeding it is an error ([`ThinningError::TooManyCandidates`](crate::ThinningError::TooManyCandidates)).
+    /// Guards against bounds so loose (or intensities so large) that the sampler would run
+    /// for hours without a word.
+    pub max_candidates: Option<u64>,
     /// What happens when `max_events` would be exceeded.
     pub on_max_events: OnMaxEvents,
     /// Keep the times of rejected candidates in [`Sample::rejected`].
@@ -314,6 +320,23 @@ impl<M: SequentialIntensity> Thinning<M> {
     pub fn max_events(mut self, max: usize, on_max_events: OnMaxEvents) -> Self {
         self.options.max_events = Some(max);
         self.options.on_max_events = on_max_events;
+        self
+    }
+
+    /// At most `max` candidates (accepted and rejected) per sequence; more is an error.
+    ///
+    /// ```
+    /// use pp_core::{Poisson, Window};
+    /// use pp_thinning::{Bounded, GlobalBound, Thinning, ThinningError};
+    /// use rand::SeedableRng;
+    /// let model = Bounded::new(Poisson::new(vec![1e6])?, GlobalBound::new(1e6)?);
+    /// let sampler = Thinning::new(model, Window::new(0.0, 1.0)?)?.max_candidates(1000);
+    /// let err = sampler.sample(&mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1)).unwrap_err();
+    /// assert!(matches!(err, ThinningError::TooManyCandidates { max: 1000, .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn max_candidates(mut self, max: u64) -> Self {
+        self.options.max_candidates = Some(max);
         self
     }
 

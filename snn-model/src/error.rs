@@ -145,6 +145,27 @@ pub enum SnnError {
         bound: f64,
     },
 
+    /// The compensator's quadrature would need more than `limit` sub-intervals on one smooth
+    /// piece: the potential of `neuron` varies too steeply there (usually a weight too large to
+    /// integrate exactly in reasonable time).
+    #[error(
+        "the compensator of neuron {neuron} on [{t0:.6e}, {t1:.6e}] would need more than {limit} \
+         quadrature sub-intervals: its potential varies by {variation:.3e} across that piece \
+         (are the weights too large?)"
+    )]
+    QuadratureBudget {
+        /// The neuron.
+        neuron: usize,
+        /// Start of the piece.
+        t0: f64,
+        /// End of the piece.
+        t1: f64,
+        /// How much the neuron's potential varies across the piece.
+        variation: f64,
+        /// The limit ([`pp_core::Quadrature::max_subintervals`]).
+        limit: usize,
+    },
+
     /// A computation produced a non-finite value.
     #[error("numerical failure in {what}: {detail}")]
     Numerical {

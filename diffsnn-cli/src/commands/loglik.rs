@@ -116,7 +116,7 @@ fn method_for(
 
 /// The log-likelihood of each sequence under `model` (no penalty), in parallel over the
 /// sequences with one [`LikelihoodWorkspace`] per worker; the values do not depend on the
-/// number of threads. Monte Carlo uses `n_points` points, with a seed for sequence `k`
+/// number of threads. An error comes with the index of the sequence it was met on. Monte Carlo uses `n_points` points, with a seed for sequence `k`
 /// derived from `(seed, k)`.
 ///
 /// ```
@@ -124,7 +124,7 @@ fn method_for(
 /// use diffsnn_cli::commands::loglik::{per_sequence_loglik, Compensator};
 /// let m = snn_model::SnnBuilder::new(1, 0).check()?; // λ = 2.5
 /// let seq = EventSequence::new(Window::new(0.0, 2.0)?, 1, vec![0.5], vec![0])?;
-/// let ll = per_sequence_loglik(&m, &[seq], Compensator::Quadrature, 0, 0)?;
+/// let ll = per_sequence_loglik(&m, &[seq], Compensator::Quadrature, 0, 0).map_err(|(_, e)| e)?;
 /// assert!((ll[0] - (2.5f64.ln() - 5.0)).abs() < 1e-12);
 /// # Ok::<(), diffsnn_cli::CliError>(())
 /// ```
@@ -134,26 +134,29 @@ pub fn per_sequence_loglik(
     compensator: Compensator,
     n_points: usize,
     seed: u64,
-) -> Result<Vec<f64>> {
-    let values: Vec<Result<f64>> = sequences
+) -> std::result::Result<Vec<f64>, (usize, CliError)> {
+    let values: Vec<std::result::Result<f64, (usize, CliError)>> = sequences
         .par_iter()
         .enumerate()
         .map_init(
             || LikelihoodWorkspace::new(model),
             |ws, (k, seq)| {
-                let ws = ws.as_mut().map_err(|e| CliError::from(e.clone()))?;
-                let options = LikelihoodOptions {
-                    compensator: method_for(compensator, n_points, seed, k)?,
-                    regularisation: 0.0,
+                let mut one = || -> Result<f64> {
+                    let ws = ws.as_mut().map_err(|e| CliError::from(e.clone()))?;
+                    let options = LikelihoodOptions {
+                        compensator: method_for(compensator, n_points, seed, k)?,
+                        regularisation: 0.0,
+                    };
+                    let ll = ws.evaluate(model, seq, &options, None)?.log_likelihood();
+                    if !ll.is_finite() {
+                        return Err(CliError::Numerical {
+                            what: "log-likelihood",
+                            detail: format!("the log-likelihood is {ll}"),
+                        });
+                    }
+                    Ok(ll)
                 };
-                let ll = ws.evaluate(model, seq, &options, None)?.log_likelihood();
-                if !ll.is_finite() {
-                    return Err(CliError::Numerical {
-                        what: "log-likelihood",
-                        detail: format!("sequence {k}: the log-likelihood is {ll}"),
-                    });
-                }
-                Ok(ll)
+                one().map_err(|e| (k, e))
             },
         )
         .collect();
@@ -200,7 +203,8 @@ impl LoglikArgs {
         let model = load_model(&self.model)?;
         let trains = load_spikes(&self.spikes, self.window, Some((&model, &self.model)))?;
         let per_sequence =
-            per_sequence_loglik(&model, trains.sequences(), self.compensator, n_points, seed)?;
+            per_sequence_loglik(&model, trains.sequences(), self.compensator, n_points, seed)
+                .map_err(|(k, e)| e.evaluating(&self.model, k))?;
         let report = LoglikReport {
             loglik: per_sequence.iter().sum(),
             per_sequence,

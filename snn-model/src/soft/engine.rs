@@ -625,7 +625,12 @@ impl SoftWorkspace {
         let mut total = 0.0;
         self.stack.clear();
         self.stack.push((p, r, 0));
+        let mut visited = 0usize;
         while let Some((a, b, depth)) = self.stack.pop() {
+            visited += 1;
+            if visited > q.max_subintervals() {
+                return Err(self.too_steep(model, job, p, r, q.max_subintervals()));
+            }
             let xc = 0.5 * (a + b) - mid;
             let h = 0.5 * (b - a);
             let tiny = h <= 4.0 * f64::EPSILON * (mid.abs() + 1.0);
@@ -724,6 +729,47 @@ impl SoftWorkspace {
             }
         }
         Ok(total)
+    }
+
+    /// The error for a piece that needs more than `limit` sub-intervals: names the target
+    /// neuron whose potential varies most across the piece (by how much) and the piece.
+    #[cold]
+    fn too_steep(&mut self, model: &Snn, job: &Job<'_>, p: f64, r: f64, limit: usize) -> SnnError {
+        let mid = 0.5 * (p + r);
+        let h = 0.5 * (r - p);
+        let nt = job.i1 - job.i0;
+        let mut worst = (job.i0, 0.0f64);
+        for t in 0..nt {
+            // the variation of u_t over the piece: from the expansion (windows) or, for other
+            // bases, from the potentials at the ends and the middle
+            let variation = if job.poly {
+                let e = &self.e[3 * t..3 * t + 3];
+                e[1].abs() * h + e[2].abs() * h * h
+            } else {
+                let i = job.i0 + t;
+                let k = model.n_basis();
+                let np = model.basis().n_features();
+                let d = &self.d[t * k * np..(t + 1) * k * np];
+                let mut u = [0.0; 3];
+                for (slot, x) in u.iter_mut().zip([-h, 0.0, h]) {
+                    let g = &mut self.feats[..k * np];
+                    self.basis.features(x, g);
+                    *slot = model.bias()[i] + dot(d, g);
+                }
+                let (lo, hi) = (u[0].min(u[1]).min(u[2]), u[0].max(u[1]).max(u[2]));
+                hi - lo
+            };
+            if variation > worst.1 || t == 0 {
+                worst = (job.i0 + t, variation);
+            }
+        }
+        SnnError::QuadratureBudget {
+            neuron: worst.0,
+            t0: mid - h,
+            t1: mid + h,
+            variation: worst.1,
+            limit,
+        }
     }
 
     /// Intensities and derivatives at the nodes `xc + h ξ` (relative to the piece's centre) for every target, into

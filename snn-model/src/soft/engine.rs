@@ -6,7 +6,7 @@
 use pp_core::{EventSequence, PpError, Window};
 
 use super::SoftEvents;
-use super::quadrature::{MAX_ORDER, STRIPS, best_order, radius_denominator, radius_from};
+use super::quadrature::{MAX_ORDER, apriori_order};
 use super::target::{TargetWindows, push_soft_amplitudes};
 use super::window_grad;
 use crate::activation::Activation;
@@ -635,20 +635,7 @@ impl SoftWorkspace {
             let h = 0.5 * (b - a);
             let tiny = h <= 4.0 * f64::EPSILON * (mid.abs() + 1.0);
             if apriori {
-                // the smallest radius over the targets is 2y / (the largest denominator)
-                let mut denominators = [0.0f64; 2];
-                let mut delta: f64 = 0.0;
-                for t in 0..nt {
-                    let e = &self.e[3 * t..3 * t + 3];
-                    let a1 = (e[1] + 2.0 * e[2] * xc).abs() * h;
-                    let a2 = e[2].abs() * h * h;
-                    for (d, y) in denominators.iter_mut().zip(STRIPS) {
-                        *d = d.max(radius_denominator(a1, a2, y));
-                    }
-                    delta = delta.max(a1 + a2);
-                }
-                let radii = [0, 1].map(|s| radius_from(denominators[s], STRIPS[s]));
-                let order = best_order(&radii, delta, q.rel_tol()).or(if tiny {
+                let order = apriori_order(&self.e[..3 * nt], xc, h, q.rel_tol()).or(if tiny {
                     Some(MAX_ORDER)
                 } else {
                     None

@@ -13,6 +13,10 @@
 //! * [`Snn::hidden_log_likelihood`]: `Σ_{hidden e} log λ_{i_e}(t_e) − Σ_{h hidden} ∫ λ_h` of a
 //!   full hard sequence, optionally with its gradient.
 //!
+//! * [`target`]: the windowed sums in target space under the fast evaluators (public for
+//!   evaluators that keep their own compact event lists, e.g. one per particle of a filter);
+//!   [`apriori_order`]: the Gauss–Legendre order the engine chooses for a piece.
+//!
 //! The compensator is integrated between breakpoints (source event times and `t_e + c_k ± s`)
 //! where every potential is smooth; see `docs/derivations/soft_likelihood.md` for the
 //! quadrature rule (a priori Gauss–Legendre order from an analytic error bound), and for the
@@ -36,7 +40,7 @@
 mod direct;
 mod engine;
 mod quadrature;
-pub(crate) mod target;
+pub mod target;
 mod window_grad;
 
 pub use direct::SoftPotentials;
@@ -44,6 +48,7 @@ pub use engine::SoftWorkspace;
 /// Hidden events with soft weights over the hidden neurons (hidden neuron `h` is global neuron
 /// `n_obs + h`): pp-core's validated [`SoftEvents`](pp_core::SoftEvents).
 pub use pp_core::SoftEvents;
+pub use quadrature::{MAX_ORDER as APRIORI_MAX_ORDER, apriori_order};
 
 use pp_core::{EventSequence, PpError};
 

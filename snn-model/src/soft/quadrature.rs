@@ -6,7 +6,11 @@
 use std::f64::consts::PI;
 
 /// The largest Gauss–Legendre order chosen a priori; beyond it a piece is bisected.
-pub(super) const MAX_ORDER: usize = 12;
+///
+/// ```
+/// assert_eq!(snn_model::soft::APRIORI_MAX_ORDER, 12);
+/// ```
+pub const MAX_ORDER: usize = 12;
 
 /// Half-widths `y` of the strips `|Im u| ≤ y` on which the error bound is taken: the bound of
 /// each is valid, and the smaller order of the two is used. A wider strip allows a larger
@@ -40,7 +44,7 @@ pub(super) fn radius_from(denominator: f64, y: f64) -> f64 {
 
 /// [`order_for`] with the budget of strip `y` and variation `delta` (the tests' entry point).
 #[cfg(test)]
-pub(super) fn apriori_order(radius: f64, delta: f64, rel_tol: f64, y: f64) -> Option<usize> {
+pub(super) fn strip_order(radius: f64, delta: f64, rel_tol: f64, y: f64) -> Option<usize> {
     order_for(radius, rel_tol * y.sin() * (-delta - y).exp())
 }
 
@@ -84,6 +88,43 @@ fn order_for(radius: f64, budget: f64) -> Option<usize> {
     None
 }
 
+/// The Gauss–Legendre order the likelihood engine takes a priori for the sub-interval
+/// `[xc − h, xc + h]` of a piece on which the potentials of the targets are the quadratics
+/// `u_t(x) = e[3t] + e[3t+1] x + e[3t+2] x²` (`x` measured from the piece's expansion origin,
+/// `e` of length `3·targets`): the smallest `n ≤` [`APRIORI_MAX_ORDER`](MAX_ORDER) whose
+/// analytic error bound for `∫ a σ(u_t)` or `∫ exp(u_t)` is at most `rel_tol` times the
+/// integral, for every target; `None` when even the largest rule is not enough (bisect the
+/// sub-interval). Valid for the scaled sigmoid and exp activations and `rel_tol > 0`; the
+/// bound is derived in `snn-model/docs/derivations/soft_likelihood.md`.
+///
+/// ```
+/// use snn_model::soft::apriori_order;
+/// // a constant potential is integrated exactly by one node
+/// assert_eq!(apriori_order(&[0.3, 0.0, 0.0], 0.0, 0.5, 1e-10), Some(1));
+/// // a steeper one needs more; a loose tolerance fewer
+/// let e = [0.0, 1.0, 0.2];
+/// let tight = apriori_order(&e, 0.0, 0.5, 1e-10).unwrap();
+/// assert!(tight > 1 && apriori_order(&e, 0.0, 0.5, 1e-4).unwrap() < tight);
+/// // far too steep for 12 points: bisect
+/// assert_eq!(apriori_order(&[0.0, 400.0, 0.0], 0.0, 0.5, 1e-10), None);
+/// ```
+#[inline]
+pub fn apriori_order(e: &[f64], xc: f64, h: f64, rel_tol: f64) -> Option<usize> {
+    // the smallest radius over the targets is 2y / (the largest denominator)
+    let mut denominators = [0.0f64; 2];
+    let mut delta: f64 = 0.0;
+    for c in e.chunks_exact(3) {
+        let a1 = (c[1] + 2.0 * c[2] * xc).abs() * h;
+        let a2 = c[2].abs() * h * h;
+        for (d, y) in denominators.iter_mut().zip(STRIPS) {
+            *d = d.max(radius_denominator(a1, a2, y));
+        }
+        delta = delta.max(a1 + a2);
+    }
+    let radii = [0, 1].map(|s| radius_from(denominators[s], STRIPS[s]));
+    best_order(&radii, delta, rel_tol)
+}
+
 /// The smallest order over the [`STRIPS`] for a piece whose targets have the smallest radii
 /// `radii[s]` (strip `s`) and the largest variation `delta`.
 #[inline]
@@ -117,11 +158,11 @@ mod tests {
         for (f, y) in STRIP_FACTORS.iter().zip(STRIPS) {
             assert!((f - y.sin() * (-y).exp()).abs() <= 1e-16);
         }
-        // best_order is the minimum of the two apriori_order calls
+        // best_order is the minimum of the two strip_order calls
         for (r0, r1, d) in [(3.0, 4.5, 0.4), (50.0, 80.0, 0.01), (1.2, 1.6, 0.9)] {
             let each = [
-                apriori_order(r0, d, 1e-10, STRIPS[0]),
-                apriori_order(r1, d, 1e-10, STRIPS[1]),
+                strip_order(r0, d, 1e-10, STRIPS[0]),
+                strip_order(r1, d, 1e-10, STRIPS[1]),
             ];
             let want = each.into_iter().flatten().min();
             assert_eq!(best_order(&[r0, r1], d, 1e-10), want);
@@ -131,10 +172,10 @@ mod tests {
     #[test]
     fn apriori_order_is_monotone_and_bounded() {
         for y in STRIPS {
-            assert_eq!(apriori_order(f64::INFINITY, 0.0, 1e-10, y), Some(1));
-            assert_eq!(apriori_order(1.0, 0.0, 1e-10, y), None);
-            let small = apriori_order(100.0, 0.01, 1e-10, y).unwrap();
-            let large = apriori_order(5.0, 0.3, 1e-10, y).unwrap();
+            assert_eq!(strip_order(f64::INFINITY, 0.0, 1e-10, y), Some(1));
+            assert_eq!(strip_order(1.0, 0.0, 1e-10, y), None);
+            let small = strip_order(100.0, 0.01, 1e-10, y).unwrap();
+            let large = strip_order(5.0, 0.3, 1e-10, y).unwrap();
             assert!(small < large && large <= MAX_ORDER);
         }
     }
@@ -167,7 +208,7 @@ mod tests {
             let radii = STRIPS.map(|y| analytic_radius(a1, a2, y));
             for tol in [1e-6, 1e-10, 1e-13] {
                 // each strip's order meets the tolerance, and so does the best of them
-                let per_strip = [0, 1].map(|s| apriori_order(radii[s], a1 + a2, tol, STRIPS[s]));
+                let per_strip = [0, 1].map(|s| strip_order(radii[s], a1 + a2, tol, STRIPS[s]));
                 for n in per_strip
                     .into_iter()
                     .chain([best_order(&radii, a1 + a2, tol)])

@@ -7,12 +7,47 @@
 //! per query instead of `O(K·N·targets)` (source space). Reference times `r_k` follow the
 //! windows (rebuilt after drifting a few widths, exact zeros when a window empties), as in
 //! [`BasisTracker`](crate::BasisTracker).
+//!
+//! This is the low-level engine under [`PotentialTracker`](crate::PotentialTracker) and the
+//! likelihood engine: the caller owns the event list (times in order) and says where each
+//! event's amplitudes are ([`Amplitudes`]). It is public for evaluators that keep their own,
+//! compact event lists — a particle filter keeps one per particle and drops the events that
+//! have left every window ([`TargetWindows::oldest_in_use`], [`TargetWindows::forget_front`]).
+//!
+//! ```
+//! use snn_model::soft::target::TargetWindows;
+//! // one target, one Epanechnikov function centred at lag 2 with half-width 1: lags (1, 3)
+//! let mut w = TargetWindows::default();
+//! w.reset(&[2.0], 1.0, &[(1.0, 3.0)], 1);
+//! let times = [0.0, 0.5];
+//! let amp = [1.0, 2.0]; // [event][k][target]
+//! w.advance(2.5, &times, &amp);
+//! let mut u = [0.0];
+//! w.values(2.5, &mut u);
+//! let phi = |lag: f64| 0.75 * (1.0 - (lag - 2.0) * (lag - 2.0));
+//! assert!((u[0] - (phi(2.5) + 2.0 * phi(2.0))).abs() < 1e-14);
+//! ```
 
 /// How far (in window widths) the reference time may drift before the sums are rebuilt.
 const RECENTRE_WIDTHS: f64 = 4.0;
 
 /// Where the amplitudes `a[e][k][·]` (one per target) of source `e` through `φ_k` come from.
-pub(crate) trait Amplitudes {
+///
+/// ```
+/// use snn_model::soft::target::{Amplitudes, TargetWindows};
+/// /// Every event has amplitude 1 on the single target.
+/// struct Ones;
+/// impl Amplitudes for Ones {
+///     fn row(&self, _e: usize, _k: usize) -> &[f64] {
+///         &[1.0]
+///     }
+/// }
+/// let mut w = TargetWindows::default();
+/// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 1);
+/// w.advance_with(0.5, &[0.0], &Ones);
+/// assert_eq!(w.value_of(0.5, 0), 0.75 * (1.0 - 0.25));
+/// ```
+pub trait Amplitudes {
     /// The `nt` amplitudes of source `e` through basis function `k`.
     fn row(&self, e: usize, k: usize) -> &[f64];
 }
@@ -52,8 +87,23 @@ impl Amplitudes for Stored<'_> {
     }
 }
 
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TargetWindows {
+/// The windowed sums of the Epanechnikov basis in target space (see the module
+/// documentation). Event indices are positions in the caller's `times` slice; queries go
+/// forward in time.
+///
+/// ```
+/// use snn_model::soft::target::TargetWindows;
+/// let mut w = TargetWindows::default();
+/// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 2); // two targets, lags (0, 1)
+/// let times = [0.0];
+/// let amp = [1.0, -1.0]; // the event's amplitudes on the two targets
+/// w.advance(0.5, &times, &amp);
+/// let mut u = [0.0; 2];
+/// w.values(0.5, &mut u);
+/// assert_eq!(u, [0.5625, -0.5625]);
+/// ```
+#[derive(Debug, Default)]
+pub struct TargetWindows {
     k: usize,
     nt: usize,
     centers: Vec<f64>,
@@ -69,8 +119,17 @@ pub(crate) struct TargetWindows {
 
 impl TargetWindows {
     /// Rewinds for `nt` targets and the Epanechnikov basis `(centers, scale)` with lag windows
-    /// `lags` (keeps allocations).
-    pub(crate) fn reset(&mut self, centers: &[f64], scale: f64, lags: &[(f64, f64)], nt: usize) {
+    /// `lags` (keeps allocations). `lags[k]` is [`Basis::lag_interval`](crate::Basis::lag_interval)`(k)`.
+    ///
+    /// ```
+    /// let b = snn_model::Basis::epanechnikov_default(2);
+    /// let snn_model::Basis::Epanechnikov { centers, scale } = &b else { unreachable!() };
+    /// let lags: Vec<_> = (0..2).map(|k| b.lag_interval(k)).collect();
+    /// let mut w = snn_model::soft::target::TargetWindows::default();
+    /// w.reset(centers, *scale, &lags, 3);
+    /// assert_eq!(w.n_targets(), 3);
+    /// ```
+    pub fn reset(&mut self, centers: &[f64], scale: f64, lags: &[(f64, f64)], nt: usize) {
         let k = centers.len();
         self.k = k;
         self.nt = nt;
@@ -94,7 +153,19 @@ impl TargetWindows {
     }
 
     /// Rewinds to an empty history, keeping the basis and the number of targets.
-    pub(crate) fn rewind(&mut self) {
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 1);
+    /// w.advance(0.5, &[0.0], &[1.0]);
+    /// w.rewind();
+    /// assert_eq!(w.oldest_in_use(), 0);
+    /// let mut u = [0.0];
+    /// w.values(0.5, &mut u);
+    /// assert_eq!(u, [0.0]); // nothing in the windows
+    /// ```
+    pub fn rewind(&mut self) {
         self.enter.fill(0);
         self.leave.fill(0);
         self.reference.fill(0.0);
@@ -114,7 +185,17 @@ impl TargetWindows {
 
     /// Moves to time `t` (non-decreasing): events with `t_e < t − lo_k` enter window `k`,
     /// events with `t_e <= t − hi_k` leave it. `amp` is `[e][k][t]`.
-    pub(crate) fn advance(&mut self, t: f64, times: &[f64], amp: &[f64]) {
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 1);
+    /// let mut u = [0.0];
+    /// w.advance(2.0, &[0.0, 1.5], &[1.0, 1.0]); // the first event has left its window
+    /// w.values(2.0, &mut u);
+    /// assert_eq!(u, [0.75 * (1.0 - 0.25)]);
+    /// ```
+    pub fn advance(&mut self, t: f64, times: &[f64], amp: &[f64]) {
         let rows = Stored {
             amp,
             k: self.k,
@@ -123,8 +204,8 @@ impl TargetWindows {
         self.advance_with(t, times, &rows);
     }
 
-    /// [`advance`](Self::advance) with the amplitudes from `rows`.
-    pub(crate) fn advance_with<A: Amplitudes>(&mut self, t: f64, times: &[f64], rows: &A) {
+    /// [`advance`](Self::advance) with the amplitudes from `rows` (see [`Amplitudes`]).
+    pub fn advance_with<A: Amplitudes>(&mut self, t: f64, times: &[f64], rows: &A) {
         let (k_all, nt) = (self.k, self.nt);
         let width = 2.0 * self.scale;
         for k in 0..k_all {
@@ -167,8 +248,18 @@ impl TargetWindows {
 
     /// Adds to `out[t]` the value `Σ_k Σ_{e in window} a φ_k(origin − t_e)` (the constant
     /// term of [`expansion`](Self::expansion)): the potentials less the biases.
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 1);
+    /// w.advance(0.5, &[0.0], &[2.0]);
+    /// let mut u = [1.0]; // added to
+    /// w.values(0.5, &mut u);
+    /// assert_eq!(u, [1.0 + 2.0 * 0.5625]);
+    /// ```
     #[inline]
-    pub(crate) fn values(&self, origin: f64, out: &mut [f64]) {
+    pub fn values(&self, origin: f64, out: &mut [f64]) {
         let nt = self.nt;
         let inv_s2 = 1.0 / (self.scale * self.scale);
         for k in 0..self.k {
@@ -184,8 +275,16 @@ impl TargetWindows {
     }
 
     /// The value for one target `t` of [`values`](Self::values).
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 2);
+    /// w.advance(0.5, &[0.0], &[2.0, 4.0]);
+    /// assert_eq!(w.value_of(0.5, 1), 4.0 * 0.5625);
+    /// ```
     #[inline]
-    pub(crate) fn value_of(&self, origin: f64, t: usize) -> f64 {
+    pub fn value_of(&self, origin: f64, t: usize) -> f64 {
         let nt = self.nt;
         let inv_s2 = 1.0 / (self.scale * self.scale);
         let mut v = 0.0;
@@ -205,8 +304,19 @@ impl TargetWindows {
 
     /// Adds to `e[t][·]` the coefficients of `Σ_k Σ_{e in window} a φ_k(origin + x − t_e)` as
     /// a quadratic in `x` (exact between the current time's neighbouring breakpoints).
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 1);
+    /// w.advance(0.5, &[0.0], &[1.0]);
+    /// let mut e = [0.0; 3];
+    /// w.expansion(0.5, &mut e);
+    /// let x = 0.2; // 0.75 (1 − 0.7²)
+    /// assert!((e[0] + e[1] * x + e[2] * x * x - 0.75 * (1.0 - 0.49)).abs() < 1e-15);
+    /// ```
     #[inline]
-    pub(crate) fn expansion(&self, origin: f64, e: &mut [f64]) {
+    pub fn expansion(&self, origin: f64, e: &mut [f64]) {
         let nt = self.nt;
         let inv_s2 = 1.0 / (self.scale * self.scale);
         for k in 0..self.k {
@@ -224,6 +334,118 @@ impl TargetWindows {
                 c[2] -= 0.75 * s0 * inv_s2;
             }
         }
+    }
+
+    /// The number of targets.
+    ///
+    /// ```
+    /// let mut w = snn_model::soft::target::TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 4);
+    /// assert_eq!(w.n_targets(), 4);
+    /// ```
+    pub fn n_targets(&self) -> usize {
+        self.nt
+    }
+
+    /// The first time after `t` at which an event of `times` enters or leaves a window, given
+    /// that the windows were last advanced to `t`: the smallest `t_e + lo_k` or `t_e + hi_k`
+    /// greater than `t` (`+inf` if none). Between `t` and it, every potential is one quadratic
+    /// ([`expansion`](Self::expansion)). An event at `t` itself enters just after `t`, so it
+    /// contributes its exit, not its entry.
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[2.0], 1.0, &[(1.0, 3.0)], 1); // lags (1, 3)
+    /// let times = [0.0, 0.5];
+    /// let amp = [1.0, 1.0];
+    /// w.advance(1.2, &times, &amp);
+    /// assert_eq!(w.next_change(1.2, &times), 1.5); // event 1 enters at 0.5 + 1
+    /// w.advance(2.0, &times, &amp);
+    /// assert_eq!(w.next_change(2.0, &times), 3.0); // event 0 leaves at 0 + 3
+    /// w.advance(3.6, &times, &amp);
+    /// assert_eq!(w.next_change(3.6, &times), f64::INFINITY);
+    /// ```
+    pub fn next_change(&self, t: f64, times: &[f64]) -> f64 {
+        let mut next = f64::INFINITY;
+        for k in 0..self.k {
+            let mut e = self.enter[k];
+            while e < times.len() && times[e] + self.lo[k] <= t {
+                e += 1;
+            }
+            if e < times.len() {
+                next = next.min(times[e] + self.lo[k]);
+            }
+            let mut e = self.leave[k];
+            while e < times.len() && times[e] + self.hi[k] <= t {
+                e += 1;
+            }
+            if e < times.len() {
+                next = next.min(times[e] + self.hi[k]);
+            }
+        }
+        next
+    }
+
+    /// The index of the oldest event still needed: every event before it has left every
+    /// window (the caller may drop them, then [`forget_front`](Self::forget_front)).
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 1);
+    /// w.advance(2.0, &[0.0, 0.5, 1.5], &[1.0; 3]);
+    /// assert_eq!(w.oldest_in_use(), 2);
+    /// ```
+    pub fn oldest_in_use(&self) -> usize {
+        self.leave.iter().copied().min().unwrap_or(0)
+    }
+
+    /// Shifts the event indices after the caller dropped the first `count` events of its list
+    /// (`count` at most [`oldest_in_use`](Self::oldest_in_use); larger values are clamped to it).
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 1);
+    /// let mut times = vec![0.0, 0.5, 1.5];
+    /// w.advance(2.0, &times, &[1.0; 3]);
+    /// times.drain(..w.oldest_in_use());
+    /// w.forget_front(2);
+    /// w.advance(2.2, &times, &[1.0]);
+    /// let mut u = [0.0];
+    /// w.values(2.2, &mut u);
+    /// assert!((u[0] - 0.75 * (1.0 - 0.49)).abs() < 1e-15);
+    /// ```
+    pub fn forget_front(&mut self, count: usize) {
+        let count = count.min(self.oldest_in_use());
+        for (e, l) in self.enter.iter_mut().zip(self.leave.iter_mut()) {
+            *e -= count;
+            *l -= count;
+        }
+    }
+}
+
+impl Clone for TargetWindows {
+    fn clone(&self) -> Self {
+        let mut out = Self::default();
+        out.clone_from(self);
+        out
+    }
+
+    /// Copies `source` into `self`, reusing `self`'s buffers (no allocation once the sizes
+    /// match): a particle filter copies particles this way when it resamples.
+    fn clone_from(&mut self, source: &Self) {
+        self.k = source.k;
+        self.nt = source.nt;
+        self.centers.clone_from(&source.centers);
+        self.scale = source.scale;
+        self.lo.clone_from(&source.lo);
+        self.hi.clone_from(&source.hi);
+        self.enter.clone_from(&source.enter);
+        self.leave.clone_from(&source.leave);
+        self.reference.clone_from(&source.reference);
+        self.sums.clone_from(&source.sums);
     }
 }
 

@@ -289,7 +289,11 @@ impl SimulateArgs {
             if self.sequences == 1 { "" } else { "s" },
             self.t_start,
             self.t_end,
-            self.out.display()
+            if self.out.as_os_str() == "-" {
+                "(standard output)".into()
+            } else {
+                self.out.display().to_string()
+            }
         );
         Ok(())
     }

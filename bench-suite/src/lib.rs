@@ -40,6 +40,7 @@ pub mod setting;
 pub mod stats;
 pub mod summary;
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -58,8 +59,14 @@ pub const OUTPUT_FILES: [&str; 5] = [
     "exp3_epoch_time.svg",
 ];
 
+/// A progress bar for a stage, drawn on a terminal; when standard error is not a terminal (a
+/// log, a CI run), one plain line says the stage started instead.
 fn bar(len: u64, message: &'static str, progress: bool) -> ProgressBar {
     if !progress {
+        return ProgressBar::hidden();
+    }
+    if !std::io::stderr().is_terminal() {
+        eprintln!("{message}: {len} to do");
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
@@ -72,8 +79,19 @@ fn bar(len: u64, message: &'static str, progress: bool) -> ProgressBar {
     bar
 }
 
-/// Runs the three experiments with `config` (checked first), with progress bars on standard
-/// error when `progress` is true (hidden when it is not a terminal).
+/// Ends a stage: the bar stays on a terminal; otherwise one plain line with the stage's time.
+fn finish(bar: &ProgressBar, stage: &str, seconds: f64, progress: bool) {
+    if bar.is_hidden() {
+        if progress {
+            eprintln!("{stage}: done in {seconds:.1} s");
+        }
+    } else {
+        bar.finish();
+    }
+}
+
+/// Runs the three experiments with `config` (checked first), with progress on standard error
+/// when `progress` is true: bars on a terminal, one plain line per stage otherwise.
 ///
 /// ```
 /// let mut config = bench_suite::Config::tiny();
@@ -91,7 +109,7 @@ pub fn run(config: &Config, progress: bool) -> Result<Summary> {
     let t = Instant::now();
     let exp1 = exp1::run(c1, seed, &b)?;
     let exp1_s = t.elapsed().as_secs_f64();
-    b.finish();
+    finish(&b, "exp 1", exp1_s, progress);
 
     let c2 = &config.exp2;
     let runs = 2 * c2.trials * c2.n_train.len();
@@ -99,7 +117,7 @@ pub fn run(config: &Config, progress: bool) -> Result<Summary> {
     let t = Instant::now();
     let exp2 = exp2::run(c2, seed, &b)?;
     let exp2_s = t.elapsed().as_secs_f64();
-    b.finish();
+    finish(&b, "exp 2", exp2_s, progress);
 
     let c3 = &config.exp3;
     let per_a = if c3.quadrature_epochs > 0 { 4 } else { 2 };
@@ -111,7 +129,7 @@ pub fn run(config: &Config, progress: bool) -> Result<Summary> {
     let t = Instant::now();
     let exp3 = exp3::run(c3, seed, &b)?;
     let exp3_s = t.elapsed().as_secs_f64();
-    b.finish();
+    finish(&b, "exp 3", exp3_s, progress);
 
     Ok(Summary {
         seed,

@@ -238,3 +238,22 @@ fn unwritable_output_is_an_error() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.starts_with("error: ") && err.contains("file"), "{err}");
 }
+
+/// Without `--quiet` and with standard error not a terminal (here a pipe), each stage says when
+/// it starts and ends on a plain line (a log shows progress instead of a minute of silence);
+/// with `--quiet` nothing is printed there.
+#[test]
+fn stages_are_announced_on_standard_error_when_it_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    let o = run_bin(&["--tiny", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for stage in ["exp 1", "exp 2", "exp 3"] {
+        assert!(err.contains(&format!("{stage}: done in")), "{err}");
+    }
+    assert!(err.contains("exp 1: gradient draws: 24 to do"), "{err}");
+    let quiet = run_bin(&["--tiny", "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(quiet.status.success());
+    assert!(quiet.stderr.is_empty(), "{}", String::from_utf8_lossy(&quiet.stderr));
+}

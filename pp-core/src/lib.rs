@@ -46,6 +46,7 @@ mod fastmath;
 #[cfg(feature = "stats")]
 pub mod goodness_of_fit;
 pub mod hawkes;
+pub mod hawkes_fit;
 mod hawkes_likelihood;
 pub mod intensity;
 pub mod numeric;
@@ -66,6 +67,10 @@ pub use error::{PpError, Result};
 #[cfg(feature = "stats")]
 pub use goodness_of_fit::{KsPValueMethod, KsPlot, KsTest, ks_exp1, ks_plot_exp1};
 pub use hawkes::ExpHawkes;
+pub use hawkes_fit::{
+    ExpHawkesFitter, FitStop, HawkesFit, HawkesFitOptions, InitialPoint, StandardErrors,
+    fit_exp_hawkes,
+};
 pub use intensity::{
     CumulativeIntensity, Intensity, LogLikelihood, LogLikelihoodGradient, Parametric,
 };

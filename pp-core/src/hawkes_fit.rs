@@ -164,7 +164,7 @@ pub enum FitStop {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct HawkesFit {
-    /// The fitted model (`β` as given).
+    /// The fitted model (`β` as given, or fitted by [`fit_exp_hawkes_decay`]).
     pub model: ExpHawkes,
     /// Its log-likelihood, summed over the sequences, evaluated by
     /// [`ExpHawkes::log_likelihood_gradient`] (independently of the fitter's own sums).
@@ -172,16 +172,22 @@ pub struct HawkesFit {
     /// The exact gradient of the log-likelihood at the fitted model, in the order of
     /// [`Parametric::params`] (`μ`, `α` row major, `β`).
     pub gradient: Vec<f64>,
-    /// The largest absolute projected gradient over `μ` and `α`: `|∂ℓ/∂θ_k|` for a parameter
-    /// inside its domain, `max(∂ℓ/∂θ_k, 0)` for one at its lower bound (KKT).
+    /// The largest absolute projected gradient over `μ` and `α` (and `β` if it was fitted):
+    /// `|∂ℓ/∂θ_k|` for a parameter inside its domain, `max(∂ℓ/∂θ_k, 0)` for one at its lower
+    /// bound (KKT).
     pub projected_gradient_norm: f64,
-    /// Newton iterations of the slowest dimension (each target dimension is a separate problem).
+    /// Newton iterations of the slowest dimension (each target dimension is a separate
+    /// problem); with a fitted `β`, summed over the fits at each decay tried.
     pub iterations: usize,
-    /// Newton iterations summed over the dimensions.
+    /// Newton iterations summed over the dimensions (and the decays tried).
     pub total_iterations: usize,
-    /// Whether every dimension met the tolerance.
+    /// Whether `β` was fitted ([`fit_exp_hawkes_decay`]).
+    pub decay_fitted: bool,
+    /// Newton iterations on `log β` (0 if `β` was fixed).
+    pub decay_iterations: usize,
+    /// Whether every dimension (and the decay, if fitted) met the tolerance.
     pub converged: bool,
-    /// Why the iterations stopped (the worst over the dimensions).
+    /// Why the iterations stopped (the worst over the dimensions and the decay).
     pub stop: FitStop,
     /// Number of events fitted.
     pub n_events: usize,
@@ -190,6 +196,16 @@ pub struct HawkesFit {
     pub at_bound: Vec<bool>,
     /// Row `i`'s observed information, `(D + 1)²` row major in `(μ_i, α_{i0}, …, α_{i,D−1})`.
     information: Vec<f64>,
+    /// The information's `β` row when `β` was fitted.
+    decay: Option<DecayInformation>,
+}
+
+/// The `β` row of the observed information: `−∂²ℓ/∂β²` and `−∂²ℓ/∂θ∂β` for every row's
+/// coordinates `θ_i = (μ_i, α_{i·})` (`D (D + 1)` values, row after row).
+#[derive(Debug, Clone, PartialEq)]
+struct DecayInformation {
+    beta_beta: f64,
+    cross: Vec<f64>,
 }
 
 impl HawkesFit {
@@ -213,14 +229,40 @@ impl HawkesFit {
         self.information.get(i * m * m..(i + 1) * m * m)
     }
 
+    /// When `β` was fitted, its row of the observed information: `(−∂²ℓ/∂β², c)` with `c` the
+    /// `D (D + 1)` values `−∂²ℓ/∂θ_{i,k} ∂β` for `θ_i = (μ_i, α_{i0}, …, α_{i,D−1})`, row `i`
+    /// after row `i` (the layout of [`information_block`](Self::information_block)). `None`
+    /// for a fixed `β`.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, HawkesFitOptions, Window, fit_exp_hawkes, fit_exp_hawkes_decay};
+    /// let seq = EventSequence::new(
+    ///     Window::new(0.0, 20.0)?, 1, vec![0.5, 0.6, 0.7, 3.0, 6.0, 6.1, 8.0, 12.0, 12.2], vec![0; 9],
+    /// )?;
+    /// let fit = fit_exp_hawkes_decay([&seq], 1.0, &HawkesFitOptions::default())?;
+    /// let (beta_beta, cross) = fit.decay_information().unwrap();
+    /// assert!(beta_beta.is_finite() && cross.len() == 2);
+    /// assert!(fit_exp_hawkes([&seq], 1.0, &HawkesFitOptions::default())?.decay_information().is_none());
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
+    pub fn decay_information(&self) -> Option<(f64, &[f64])> {
+        self.decay
+            .as_ref()
+            .map(|x| (x.beta_beta, x.cross.as_slice()))
+    }
+
     /// Standard errors from the observed Fisher information (the inverse of the negative
     /// Hessian at the optimum, restricted to the parameters inside their domain). A parameter
     /// at its bound (`α_{ij} = 0`, `μ_i` at the floor) gets `None`: the asymptotic normal
     /// approximation does not hold there, and it is held fixed when the others' errors are
-    /// computed. `beta` is `None` (it was not fitted).
+    /// computed. `beta` is `None` for a fixed `β`; when `β` was fitted, the information couples
+    /// all rows through `β`, and the errors come from the block inverse (the Schur complement
+    /// `s = I_ββ − Σ_i i_iᵀ I_i⁻¹ i_i` gives `var β = 1/s`, `var θ_k = (I_i⁻¹)_kk +
+    /// (I_i⁻¹ i_i)_k² / s`).
     ///
     /// Errors: [`PpError::Numerical`] if the information of the free parameters of some
-    /// dimension is not positive definite (parameters not identifiable from the data).
+    /// dimension (or the Schur complement of `β`) is not positive: parameters not identifiable
+    /// from the data.
     ///
     /// ```
     /// use pp_core::{EventSequence, HawkesFitOptions, Window, fit_exp_hawkes};
@@ -235,32 +277,63 @@ impl HawkesFit {
     /// ```
     #[cfg(feature = "linalg")]
     pub fn standard_errors(&self) -> Result<StandardErrors> {
-        use nalgebra::DMatrix;
+        use nalgebra::{DMatrix, DVector};
         let d = self.model.mu().len();
         let m = d + 1;
-        let mut mu = vec![None; d];
-        let mut alpha = vec![None; d * d];
+        // Per row: the free coordinates, the inverse of their information block and, with a
+        // fitted β, I_i⁻¹ i_i (i_i: the row's β column on its free coordinates).
+        let mut rows = Vec::with_capacity(d);
+        let mut schur = self.decay.as_ref().map(|x| x.beta_beta);
         for i in 0..d {
             let block = &self.information[i * m * m..(i + 1) * m * m];
             // Row coordinate k ↦ its index in at_bound: μ_i, then α_{i, k−1}.
             let index = |k: usize| if k == 0 { i } else { d + i * d + k - 1 };
             let free: Vec<usize> = (0..m).filter(|&k| !self.at_bound[index(k)]).collect();
-            if free.is_empty() {
-                continue;
-            }
             let sub = DMatrix::from_fn(free.len(), free.len(), |a, b| block[free[a] * m + free[b]]);
-            let covariance = sub
-                .cholesky()
-                .ok_or_else(|| PpError::Numerical {
+            let inverse = if free.is_empty() {
+                sub
+            } else {
+                sub.cholesky()
+                    .ok_or_else(|| PpError::Numerical {
+                        what: "standard errors",
+                        detail: format!(
+                            "the observed information of dimension {i}'s free parameters is \
+                             not positive definite (not identifiable from these events)"
+                        ),
+                    })?
+                    .inverse()
+            };
+            let coupling = self.decay.as_ref().map(|x| {
+                let column = DVector::from_fn(free.len(), |a, _| x.cross[i * m + free[a]]);
+                let w = &inverse * &column;
+                if let Some(s) = schur.as_mut() {
+                    *s -= column.dot(&w);
+                }
+                w
+            });
+            rows.push((free, inverse, coupling));
+        }
+        let beta = match schur {
+            None => None,
+            Some(s) if s.is_finite() && s > 0.0 => Some(s),
+            Some(s) => {
+                return Err(PpError::Numerical {
                     what: "standard errors",
                     detail: format!(
-                        "the observed information of dimension {i}'s free parameters is not \
-                         positive definite (not identifiable from these events)"
+                        "the information of beta given the other parameters is {s} (beta is not \
+                         identifiable from these events)"
                     ),
-                })?
-                .inverse();
+                });
+            }
+        };
+        let mut mu = vec![None; d];
+        let mut alpha = vec![None; d * d];
+        for (i, (free, inverse, coupling)) in rows.iter().enumerate() {
             for (a, &k) in free.iter().enumerate() {
-                let variance = covariance[(a, a)];
+                let mut variance = inverse[(a, a)];
+                if let (Some(w), Some(s)) = (coupling, beta) {
+                    variance += w[a] * w[a] / s;
+                }
                 if !(variance.is_finite() && variance > 0.0) {
                     return Err(PpError::Numerical {
                         what: "standard errors",
@@ -278,7 +351,7 @@ impl HawkesFit {
         Ok(StandardErrors {
             mu,
             alpha,
-            beta: None,
+            beta: beta.map(|s| (1.0 / s).sqrt()),
         })
     }
 }
@@ -627,11 +700,14 @@ impl<'s> ExpHawkesFitter<'s> {
             projected_gradient_norm,
             iterations,
             total_iterations,
+            decay_fitted: false,
+            decay_iterations: 0,
             converged: stop == FitStop::Converged,
             stop,
             n_events: n,
             at_bound,
             information,
+            decay: None,
         })
     }
 
@@ -826,6 +902,238 @@ where
 {
     options.check()?;
     ExpHawkesFitter::new(sequences, beta)?.fit(options)
+}
+
+/// Fits `μ`, `α` and the decay `β` by maximum likelihood, from `initial_beta`: Newton's method
+/// on the profile log-likelihood `ℓ_p(β) = max_{μ, α} ℓ(μ, α, β)` in `log β`, each profile
+/// value a fixed-`β` fit ([`ExpHawkesFitter`], warm-started from the previous decay's
+/// optimum). The profile's slope is `∂ℓ/∂β` at the inner optimum (envelope theorem) and its
+/// curvature the Schur complement of the exact observed information (one O(n·D) pass for the
+/// `β` row of the Hessian); steps are at most a factor `e` in `β` and halved until the profile
+/// increases. Iterations stop when the predicted gain of the next `β` step is at most
+/// `options.tolerance` (the inner fits use a tenth of it); `options.max_iterations` also
+/// bounds the `β` steps. The result has `decay_fitted`, its `β` row of the information
+/// ([`HawkesFit::decay_information`]) and a standard error for `β`.
+///
+/// A profile that is flat in `β` (no excitation at all: `α̂ = 0`) stops at once with a zero
+/// slope; `β` then has no standard error ([`HawkesFit::standard_errors`] is an error).
+///
+/// Errors: those of [`fit_exp_hawkes`].
+///
+/// ```
+/// use pp_core::{EventSequence, HawkesFitOptions, Window, fit_exp_hawkes_decay};
+/// let seq = EventSequence::new(
+///     Window::new(0.0, 20.0)?, 1,
+///     vec![0.5, 0.6, 0.7, 3.0, 6.0, 6.1, 8.0, 12.0, 12.2, 12.25, 17.0],
+///     vec![0; 11],
+/// )?;
+/// let fit = fit_exp_hawkes_decay([&seq], 1.0, &HawkesFitOptions::default())?;
+/// assert!(fit.converged && fit.decay_fitted);
+/// assert!(fit.gradient[2].abs() < 1e-3); // ∂ℓ/∂β ≈ 0 at the fitted decay
+/// # Ok::<(), pp_core::PpError>(())
+/// ```
+pub fn fit_exp_hawkes_decay<'s, I>(
+    sequences: I,
+    initial_beta: f64,
+    options: &HawkesFitOptions,
+) -> Result<HawkesFit>
+where
+    I: IntoIterator<Item = &'s EventSequence>,
+{
+    options.check()?;
+    let sequences: Vec<&EventSequence> = sequences.into_iter().collect();
+    let mut inner = HawkesFitOptions {
+        tolerance: options.tolerance / 10.0,
+        ..options.clone()
+    };
+    let mut current = ProfilePoint::at(&sequences, initial_beta, &inner)?;
+    let (mut iterations, mut total_iterations) =
+        (current.fit.iterations, current.fit.total_iterations);
+    let mut decay_iterations = 0;
+    let stop = loop {
+        let beta = current.fit.model.beta();
+        // d/du and d²/du² of ℓ_p(e^u) at u = log β
+        let g_u = beta * current.slope;
+        let h_u = -beta * beta * current.information + beta * current.slope;
+        let predicted = if g_u == 0.0 {
+            0.0
+        } else if h_u < 0.0 {
+            0.5 * g_u * g_u / -h_u
+        } else {
+            f64::INFINITY
+        };
+        if predicted.is_nan() {
+            return Err(PpError::Numerical {
+                what: "Hawkes decay fit",
+                detail: format!("the profile slope or curvature is not finite at beta = {beta}"),
+            });
+        }
+        if predicted <= options.tolerance {
+            break FitStop::Converged;
+        }
+        if decay_iterations == options.max_iterations {
+            break FitStop::MaxIterations;
+        }
+        let mut step = if h_u < 0.0 { -g_u / h_u } else { g_u.signum() };
+        step = step.clamp(-1.0, 1.0);
+        inner.initial = InitialPoint::Model(current.fit.model.clone());
+        let mut accepted = None;
+        for _ in 0..MAX_HALVINGS {
+            match ProfilePoint::at(&sequences, beta * step.exp(), &inner) {
+                Ok(candidate) => {
+                    iterations += candidate.fit.iterations;
+                    total_iterations += candidate.fit.total_iterations;
+                    if candidate.fit.log_likelihood >= current.fit.log_likelihood {
+                        accepted = Some(candidate);
+                        break;
+                    }
+                }
+                // β so large that β·n (or β itself) overflows: a shorter step
+                Err(PpError::Numerical { .. } | PpError::InvalidParameter { .. }) => {}
+                Err(e) => return Err(e),
+            }
+            step *= 0.5;
+        }
+        match accepted {
+            Some(candidate) => {
+                current = candidate;
+                decay_iterations += 1;
+            }
+            None => break FitStop::LineSearch,
+        }
+    };
+    let ProfilePoint {
+        mut fit,
+        slope,
+        decay,
+        ..
+    } = current;
+    fit.iterations = iterations;
+    fit.total_iterations = total_iterations;
+    fit.decay_fitted = true;
+    fit.decay_iterations = decay_iterations;
+    fit.stop = fit.stop.max(stop);
+    fit.converged = fit.stop == FitStop::Converged;
+    fit.projected_gradient_norm = fit.projected_gradient_norm.max(slope.abs());
+    fit.decay = Some(decay);
+    Ok(fit)
+}
+
+/// A point of the profile log-likelihood: the fixed-`β` fit, the profile's slope `∂ℓ/∂β` and
+/// information `−ℓ_p''(β)`, and the `β` row of the observed information.
+struct ProfilePoint {
+    fit: HawkesFit,
+    slope: f64,
+    information: f64,
+    decay: DecayInformation,
+}
+
+impl ProfilePoint {
+    fn at(sequences: &[&EventSequence], beta: f64, options: &HawkesFitOptions) -> Result<Self> {
+        let fit = ExpHawkesFitter::new(sequences.iter().copied(), beta)?.fit(options)?;
+        let decay = decay_information(&fit.model, sequences)?;
+        let d = fit.model.mu().len();
+        let m = d + 1;
+        // −ℓ_p'' = I_ββ − Σ_i i_iᵀ I_i⁻¹ i_i over each row's free coordinates.
+        let mut information = decay.beta_beta;
+        let mut a = vec![0.0; m * m];
+        let mut b = vec![0.0; m];
+        for i in 0..d {
+            let block = &fit.information[i * m * m..(i + 1) * m * m];
+            let free: Vec<usize> = (0..m)
+                .filter(|&k| !fit.at_bound[if k == 0 { i } else { d + i * d + k - 1 }])
+                .collect();
+            let nf = free.len();
+            for (x, &p) in free.iter().enumerate() {
+                b[x] = decay.cross[i * m + p];
+                for (y, &q) in free.iter().enumerate() {
+                    a[x * nf + y] = block[p * m + q];
+                }
+            }
+            let column = b[..nf].to_vec();
+            solve_spd(&mut a[..nf * nf], nf, &mut b[..nf]);
+            information -= column.iter().zip(&b[..nf]).map(|(x, y)| x * y).sum::<f64>();
+        }
+        let slope = fit.gradient[d + d * d];
+        Ok(Self {
+            fit,
+            slope,
+            information,
+            decay,
+        })
+    }
+}
+
+/// The `β` row of the observed information at `model`: `−∂²ℓ/∂β²` and `−∂²ℓ/∂θ_{i,k}∂β` for
+/// `θ_i = (μ_i, α_{i·})`, in one O(n·D) pass with the recursions of `R_j`, `Q_j = −∂R_j/∂β`
+/// and `U_j = −∂Q_j/∂β` (derivation: `pp-core/docs/derivations/exp_hawkes_fit.md` §5).
+fn decay_information(model: &ExpHawkes, sequences: &[&EventSequence]) -> Result<DecayInformation> {
+    let d = model.mu().len();
+    let m = d + 1;
+    let (mu, alpha, beta) = (model.mu(), model.alpha(), model.beta());
+    let column_sums: Vec<f64> = (0..d)
+        .map(|j| (0..d).map(|i| alpha[i * d + j]).sum())
+        .collect();
+    let mut h_bb = 0.0; // ∂²ℓ/∂β²
+    let mut cross = vec![0.0; d * m]; // ∂²ℓ/∂θ∂β
+    let (mut r, mut q, mut u) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
+    let decay_to = |r: &mut [f64], q: &mut [f64], u: &mut [f64], dt: f64| {
+        let f = exp_neg(-beta * dt);
+        for ((rj, qj), uj) in r.iter_mut().zip(q.iter_mut()).zip(u.iter_mut()) {
+            *uj = f * (*uj + dt * (2.0 * *qj + dt * *rj));
+            *qj = f * (*qj + dt * *rj);
+            *rj *= f;
+        }
+    };
+    for seq in sequences {
+        r.fill(0.0);
+        q.fill(0.0);
+        u.fill(0.0);
+        let w = seq.window();
+        let mut last = w.t0();
+        for (&t, &mark) in seq.times().iter().zip(seq.marks()) {
+            decay_to(&mut r, &mut q, &mut u, t - last);
+            last = t;
+            let i = mark as usize;
+            let row = &alpha[i * d..(i + 1) * d];
+            let (mut sr, mut sq, mut su) = (0.0, 0.0, 0.0);
+            for (((&a, &rj), &qj), &uj) in row.iter().zip(&r).zip(&q).zip(&u) {
+                sr += a * rj;
+                sq += a * qj;
+                su += a * uj;
+            }
+            let inv = 1.0 / (mu[i] + beta * sr);
+            let d1 = sr - beta * sq; // ∂λ/∂β
+            let d2 = beta * su - 2.0 * sq; // ∂²λ/∂β²
+            h_bb += d2 * inv - d1 * d1 * inv * inv;
+            let c = &mut cross[i * m..(i + 1) * m];
+            c[0] -= d1 * inv * inv;
+            for ((ck, &rj), &qj) in c[1..].iter_mut().zip(&r).zip(&q) {
+                *ck += (rj - beta * qj) * inv - beta * rj * d1 * inv * inv;
+            }
+            r[i] += 1.0;
+        }
+        decay_to(&mut r, &mut q, &mut u, w.t1() - last);
+        for j in 0..d {
+            h_bb += column_sums[j] * u[j];
+            for i in 0..d {
+                cross[i * m + 1 + j] -= q[j];
+            }
+        }
+    }
+    if !h_bb.is_finite() || cross.iter().any(|c| !c.is_finite()) {
+        return Err(PpError::Numerical {
+            what: "Hawkes decay information",
+            detail: format!("a second derivative in beta = {beta} is not finite"),
+        });
+    }
+    for c in &mut cross {
+        *c = -*c;
+    }
+    Ok(DecayInformation {
+        beta_beta: -h_bb,
+        cross,
+    })
 }
 
 /// How one row's iterations ended.

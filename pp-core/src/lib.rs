@@ -69,7 +69,7 @@ pub use goodness_of_fit::{KsPValueMethod, KsPlot, KsTest, ks_exp1, ks_plot_exp1}
 pub use hawkes::ExpHawkes;
 pub use hawkes_fit::{
     ExpHawkesFitter, FitStop, HawkesFit, HawkesFitOptions, InitialPoint, StandardErrors,
-    fit_exp_hawkes,
+    fit_exp_hawkes, fit_exp_hawkes_decay,
 };
 pub use intensity::{
     CumulativeIntensity, Intensity, LogLikelihood, LogLikelihoodGradient, Parametric,

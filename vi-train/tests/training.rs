@@ -11,7 +11,7 @@ use snn_model::{Snn, SnnBuilder};
 use vi_train::ViError;
 use vi_train::vi::{
     EarlyStop, EpochRecord, Estimator, EvalOptions, OptimizerKind, StepScheme, TrainConfig,
-    TrainObserver, Trainer, VariationalModel, evaluate, fit,
+    TrainObserver, Trainer, TrainerState, VariationalModel, evaluate, fit,
 };
 
 /// The data-generating model: 2 observed + 1 hidden neuron; the hidden neuron drives both
@@ -161,6 +161,7 @@ struct Recorder {
     batches: Vec<(usize, usize, usize)>,
     epochs: Vec<EpochRecord>,
     models: Vec<VariationalModel>,
+    states: Vec<TrainerState>,
     stop_after: usize,
 }
 
@@ -174,10 +175,11 @@ impl TrainObserver for Recorder {
     fn on_epoch(
         &mut self,
         record: &EpochRecord,
-        model: &VariationalModel,
+        trainer: &Trainer,
     ) -> Result<ControlFlow<()>, ViError> {
         self.epochs.push(*record);
-        self.models.push(model.clone());
+        self.models.push(trainer.model().clone());
+        self.states.push(trainer.state());
         Ok(if self.epochs.len() >= self.stop_after {
             ControlFlow::Break(())
         } else {
@@ -200,6 +202,7 @@ fn the_observer_sees_every_batch_and_epoch_and_can_stop_the_run_and_early_stop_w
         batches: Vec::new(),
         epochs: Vec::new(),
         models: Vec::new(),
+        states: Vec::new(),
         stop_after: usize::MAX,
     };
     let report = trainer.fit_observed(&data, &mut observer).unwrap();
@@ -224,6 +227,7 @@ fn the_observer_sees_every_batch_and_epoch_and_can_stop_the_run_and_early_stop_w
         batches: Vec::new(),
         epochs: Vec::new(),
         models: Vec::new(),
+        states: Vec::new(),
         stop_after: 2,
     };
     let report = trainer.fit_observed(&data, &mut observer).unwrap();
@@ -242,7 +246,70 @@ fn the_observer_sees_every_batch_and_epoch_and_can_stop_the_run_and_early_stop_w
         }),
         ..Default::default()
     };
-    let (_, report) = fit(initial(), &data, config).unwrap();
+    let (_, report) = fit(initial(), &data, config.clone()).unwrap();
     assert!(report.stopped_early);
     assert_eq!(report.records.len(), 2);
+
+    // the states the observer saw resume the early-stopped run: from epoch 1 it runs one more
+    // epoch and stops; from epoch 2 (where it stopped) it runs none
+    let mut trainer = Trainer::new(initial(), config.clone()).unwrap();
+    let mut observer = Recorder {
+        batches: Vec::new(),
+        epochs: Vec::new(),
+        models: Vec::new(),
+        states: Vec::new(),
+        stop_after: usize::MAX,
+    };
+    trainer.fit_observed(&data, &mut observer).unwrap();
+    for (done, expect_more) in [(1, 1), (2, 0)] {
+        let state = observer.states[done - 1].clone();
+        let model = observer.models[done - 1].clone();
+        let mut resumed = Trainer::resume(model, config.clone(), state).unwrap();
+        let rest = resumed.fit(&data).unwrap();
+        assert!(rest.stopped_early, "resumed after epoch {done}");
+        assert_eq!(
+            rest.records.len(),
+            expect_more,
+            "resumed after epoch {done}"
+        );
+        assert_eq!(resumed.model(), trainer.model());
+    }
+}
+
+#[test]
+fn resume_refuses_a_state_of_another_run() {
+    let data = observed_data(&truth(), 10.0, 3, 5);
+    let config = TrainConfig {
+        epochs: 2,
+        estimator: Estimator::Score,
+        ..Default::default()
+    };
+    let mut trainer = Trainer::new(initial(), config.clone()).unwrap();
+    trainer.fit(&data).unwrap();
+    let state = trainer.state();
+    let model = trainer.model().clone();
+    // another optimiser
+    let adam = TrainConfig {
+        optimizer: OptimizerKind::Adam,
+        ..config.clone()
+    };
+    let err = Trainer::resume(model.clone(), adam, state.clone()).unwrap_err();
+    assert!(err.to_string().contains("adagrad"), "{err}");
+    // records that disagree with the epoch count
+    let mut bad = state.clone();
+    bad.records.pop();
+    let err = Trainer::resume(model.clone(), config.clone(), bad).unwrap_err();
+    assert!(
+        err.to_string().contains("done 2 epochs but records 1"),
+        "{err}"
+    );
+    // a q optimiser where the run has none
+    let mut bad = state.clone();
+    bad.optimizer_q = Some(state.optimizer_p.clone());
+    assert!(Trainer::resume(model.clone(), config.clone(), bad).is_err());
+    // a non-finite accumulator
+    let mut bad = state;
+    bad.optimizer_p.buffers[0][0] = f64::NAN;
+    let err = Trainer::resume(model, config, bad).unwrap_err();
+    assert!(err.to_string().contains("finite"), "{err}");
 }

@@ -22,5 +22,5 @@ pub use model::{Variational, VariationalModel, add_regulariser};
 pub use snn_model::optim::{OptimizerKind, Sgd};
 pub use train::{
     Baseline, EarlyStop, EpochRecord, StepScheme, TemperatureSchedule, TrainConfig, TrainObserver,
-    TrainReport, Trainer, fit, loss_csv_string, step_rng,
+    TrainReport, Trainer, TrainerState, fit, loss_csv_string, step_rng,
 };

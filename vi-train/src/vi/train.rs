@@ -14,7 +14,7 @@ use pp_thinning::sequence_rng;
 use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
-use snn_model::optim::Optimizer;
+use snn_model::optim::{Optimizer, OptimizerState};
 
 use crate::error::{Result, ViError};
 use crate::vi::estimate::{
@@ -115,7 +115,8 @@ pub struct EarlyStop {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainConfig {
-    /// Number of passes over the data.
+    /// Number of passes over the data: the total of the run ([`Trainer::fit`] runs the epochs
+    /// that remain, so a resumed run ends at the same epoch).
     pub epochs: usize,
     /// The gradient estimator.
     pub estimator: Estimator,
@@ -250,8 +251,39 @@ pub struct TrainReport {
     pub stopped_by_observer: bool,
 }
 
+/// What a run has accumulated besides its model ([`Trainer::state`]), to resume it exactly
+/// ([`Trainer::resume`]).
+///
+/// ```
+/// let s = vi_train::vi::TrainerState {
+///     epoch: 0,
+///     optimizer_p: snn_model::optim::OptimizerState {
+///         kind: snn_model::optim::OptimizerKind::Adagrad, steps: 0, buffers: vec![vec![]],
+///     },
+///     optimizer_q: None, baseline: None, best_loss: None, since_best: 0, records: vec![],
+/// };
+/// assert_eq!(s.epoch, 0);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainerState {
+    /// Epochs done.
+    pub epoch: usize,
+    /// The state of the optimiser of `θ` (of all parameters when `q = p` or with joint steps).
+    pub optimizer_p: OptimizerState,
+    /// The state of the optimiser of `φ` (a separate `q` with E/M steps).
+    pub optimizer_q: Option<OptimizerState>,
+    /// The score function's running-mean baseline, once it has a value.
+    pub baseline: Option<f64>,
+    /// Early stopping: the best epoch loss so far (none before the first epoch).
+    pub best_loss: Option<f64>,
+    /// Early stopping: epochs since the best.
+    pub since_best: usize,
+    /// One record per epoch done.
+    pub records: Vec<EpochRecord>,
+}
+
 /// What a training run reports while it runs (in the style of argmin's `Observe`): the
-/// sequences done within each epoch, and each finished epoch with the model as it then is.
+/// sequences done within each epoch, and each finished epoch with the trainer as it then is.
 /// The epoch report can stop the run ([`ControlFlow::Break`]) or abort it with an error of the
 /// observer's own type (e.g. a failed checkpoint write), which the run returns as it is.
 /// Both methods do nothing by default; `()` is the observer that observes nothing.
@@ -264,7 +296,7 @@ pub struct TrainReport {
 /// struct StopBelow(f64, Vec<f64>);
 /// impl TrainObserver for StopBelow {
 ///     type Error = vi_train::ViError;
-///     fn on_epoch(&mut self, r: &EpochRecord, _m: &VariationalModel) -> Result<ControlFlow<()>, Self::Error> {
+///     fn on_epoch(&mut self, r: &EpochRecord, _t: &Trainer) -> Result<ControlFlow<()>, Self::Error> {
 ///         self.1.push(r.loss);
 ///         Ok(if r.loss < self.0 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
 ///     }
@@ -290,13 +322,14 @@ pub trait TrainObserver {
         let _ = (epoch, done, total);
     }
 
-    /// After each epoch, with its record and the model after it.
+    /// After each epoch, with its record and the trainer after it (its model, and its
+    /// [`state`](Trainer::state) for a checkpoint that can be resumed).
     fn on_epoch(
         &mut self,
         record: &EpochRecord,
-        model: &VariationalModel,
+        trainer: &Trainer,
     ) -> std::result::Result<ControlFlow<()>, Self::Error> {
-        let _ = (record, model);
+        let _ = (record, trainer);
         Ok(ControlFlow::Continue(()))
     }
 }
@@ -662,7 +695,108 @@ impl Trainer {
         Ok(record)
     }
 
-    /// Runs the configured number of epochs (fewer with early stopping).
+    /// Everything the run has accumulated besides the model: the epochs done, the
+    /// optimisers' buffers, the baseline, the early-stopping state and the records. With the
+    /// model and the configuration it resumes the run exactly ([`resume`](Self::resume)): the
+    /// random draws of every step are functions of `(seed, epoch, phase, sequence)` only.
+    ///
+    /// ```
+    /// use pp_core::Window;
+    /// use vi_train::vi::{Estimator, TrainConfig, Trainer, VariationalModel};
+    /// let mut rng = pp_thinning::sequence_rng(1, 0);
+    /// let truth = snn_model::SnnBuilder::new(1, 1).random(&mut rng)?;
+    /// let data: Vec<_> = truth.simulate_many(Window::new(0.0, 10.0)?, 2, 2)?
+    ///     .into_iter().map(|s| s.split_dimensions(1).map(|(o, _)| o)).collect::<Result<_, _>>()?;
+    /// let init = VariationalModel::shared(snn_model::SnnBuilder::new(1, 1).random(&mut rng)?)?;
+    /// let config = TrainConfig { epochs: 4, estimator: Estimator::Score, ..Default::default() };
+    /// // straight through
+    /// let mut straight = Trainer::new(init.clone(), config.clone())?;
+    /// straight.fit(&data)?;
+    /// // two epochs, saved, resumed in a new trainer
+    /// let mut first = Trainer::new(init, TrainConfig { epochs: 2, ..config.clone() })?;
+    /// first.fit(&data)?;
+    /// let (model, state) = (first.model().clone(), first.state());
+    /// let mut resumed = Trainer::resume(model, config, state)?;
+    /// resumed.fit(&data)?;
+    /// assert_eq!(resumed.model(), straight.model()); // the same bits
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn state(&self) -> TrainerState {
+        TrainerState {
+            epoch: self.epoch,
+            optimizer_p: self.opt_p.state(),
+            optimizer_q: self.opt_q.as_ref().map(|o| o.state()),
+            baseline: self.baseline,
+            best_loss: self.best_loss.is_finite().then_some(self.best_loss),
+            since_best: self.since_best,
+            records: self.records.clone(),
+        }
+    }
+
+    /// A trainer that continues a run saved by [`state`](Self::state), with its model as it
+    /// was then and the run's configuration (whose `epochs` is the total of the run).
+    /// Errors: a state that does not fit the model or the configuration (another optimiser,
+    /// buffers of another length, records that disagree with the epoch count, a `q` optimiser
+    /// where the run has none or the reverse).
+    pub fn resume(
+        model: VariationalModel,
+        config: TrainConfig,
+        state: TrainerState,
+    ) -> Result<Self> {
+        let mut trainer = Self::new(model, config)?;
+        if state.records.len() != state.epoch
+            || state
+                .records
+                .iter()
+                .enumerate()
+                .any(|(e, r)| r.epoch != e + 1)
+        {
+            return Err(ViError::Mismatch {
+                reason: format!(
+                    "the saved run has done {} epochs but records {} epochs (numbered {:?})",
+                    state.epoch,
+                    state.records.len(),
+                    state.records.iter().map(|r| r.epoch).collect::<Vec<_>>()
+                ),
+            });
+        }
+        trainer.opt_p.restore(&state.optimizer_p)?;
+        match (&mut trainer.opt_q, &state.optimizer_q) {
+            (Some(q), Some(saved)) => q.restore(saved)?,
+            (None, None) => {}
+            _ => {
+                return Err(ViError::Mismatch {
+                    reason: "the saved run's optimisers do not fit this run (q separate with \
+                             E/M steps has an optimiser of its own)"
+                        .into(),
+                });
+            }
+        }
+        let n = trainer.model.n_params();
+        let buffer_len = state.optimizer_p.buffers.first().map_or(0, Vec::len);
+        if buffer_len != 0 && buffer_len > n {
+            return Err(ViError::Mismatch {
+                reason: format!(
+                    "the saved optimiser has buffers for {buffer_len} parameters; the model has {n}"
+                ),
+            });
+        }
+        trainer.epoch = state.epoch;
+        trainer.baseline = state.baseline;
+        trainer.best_loss = state.best_loss.unwrap_or(f64::INFINITY);
+        trainer.since_best = state.since_best;
+        trainer.records = state.records;
+        Ok(trainer)
+    }
+
+    /// Whether early stopping has ended the run: more than `patience` epochs since the best.
+    fn patience_exhausted(&self) -> bool {
+        self.config
+            .early_stop
+            .is_some_and(|es| self.since_best > es.patience)
+    }
+
+    /// Runs the epochs that remain of the configured total (fewer with early stopping).
     pub fn fit(&mut self, data: &[EventSequence]) -> Result<TrainReport> {
         self.fit_observed(data, &mut ())
     }
@@ -675,28 +809,27 @@ impl Trainer {
         observer: &mut O,
     ) -> std::result::Result<TrainReport, O::Error> {
         let first_record = self.records.len();
-        let mut stopped_early = false;
+        let mut stopped_early = self.patience_exhausted();
         let mut stopped_by_observer = false;
-        for _ in 0..self.config.epochs {
+        while !stopped_early && self.epoch < self.config.epochs {
             let epoch = self.epoch + 1;
             let total = data.len();
             let record =
                 self.run_epoch_with(data, &mut |done| observer.on_batch(epoch, done, total))?;
-            if observer.on_epoch(&record, &self.model)?.is_break() {
-                stopped_by_observer = true;
-                break;
-            }
+            // the early-stopping state takes this epoch in before the observer sees the
+            // trainer, so that a state saved now resumes exactly (and stops if it should)
             if let Some(es) = self.config.early_stop {
                 if record.loss < self.best_loss - es.min_delta {
                     self.best_loss = record.loss;
                     self.since_best = 0;
                 } else {
                     self.since_best += 1;
-                    if self.since_best > es.patience {
-                        stopped_early = true;
-                        break;
-                    }
                 }
+            }
+            stopped_early = self.patience_exhausted();
+            if observer.on_epoch(&record, self)?.is_break() {
+                stopped_by_observer = true;
+                break;
             }
         }
         Ok(TrainReport {

@@ -12,7 +12,7 @@
 //! * [`plot`]: SVG pictures (spike raster, intensities, filters, time-rescaling KS plot, loss
 //!   curve) drawn with `plotters`' SVG backend.
 //! * [`progress`]: the training observer of `fit`: progress bar, epoch lines, loss CSV and
-//!   checkpoints.
+//!   checkpoints; [`checkpoint`]: the state checkpoints that `fit --resume` continues from.
 //! * [`CliError`]: the program's error type; every message names the file and the place.
 //!
 //! ```
@@ -23,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 pub mod commands;
 pub mod error;
 pub mod io;

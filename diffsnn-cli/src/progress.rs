@@ -8,8 +8,10 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use vi_train::vi::{EpochRecord, TrainObserver, VariationalModel, loss_csv_string};
+use serde_json::{Map, Value};
+use vi_train::vi::{EpochRecord, TrainObserver, Trainer, loss_csv_string};
 
+use crate::checkpoint::{Checkpoint, DataSummary};
 use crate::error::{CliError, Result};
 
 /// A progress bar on standard error for a stage of `len` units (`unit` names them), drawn
@@ -36,12 +38,14 @@ pub fn stage_bar(stage: &str, len: u64, unit: &str) -> ProgressBar {
 
 /// Model checkpoints: every `every` epochs the model is written (atomically) to
 /// `<dir>/<stem>.epoch<e>.json` (and `q` to `<stem>.epoch<e>.q.json` when it is separate),
-/// where `path = <dir>/<stem>.json`.
+/// where `path = <dir>/<stem>.json`, and the whole run's state, from which `fit --resume`
+/// continues it exactly, to `<stem>.epoch<e>.state.json`.
 ///
 /// ```
 /// let c = diffsnn_cli::progress::Checkpoints { every: 5, path: "out/model.json".into() };
 /// assert_eq!(c.file_for(10, false), std::path::PathBuf::from("out/model.epoch10.json"));
 /// assert_eq!(c.file_for(10, true), std::path::PathBuf::from("out/model.epoch10.q.json"));
+/// assert_eq!(c.state_file_for(10), std::path::PathBuf::from("out/model.epoch10.state.json"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkpoints {
@@ -52,20 +56,35 @@ pub struct Checkpoints {
 }
 
 impl Checkpoints {
-    /// The checkpoint file of epoch `epoch` (1-based count of completed epochs).
-    pub fn file_for(&self, epoch: usize, q: bool) -> PathBuf {
+    fn named(&self, epoch: usize, suffix: &str) -> PathBuf {
         let stem = self
             .path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
-        let name = if q {
-            format!("{stem}.epoch{epoch}.q.json")
-        } else {
-            format!("{stem}.epoch{epoch}.json")
-        };
-        self.path.with_file_name(name)
+        self.path
+            .with_file_name(format!("{stem}.epoch{epoch}{suffix}"))
     }
+
+    /// The model checkpoint of epoch `epoch` (1-based count of completed epochs); `q` for the
+    /// separate variational network.
+    pub fn file_for(&self, epoch: usize, q: bool) -> PathBuf {
+        self.named(epoch, if q { ".q.json" } else { ".json" })
+    }
+
+    /// The state checkpoint of epoch `epoch` (for `fit --resume`).
+    pub fn state_file_for(&self, epoch: usize) -> PathBuf {
+        self.named(epoch, ".state.json")
+    }
+}
+
+/// What a state checkpoint records besides the trainer: the run's settings and its data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunIdentity {
+    /// The training settings, flag name → value.
+    pub settings: Map<String, Value>,
+    /// The data trained on.
+    pub data: DataSummary,
 }
 
 /// The observer of `diffsnn fit`.
@@ -82,19 +101,20 @@ pub struct FitObserver {
     epochs: usize,
     records: Vec<EpochRecord>,
     loss_csv: Option<PathBuf>,
-    checkpoints: Option<Checkpoints>,
+    checkpoints: Option<(Checkpoints, RunIdentity)>,
 }
 
 impl FitObserver {
     /// An observer of a run of `epochs` epochs over `n_sequences` sequences, with a progress
     /// bar when `progress` is set and standard error is a terminal, writing the loss curve
-    /// to `loss_csv` and checkpoints as asked after every epoch.
+    /// to `loss_csv` and checkpoints as asked after every epoch (the state checkpoints carry
+    /// the run's identity).
     pub fn new(
         epochs: usize,
         n_sequences: usize,
         progress: bool,
         loss_csv: Option<PathBuf>,
-        checkpoints: Option<Checkpoints>,
+        checkpoints: Option<(Checkpoints, RunIdentity)>,
     ) -> Self {
         let bar = if progress && std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(
@@ -121,9 +141,15 @@ impl FitObserver {
         }
     }
 
-    /// The records of the epochs reported so far.
+    /// The records of the epochs reported so far (with those of a resumed run before them).
     pub fn records(&self) -> &[EpochRecord] {
         &self.records
+    }
+
+    /// Continues the loss curve of a resumed run: its earlier epochs come first.
+    pub fn with_earlier_records(mut self, records: &[EpochRecord]) -> Self {
+        self.records = records.to_vec();
+        self
     }
 
     /// Removes the progress bar (at the end of the run, or before an error is printed).
@@ -131,12 +157,22 @@ impl FitObserver {
         self.bar.finish_and_clear();
     }
 
-    fn checkpoint(&self, c: &Checkpoints, epoch: usize, model: &VariationalModel) -> Result<()> {
+    fn checkpoint(&self, epoch: usize, trainer: &Trainer) -> Result<()> {
+        let Some((c, identity)) = &self.checkpoints else {
+            return Ok(());
+        };
+        let model = trainer.model();
         write_text(&c.file_for(epoch, false), &model.p().to_json_string()?)?;
         if !model.is_shared() {
             write_text(&c.file_for(epoch, true), &model.q().to_json_string()?)?;
         }
-        Ok(())
+        let state = Checkpoint {
+            settings: identity.settings.clone(),
+            data: identity.data,
+            model: model.clone(),
+            state: trainer.state(),
+        };
+        write_text(&c.state_file_for(epoch), &state.to_json_string()?)
     }
 }
 
@@ -149,11 +185,7 @@ impl TrainObserver for FitObserver {
         self.bar.set_position(done as u64);
     }
 
-    fn on_epoch(
-        &mut self,
-        record: &EpochRecord,
-        model: &VariationalModel,
-    ) -> Result<ControlFlow<()>> {
+    fn on_epoch(&mut self, record: &EpochRecord, trainer: &Trainer) -> Result<ControlFlow<()>> {
         let line = format!(
             "epoch {:>4}/{}  loss {:>14.6}  temperature {:.4}  {:.3} s",
             record.epoch, self.epochs, record.loss, record.temperature, record.seconds
@@ -167,10 +199,10 @@ impl TrainObserver for FitObserver {
         if let Some(path) = &self.loss_csv {
             write_text(path, &loss_csv_string(&self.records))?;
         }
-        if let Some(c) = &self.checkpoints
+        if let Some((c, _)) = &self.checkpoints
             && record.epoch.is_multiple_of(c.every)
         {
-            self.checkpoint(c, record.epoch, model)?;
+            self.checkpoint(record.epoch, trainer)?;
         }
         Ok(ControlFlow::Continue(()))
     }

@@ -1,9 +1,10 @@
 //! The observer of `diffsnn fit` on a real training run: the loss curve written after every
 //! epoch (equal to the run's records) and checkpoints every n epochs (the last equal to the
-//! trained model).
+//! trained model; the state checkpoint of an earlier one resumes the run to the same bits).
 
+use diffsnn_cli::checkpoint::{Checkpoint, DataSummary};
 use diffsnn_cli::io::read_loss_csv;
-use diffsnn_cli::progress::{Checkpoints, FitObserver};
+use diffsnn_cli::progress::{Checkpoints, FitObserver, RunIdentity};
 use pp_core::Window;
 use snn_model::{Snn, SnnBuilder};
 use vi_train::vi::{Estimator, TrainConfig, Trainer, VariationalModel};
@@ -27,16 +28,22 @@ fn loss_csv_and_checkpoints_follow_the_run() {
     };
     let csv = dir.path().join("loss.csv");
     let out = dir.path().join("m.json");
-    let mut trainer = Trainer::new(init, config).unwrap();
+    let mut trainer = Trainer::new(init, config.clone()).unwrap();
     let mut observer = FitObserver::new(
         4,
         data.len(),
         false,
         Some(csv.clone()),
-        Some(Checkpoints {
-            every: 2,
-            path: out.clone(),
-        }),
+        Some((
+            Checkpoints {
+                every: 2,
+                path: out.clone(),
+            },
+            RunIdentity {
+                settings: serde_json::Map::new(),
+                data: DataSummary::of(&data),
+            },
+        )),
     );
     let report = trainer.fit_observed(&data, &mut observer).unwrap();
     assert_eq!(observer.records(), &report.records[..]);
@@ -57,4 +64,21 @@ fn loss_csv_and_checkpoints_follow_the_run() {
     );
     assert_ne!(&second, trainer.model().p());
     assert_eq!(&fourth, trainer.model().p());
+
+    // the state saved after epoch 2, read back from its file, finishes the run bit for bit
+    let saved = Checkpoint::read(&dir.path().join("m.epoch2.state.json")).unwrap();
+    assert_eq!(saved.state.epoch, 2);
+    assert_eq!(saved.state.records, report.records[..2]);
+    assert_eq!(saved.model.p(), &second);
+    saved
+        .check_continues(
+            &serde_json::Map::new(),
+            &DataSummary::of(&data),
+            "m.epoch2.state.json",
+        )
+        .unwrap();
+    let mut resumed = Trainer::resume(saved.model, config, saved.state).unwrap();
+    let rest = resumed.fit(&data).unwrap();
+    assert_eq!(rest.records.len(), 2);
+    assert_eq!(resumed.model(), trainer.model());
 }

@@ -4,8 +4,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use pp_core::EventSequence;
 use serde::Serialize;
-use snn_model::{Activation, Basis, Snn, SnnBuilder};
+use serde_json::{Map, Value, json};
+use snn_model::Snn;
 
 use pp_core::CompensatorMethod;
 use vi_train::ViError;
@@ -15,10 +17,12 @@ use vi_train::vi::{
 };
 
 use super::loglik::Compensator as CompensatorArg;
+use super::select::NeuronSelection;
 use super::{load_model, parse_window_arg, window_arg};
+use crate::checkpoint::{Checkpoint, DataSummary};
 use crate::error::{CliError, Result};
 use crate::io::{ReadOptions, read_spikes};
-use crate::progress::{Checkpoints, FitObserver, write_text};
+use crate::progress::{Checkpoints, FitObserver, RunIdentity, write_text};
 
 /// The gradient estimator on the command line.
 ///
@@ -81,16 +85,20 @@ pub enum BaselineArg {
 
 /// The long help of `diffsnn fit` (shown by `--help`).
 pub const LONG_ABOUT: &str = "Variational training (docs/math.md §6) of a spiking neural network with hidden \
-                  neurons. Every neuron of the spike file is observed; --hidden H hidden neurons \
-                  are added after them. The initial model is drawn at random from --seed as the \
+                  neurons. Every neuron of the spike file is observed (or those chosen with \
+                  --observed / --n-observed); --hidden H hidden neurons are added after them. The initial model is drawn at random from --seed as the \
                   reference initialises it (weights U(-5, 5), diagonal U(-5, -0.1), biases \
                   U(-1, 1)); --epochs 0 writes it unchanged. Per sequence, an E step and an M \
                   step (each with its own sample) update the shared parameters of p and q with \
                   Adagrad (lr 0.05); the temperature starts at 0.3 and is multiplied by 0.95 \
                   after each epoch; the refractory clamp (self-weights <= -0.1) follows every \
                   step. The loss of each epoch is printed on standard error and, with \
-                  --loss-csv, written as CSV (epoch,loss,temperature,seconds). A run with the \
-                  same seed gives the same model bits for any number of threads.";
+                  --loss-csv, written as CSV (epoch,loss,temperature,seconds). With \
+                  --checkpoint-every n, the model and the run's state are saved every n epochs; \
+                  --resume STATE.json continues a saved run (same settings and data, checked) \
+                  up to --epochs in all. A run with the same seed gives the same model bits for \
+                  any number of threads, and a resumed run the same bits as one never \
+                  interrupted.";
 
 /// Arguments of `diffsnn fit`.
 ///
@@ -111,13 +119,21 @@ pub struct FitArgs {
     /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
     #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
     pub window: Option<(f64, f64)>,
+    /// Which neurons of the spike file are observed (default: all of them).
+    #[command(flatten)]
+    pub neurons: NeuronSelection,
+    /// Accept CSV sequence numbers without rows (empty sequences); by default a gap in the
+    /// numbering is an error.
+    #[arg(long)]
+    pub allow_empty_sequences: bool,
     /// Number of hidden neurons to add (at least 1).
     #[arg(long, value_name = "H")]
     pub hidden: usize,
     /// The gradient estimator.
     #[arg(long, value_enum)]
     pub estimator: EstimatorArg,
-    /// Number of epochs (0 writes the initial model).
+    /// Number of epochs of the run (0 writes the initial model); with --resume, the total
+    /// including the epochs already done.
     #[arg(long, default_value_t = 10)]
     pub epochs: usize,
     /// Seed of the initial model and of every sample.
@@ -185,9 +201,15 @@ pub struct FitArgs {
     /// Write the loss curve (epoch,loss,temperature,seconds) here.
     #[arg(long, value_name = "F.csv")]
     pub loss_csv: Option<PathBuf>,
-    /// Write `<out stem>.epoch<e>.json` every n epochs.
+    /// Every n epochs write the model to `<out stem>.epoch<e>.json` and the run's state, from
+    /// which --resume continues it exactly, to `<out stem>.epoch<e>.state.json`.
     #[arg(long, value_name = "n")]
     pub checkpoint_every: Option<usize>,
+    /// Continue the run saved in this state checkpoint (`<stem>.epoch<e>.state.json`) up to
+    /// --epochs epochs in all: same settings and data (checked), same bits as a run that was
+    /// never interrupted.
+    #[arg(long, value_name = "STATE.json", conflicts_with = "init")]
+    pub resume: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -202,7 +224,7 @@ pub struct FitArgs {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitSummary {
-    /// Epochs run.
+    /// Epochs done (with --resume, including those of the saved run).
     pub epochs: usize,
     /// The last epoch's training loss.
     pub final_loss: Option<f64>,
@@ -245,7 +267,9 @@ pub fn q_path(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}.q.json"))
 }
 
-/// The random initial network: the reference's initialisation from `seed`.
+/// The random initial network: the reference's initialisation from `seed` (the model
+/// `diffsnn init --observed n_obs --hidden n_hidden --amplitude amplitude --n-basis n_basis
+/// --seed seed` writes).
 ///
 /// ```
 /// let a = diffsnn_cli::commands::fit::initial_model(2, 1, 5.0, 2, 7)?;
@@ -260,14 +284,79 @@ pub fn initial_model(
     n_basis: usize,
     seed: u64,
 ) -> Result<Snn> {
-    let mut rng = pp_thinning::sequence_rng(seed ^ 0x1a17_1a17_1a17_1a17, 0);
-    Ok(SnnBuilder::new(n_obs, n_hidden)
-        .activation(Activation::Sigmoid { amplitude })
-        .basis(Basis::epanechnikov_default(n_basis))
-        .random(&mut rng)?)
+    super::init::InitArgs {
+        observed: n_obs,
+        hidden: n_hidden,
+        activation: super::init::ActivationArg::Sigmoid,
+        amplitude,
+        basis: super::init::BasisArg::Epanechnikov,
+        n_basis,
+        basis_end: 10.0,
+        basis_scale: 1.0,
+        init: super::init::InitArg::Random,
+        seed,
+        out: PathBuf::new(),
+    }
+    .model()
+}
+
+/// The command-line name of a value of a clap enum.
+fn value_name<T: ValueEnum>(v: &T) -> Value {
+    Value::from(
+        v.to_possible_value()
+            .map_or_else(String::new, |p| p.get_name().to_string()),
+    )
 }
 
 impl FitArgs {
+    /// Every setting that shapes the run, flag name → value: what a resumed run must repeat.
+    /// Only `--epochs`, the outputs (`--out`, `--loss-csv`, `--checkpoint-every`), `--quiet`,
+    /// `--init` (the checkpoint holds the model) and `--resume` itself may differ.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "fit", "--spikes", "s.json", "--hidden", "2", "--estimator", "pathwise",
+    ///     "--out", "m.json", "--lr", "0.1",
+    /// ]).unwrap();
+    /// let diffsnn_cli::commands::Command::Fit(args) = cli.command else { unreachable!() };
+    /// let s = args.settings();
+    /// assert_eq!((s["--lr"].as_f64(), s["--estimator"].as_str()), (Some(0.1), Some("pathwise")));
+    /// assert!(!s.contains_key("--epochs") && !s.contains_key("--out"));
+    /// ```
+    pub fn settings(&self) -> Map<String, Value> {
+        let entries = [
+            ("--window", json!(self.window.map(|(a, b)| [a, b]))),
+            ("--observed", json!(self.neurons.observed)),
+            ("--n-observed", json!(self.neurons.n_observed)),
+            ("--allow-empty-sequences", json!(self.allow_empty_sequences)),
+            ("--hidden", json!(self.hidden)),
+            ("--estimator", value_name(&self.estimator)),
+            ("--seed", json!(self.seed)),
+            ("--lr", json!(self.lr)),
+            ("--optimizer", value_name(&self.optimizer)),
+            ("--temperature", json!(self.temperature)),
+            ("--temperature-decay", json!(self.temperature_decay)),
+            ("--compensator", value_name(&self.compensator)),
+            ("--mc-points", json!(self.mc_points)),
+            ("--step", value_name(&self.step)),
+            ("--batch-size", json!(self.batch_size)),
+            ("--shuffle", json!(self.shuffle)),
+            ("--beta", json!(self.beta)),
+            ("--regularisation", json!(self.regularisation)),
+            ("--baseline", value_name(&self.baseline)),
+            ("--baseline-decay", json!(self.baseline_decay)),
+            ("--amplitude", json!(self.amplitude)),
+            ("--n-basis", json!(self.n_basis)),
+            ("--separate-variational", json!(self.separate_variational)),
+            ("--patience", json!(self.patience)),
+        ];
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+    }
+
     fn config(&self) -> Result<TrainConfig> {
         let monte_carlo = self.compensator == CompensatorArg::MonteCarlo;
         if !monte_carlo && self.mc_points.is_some() {
@@ -358,6 +447,67 @@ impl FitArgs {
         Ok(config)
     }
 
+    /// The model a new run starts from: `--init`, or the reference's random initialisation.
+    fn initial_variational_model(&self, n_obs: usize) -> Result<VariationalModel> {
+        let p = match &self.init {
+            Some(path) => {
+                let m = load_model(path)?;
+                if m.n_obs() != n_obs || m.n_hidden() != self.hidden {
+                    return Err(CliError::Mismatch {
+                        reason: format!(
+                            "{}: the initial model has {} observed and {} hidden neurons; the \
+                             spike file {} has {n_obs} observed neurons and --hidden is {}",
+                            path.display(),
+                            m.n_obs(),
+                            m.n_hidden(),
+                            self.spikes.display(),
+                            self.hidden
+                        ),
+                    });
+                }
+                m
+            }
+            None => initial_model(n_obs, self.hidden, self.amplitude, self.n_basis, self.seed)?,
+        };
+        Ok(if self.separate_variational {
+            let q = initial_model(
+                n_obs,
+                self.hidden,
+                p.activation().bound().unwrap_or(self.amplitude),
+                p.n_basis(),
+                self.seed.wrapping_add(1),
+            )?;
+            VariationalModel::separate(p.clone(), q)?
+        } else {
+            VariationalModel::shared(p)?
+        })
+    }
+
+    /// The trainer of a saved run, after checking that this run continues it.
+    fn resumed_trainer(
+        &self,
+        path: &Path,
+        identity: &RunIdentity,
+        config: TrainConfig,
+    ) -> Result<Trainer> {
+        let label = path.display().to_string();
+        let saved = Checkpoint::read(path)?;
+        saved.check_continues(&identity.settings, &identity.data, &label)?;
+        if saved.state.epoch > self.epochs {
+            return Err(CliError::argument(
+                "--epochs",
+                format!(
+                    "is the total of the run and {label} has done {} epochs already; give at \
+                     least {}",
+                    saved.state.epoch, saved.state.epoch
+                ),
+            ));
+        }
+        Trainer::resume(saved.model, config, saved.state).map_err(|e| CliError::Mismatch {
+            reason: format!("{label}: {e}"),
+        })
+    }
+
     /// Reads and checks everything, trains, and writes the model (atomically; with
     /// `--separate-variational` also `q`). Prints a one-line JSON summary on `stdout`.
     ///
@@ -399,68 +549,57 @@ impl FitArgs {
         }
         let options = ReadOptions {
             window: window_arg(self.window)?,
+            allow_empty_sequences: self.allow_empty_sequences,
+            require_every_neuron: !self.neurons.is_given(),
             ..ReadOptions::default()
         };
         let trains = read_spikes(&self.spikes, &options)?;
-        let n_obs = trains.n_neurons();
-        let p = match &self.init {
-            Some(path) => {
-                let m = load_model(path)?;
-                if m.n_obs() != n_obs || m.n_hidden() != self.hidden {
-                    return Err(CliError::Mismatch {
-                        reason: format!(
-                            "{}: the initial model has {} observed and {} hidden neurons; the \
-                             spike file {} has {n_obs} neurons and --hidden is {}",
-                            path.display(),
-                            m.n_obs(),
-                            m.n_hidden(),
-                            self.spikes.display(),
-                            self.hidden
-                        ),
-                    });
-                }
-                m
-            }
-            None => initial_model(n_obs, self.hidden, self.amplitude, self.n_basis, self.seed)?,
+        let data = self
+            .neurons
+            .apply(&trains, &self.spikes.display().to_string())?;
+        let n_obs = data.first().map_or(0, EventSequence::dim);
+        let identity = RunIdentity {
+            settings: self.settings(),
+            data: DataSummary::of(&data),
         };
-        let model = if self.separate_variational {
-            let q = initial_model(
-                n_obs,
-                self.hidden,
-                p.activation().bound().unwrap_or(self.amplitude),
-                p.n_basis(),
-                self.seed.wrapping_add(1),
-            )?;
-            VariationalModel::separate(p.clone(), q)?
-        } else {
-            VariationalModel::shared(p)?
+        let mut trainer = match &self.resume {
+            Some(path) => self.resumed_trainer(path, &identity, config)?,
+            None => Trainer::new(self.initial_variational_model(n_obs)?, config)?,
         };
-        let mut trainer = Trainer::new(model, config)?;
+        let earlier = trainer.state().records;
         if let Some(path) = &self.loss_csv {
-            // the header at once: a run of no epochs (or one that fails) leaves a valid file
-            write_text(path, &loss_csv_string(&[]))?;
+            // at once: a run of no epochs (or one that fails) leaves a valid file
+            write_text(path, &loss_csv_string(&earlier))?;
         }
+        let checkpoints = self.checkpoint_every.map(|every| {
+            (
+                Checkpoints {
+                    every,
+                    path: self.out.clone(),
+                },
+                identity,
+            )
+        });
         let mut observer = FitObserver::new(
             self.epochs,
-            trains.sequences().len(),
+            data.len(),
             !self.quiet,
             self.loss_csv.clone(),
-            self.checkpoint_every.map(|every| Checkpoints {
-                every,
-                path: self.out.clone(),
-            }),
-        );
-        let report = trainer.fit_observed(trains.sequences(), &mut observer);
+            checkpoints,
+        )
+        .with_earlier_records(&earlier);
+        let report = trainer.fit_observed(&data, &mut observer);
         observer.finish();
         let report = report?;
+        let epochs_done = trainer.state().epoch;
         let model = trainer.into_model();
         write_text(&self.out, &model.p().to_json_string()?)?;
         if !model.is_shared() {
             write_text(&q_path(&self.out), &model.q().to_json_string()?)?;
         }
         let summary = FitSummary {
-            epochs: report.records.len(),
-            final_loss: report.final_loss(),
+            epochs: epochs_done,
+            final_loss: observer.records().last().map(|r| r.loss),
             stopped_early: report.stopped_early,
             n_obs,
             n_hidden: self.hidden,

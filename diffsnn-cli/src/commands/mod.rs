@@ -26,9 +26,11 @@ use pp_core::spike_files::SpikeTrains;
 
 pub mod eval;
 pub mod fit;
+pub mod init;
 pub mod intensity;
 pub mod loglik;
 pub mod plot;
+pub mod select;
 pub mod simulate;
 
 /// `diffsnn`: simulate, evaluate and plot spiking neural networks with hidden neurons.
@@ -66,6 +68,9 @@ pub struct Cli {
 /// ```
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a new model file (random as the reference initialises it, or zero).
+    #[command(long_about = init::LONG_ABOUT)]
+    Init(init::InitArgs),
     /// Simulate spike trains from a model by exact thinning.
     #[command(long_about = simulate::LONG_ABOUT)]
     Simulate(simulate::SimulateArgs),
@@ -104,6 +109,7 @@ impl Command {
     /// ```
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
         match self {
+            Command::Init(a) => a.run(stdout),
             Command::Simulate(a) => a.run(stdout),
             Command::Intensity(a) => a.run(stdout),
             Command::Loglik(a) => a.run(stdout),

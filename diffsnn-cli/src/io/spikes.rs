@@ -78,6 +78,12 @@ pub struct ReadOptions {
     /// The number of neurons. CSV files don't state it (default: the largest neuron + 1); a
     /// JSON file's `n_neurons` must equal it.
     pub n_neurons: Option<ExpectedNeurons>,
+    /// Accept CSV sequence numbers with no rows (empty sequences); by default a gap in the
+    /// numbering is an error (a typo, or rows lost).
+    pub allow_empty_sequences: bool,
+    /// Refuse a CSV file whose neuron numbers skip one (without a declared count, its neurons
+    /// are `0..=largest`, so a typo'd large number would silently add neurons).
+    pub require_every_neuron: bool,
 }
 
 /// An expected number of neurons and who expects it (used in the error message).
@@ -163,16 +169,89 @@ pub fn read_spikes(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Spik
             }
             Ok(trains)
         }
-        SpikeFormat::Csv => SpikeTrains::from_csv_str(
-            &text,
-            &label,
-            &CsvOptions {
-                window: options.window,
-                n_neurons: options.n_neurons.as_ref().map(|e| e.count),
-            },
-        )
-        .map_err(CliError::from),
+        SpikeFormat::Csv => {
+            let trains = SpikeTrains::from_csv_str(
+                &text,
+                &label,
+                &CsvOptions {
+                    window: options.window,
+                    n_neurons: options.n_neurons.as_ref().map(|e| e.count),
+                },
+            )?;
+            if !options.allow_empty_sequences {
+                check_no_empty_sequences(&trains, &label)?;
+            }
+            if options.require_every_neuron && options.n_neurons.is_none() {
+                check_no_skipped_neurons(&trains, &label)?;
+            }
+            if options.window.is_none() {
+                let w = trains.sequences()[0].window();
+                eprintln!(
+                    "warning: {label} is a CSV file read without --window: every sequence's \
+                     window is [0, last spike of the file] = [{}, {}], which changes the \
+                     likelihood (the silence after the last spike is not counted); give the \
+                     true window with --window T0,T1",
+                    w.t0(),
+                    w.t1()
+                );
+            }
+            Ok(trains)
+        }
     }
+}
+
+/// A CSV file's neurons are `0..=largest`: every number below the largest must have a spike,
+/// else the largest is likely a typo.
+fn check_no_skipped_neurons(trains: &SpikeTrains, label: &str) -> Result<()> {
+    let n = trains.n_neurons();
+    let mut seen = vec![false; n];
+    for s in trains.sequences() {
+        for &m in s.marks() {
+            seen[m as usize] = true;
+        }
+    }
+    let missing: Vec<usize> = (0..n).filter(|&j| !seen[j]).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = missing.iter().take(8).map(usize::to_string).collect();
+    Err(CliError::Mismatch {
+        reason: format!(
+            "{label}: the largest neuron number is {} but neuron{} {}{} never spike: a typo? \
+             A CSV file does not state its neurons; say which are observed with --observed \
+             i,j,... or --n-observed N",
+            n - 1,
+            if missing.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if missing.len() > 8 { ", ..." } else { "" }
+        ),
+    })
+}
+
+/// A CSV file's sequences are `0..=largest number`: one without rows is a gap in the
+/// numbering, most likely a typo or lost rows.
+fn check_no_empty_sequences(trains: &SpikeTrains, label: &str) -> Result<()> {
+    let empty: Vec<String> = trains
+        .sequences()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_empty())
+        .map(|(k, _)| k.to_string())
+        .collect();
+    if empty.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Mismatch {
+        reason: format!(
+            "{label}: sequence number{} {} of 0..{} {} no rows: a gap in the numbering (a typo, \
+             or rows lost?); if empty sequences are meant, give --allow-empty-sequences",
+            if empty.len() == 1 { "" } else { "s" },
+            empty.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
+                + if empty.len() > 8 { ", ..." } else { "" },
+            trains.sequences().len(),
+            if empty.len() == 1 { "has" } else { "have" }
+        ),
+    })
 }
 
 /// Sequence `index` of `trains`, or an error that names the file, the flag and the number of

@@ -915,8 +915,12 @@ where
 /// bounds the `β` steps. The result has `decay_fitted`, its `β` row of the information
 /// ([`HawkesFit::decay_information`]) and a standard error for `β`.
 ///
-/// A profile that is flat in `β` (no excitation at all: `α̂ = 0`) stops at once with a zero
-/// slope; `β` then has no standard error ([`HawkesFit::standard_errors`] is an error).
+/// Where every fitted excitation is 0 the profile is flat (the likelihood does not depend on
+/// `β` there: slope and curvature exactly 0). From such a point the fit tries `β` × 10, ÷ 10,
+/// × 100, ÷ 100 and continues from the first that raises the likelihood by more than the
+/// tolerance (a start whose decay is far too fast or too slow for any excitation to fit);
+/// if none does (Poisson-like data), it stops there, and `β` has no standard error
+/// ([`HawkesFit::standard_errors`] is an error).
 ///
 /// Errors: those of [`fit_exp_hawkes`].
 ///
@@ -967,6 +971,33 @@ where
                 what: "Hawkes decay fit",
                 detail: format!("the profile slope or curvature is not finite at beta = {beta}"),
             });
+        }
+        if decay_iterations == options.max_iterations && predicted > options.tolerance {
+            break FitStop::MaxIterations;
+        }
+        if current.slope == 0.0 && current.information == 0.0 {
+            // Flat: no excitation fits at this β. Probe decades around it.
+            inner.initial = InitialPoint::Balanced;
+            let mut better = None;
+            for factor in [10.0, 0.1, 100.0, 0.01] {
+                let Ok(candidate) = ProfilePoint::at(&sequences, beta * factor, &inner) else {
+                    continue;
+                };
+                iterations += candidate.fit.iterations;
+                total_iterations += candidate.fit.total_iterations;
+                if candidate.fit.log_likelihood > current.fit.log_likelihood + options.tolerance {
+                    better = Some(candidate);
+                    break;
+                }
+            }
+            match better {
+                Some(candidate) => {
+                    current = candidate;
+                    decay_iterations += 1;
+                    continue;
+                }
+                None => break FitStop::Converged,
+            }
         }
         if predicted <= options.tolerance {
             break FitStop::Converged;

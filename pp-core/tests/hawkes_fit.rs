@@ -639,18 +639,73 @@ fn decay_information_equals_finite_differences_of_the_exact_gradient() {
     }
 }
 
-/// Poisson data (no excitation): the fitted α is 0, the profile is flat in β, the decay fit
-/// stops at once, and β has no standard error (an error, not a NaN).
+/// Poisson data (no excitation), β fitted from β = 1, where the fitted α is 0 (a flat
+/// profile): the probes find a decay where a small excitation fits the noise, and the joint
+/// fit ends above the flat start, with the baseline within 4 standard errors of the truth and
+/// α̂ within 4 of its standard errors of 0. Perfectly regular events (under-dispersed: no decay
+/// makes an excitation fit) keep the profile flat everywhere: the fit stops where it started,
+/// and β has no standard error (an error, not a NaN).
 #[test]
-fn decay_fit_on_poisson_data_is_flat() {
+fn decay_fit_on_data_without_excitation() {
     let truth = ExpHawkes::new(vec![2.0], vec![0.0], 1.0).unwrap();
     let seq = simulate(&truth, 3000.0, 4);
-    let fit = fit_exp_hawkes_decay([&seq], 1.0, &HawkesFitOptions::default()).unwrap();
+    let options = HawkesFitOptions::default();
+    let flat = fit_exp_hawkes([&seq], 1.0, &options).unwrap();
+    assert_eq!(flat.model.alpha(), &[0.0]);
+    let fit = fit_exp_hawkes_decay([&seq], 1.0, &options).unwrap();
+    assert!(fit.converged);
+    assert!(fit.log_likelihood >= flat.log_likelihood);
+    let se = fit.standard_errors().unwrap();
+    let z_mu = (fit.model.mu()[0] - 2.0) / se.mu[0].unwrap();
+    let z_alpha = se.alpha[0].map(|s| fit.model.alpha()[0] / s);
+    eprintln!(
+        "Poisson data, β fitted: β̂ = {:.4}, α̂ = {:.4}, z(μ) = {z_mu:.2}, z(α) = {z_alpha:?}, \
+         ℓ gain over the flat start {:.3}",
+        fit.model.beta(),
+        fit.model.alpha()[0],
+        fit.log_likelihood - flat.log_likelihood
+    );
+    assert!(z_mu.abs() < 4.0 && z_alpha.is_none_or(|z| z.abs() < 4.0));
+
+    let times: Vec<f64> = (1..=100).map(f64::from).collect();
+    let regular =
+        EventSequence::new(Window::new(0.0, 101.0).unwrap(), 1, times, vec![0; 100]).unwrap();
+    let fit = fit_exp_hawkes_decay([&regular], 1.0, &options).unwrap();
     assert_eq!(fit.model.alpha(), &[0.0]);
     assert!(fit.converged);
-    assert_eq!(fit.decay_iterations, 0);
+    assert_eq!((fit.decay_iterations, fit.model.beta()), (0, 1.0));
     assert!(matches!(
         fit.standard_errors(),
         Err(PpError::Numerical { .. })
     ));
+}
+
+/// A start whose decay is so fast (β = 100: kernels of a hundredth of a time unit, on events
+/// about a tenth of a unit apart at the closest) that no excitation fits: the profile is flat there, and the
+/// decay fit probes decades around it, then converges to the same decay as from β = 1.
+#[test]
+fn decay_fit_leaves_a_flat_start() {
+    let seq = EventSequence::new(
+        Window::new(0.0, 20.0).unwrap(),
+        2,
+        vec![1.0, 1.1, 1.3, 5.0, 5.2, 9.0, 12.0, 12.1, 15.0, 18.0],
+        vec![0, 1, 0, 1, 1, 0, 0, 1, 1, 0],
+    )
+    .unwrap();
+    let options = HawkesFitOptions::default();
+    let flat = fit_exp_hawkes([&seq], 100.0, &options).unwrap();
+    assert!(flat.model.alpha().iter().all(|&a| a == 0.0));
+    let from_flat = fit_exp_hawkes_decay([&seq], 100.0, &options).unwrap();
+    let from_one = fit_exp_hawkes_decay([&seq], 1.0, &options).unwrap();
+    assert!(from_flat.converged && from_one.converged);
+    let se = from_one.standard_errors().unwrap().beta.unwrap();
+    eprintln!(
+        "β̂ = {} ± {se} from β = 100 ({} steps) and {} from β = 1 ({} steps)",
+        from_flat.model.beta(),
+        from_flat.decay_iterations,
+        from_one.model.beta(),
+        from_one.decay_iterations
+    );
+    assert!((from_flat.model.beta() - from_one.model.beta()).abs() < 1e-3 * se);
+    assert!(from_flat.log_likelihood > flat.log_likelihood + 1.0);
 }

@@ -19,6 +19,9 @@
 //! Newton step on the coordinates that are not held at their bound, an Armijo search along the
 //! projection arc. The Hessian at the optimum is the observed Fisher information, from which
 //! [`HawkesFit::standard_errors`] come.
+//!
+//! [`fit_exp_hawkes_decay`] fits `β` too, by Newton's method on the profile log-likelihood in
+//! `log β` (slope from the envelope theorem, curvature from the exact `β` row of the Hessian).
 
 use crate::error::{PpError, Result};
 use crate::fastmath::{LogSum, exp_neg};
@@ -61,7 +64,7 @@ pub enum InitialPoint {
     Model(ExpHawkes),
 }
 
-/// Options of [`fit_exp_hawkes`] and [`ExpHawkesFitter::fit`].
+/// Options of [`fit_exp_hawkes`], [`ExpHawkesFitter::fit`] and [`fit_exp_hawkes_decay`].
 ///
 /// ```
 /// use pp_core::HawkesFitOptions;
@@ -74,11 +77,16 @@ pub struct HawkesFitOptions {
     /// A dimension's iterations stop when the log-likelihood gain predicted by its next
     /// projected Newton step (half the Newton decrement on the free coordinates, plus the
     /// first-order gain of moving the held coordinates onto their bound) is at most this many
-    /// nats. Newton converges quadratically near the optimum, so a smaller tolerance costs about
-    /// one more iteration. Default `1e-8`; must be finite and `> 0`.
+    /// nats, and its held coordinates are on their bound. Then every free coordinate's gradient
+    /// is at most `√(2 tolerance)` times the square root of its information (the estimate is
+    /// within about `√(2 tolerance)` standard errors of the optimum). Newton converges
+    /// quadratically near the optimum, so a smaller tolerance costs about one more iteration.
+    /// With a fitted `β`, the same bound on the predicted gain of a `β` step. Default `1e-8`;
+    /// must be finite and `> 0`.
     pub tolerance: f64,
-    /// Newton iterations allowed per dimension (each target dimension is a separate problem).
-    /// Reaching it is not an error: the fit reports `converged: false`. Default 100; `>= 1`.
+    /// Newton iterations allowed per dimension (each target dimension is a separate problem),
+    /// and Newton steps in `β` when it is fitted. Reaching it is not an error: the fit reports
+    /// `converged: false`. Default 100; `>= 1`.
     pub max_iterations: usize,
     /// Where the iterations start. Default [`InitialPoint::Balanced`].
     pub initial: InitialPoint,
@@ -972,10 +980,11 @@ where
                 detail: format!("the profile slope or curvature is not finite at beta = {beta}"),
             });
         }
-        if decay_iterations == options.max_iterations && predicted > options.tolerance {
+        let flat = current.slope == 0.0 && current.information == 0.0;
+        if decay_iterations >= options.max_iterations && (flat || predicted > options.tolerance) {
             break FitStop::MaxIterations;
         }
-        if current.slope == 0.0 && current.information == 0.0 {
+        if flat {
             // Flat: no excitation fits at this β. Probe decades around it.
             inner.initial = InitialPoint::Balanced;
             let mut better = None;
@@ -1001,9 +1010,6 @@ where
         }
         if predicted <= options.tolerance {
             break FitStop::Converged;
-        }
-        if decay_iterations == options.max_iterations {
-            break FitStop::MaxIterations;
         }
         let mut step = if h_u < 0.0 { -g_u / h_u } else { g_u.signum() };
         step = step.clamp(-1.0, 1.0);

@@ -411,7 +411,7 @@ fn warm_start_reaches_the_same_optimum() {
     assert!(warm.total_iterations <= cold.total_iterations);
 }
 
-/// Running out of iterations is reported, not an error.
+/// Running out of iterations is reported, not an error (fixed and fitted β).
 #[test]
 fn the_iteration_limit_is_reported() {
     let truth = interior_truth();
@@ -425,6 +425,10 @@ fn the_iteration_limit_is_reported() {
     assert_eq!(fit.stop, FitStop::MaxIterations);
     assert_eq!(fit.iterations, 1);
     assert!(fit.log_likelihood.is_finite());
+    let joint = fit_exp_hawkes_decay([&seq], 0.5, &options).unwrap();
+    assert!(!joint.converged);
+    assert_eq!(joint.stop, FitStop::MaxIterations);
+    assert!(joint.decay_iterations <= 1);
 }
 
 #[test]

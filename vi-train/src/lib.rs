@@ -12,6 +12,11 @@
 //!   stop, a typed error on divergence, progress and checkpoints through a
 //!   [`vi::TrainObserver`]); evaluation by the test negative ELBO with hard spikes
 //!   ([`vi::evaluate`]).
+//! * [`marginal`]: honest test metrics with the hidden neurons integrated out — the marginal
+//!   log-likelihood `log p(O)` by a particle filter ([`marginal::marginal_log_likelihood`]),
+//!   the importance-weighted bounds ([`marginal::iwae_bound`]), the observed neurons'
+//!   predictive intensity and time rescaling for KS tests
+//!   ([`marginal::predictive_intensity`], [`marginal::marginal_time_rescale`]).
 //! * [`ViError`]: the crate's error type, wrapping [`pp_core::PpError`],
 //!   [`snn_model::SnnError`] and [`diffpp::DiffppError`].
 //!
@@ -42,6 +47,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod marginal;
 pub mod vi;
 
 pub use error::{Result, ViError};

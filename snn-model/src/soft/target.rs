@@ -317,6 +317,23 @@ impl TargetWindows {
     /// ```
     #[inline]
     pub fn expansion(&self, origin: f64, e: &mut [f64]) {
+        self.expansion_of(origin, 0, e);
+    }
+
+    /// [`expansion`](Self::expansion) for the targets `first..first + e.len() / 3` only.
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 2);
+    /// w.advance(0.5, &[0.0], &[1.0, 3.0]);
+    /// let (mut all, mut second) = ([0.0; 6], [0.0; 3]);
+    /// w.expansion(0.5, &mut all);
+    /// w.expansion_of(0.5, 1, &mut second);
+    /// assert_eq!(&all[3..], &second);
+    /// ```
+    #[inline]
+    pub fn expansion_of(&self, origin: f64, first: usize, e: &mut [f64]) {
         let nt = self.nt;
         let inv_s2 = 1.0 / (self.scale * self.scale);
         for k in 0..self.k {
@@ -324,8 +341,8 @@ impl TargetWindows {
                 continue;
             }
             let delta = origin - self.centers[k] - self.reference[k];
-            let s = &self.sums[k * nt * 3..(k + 1) * nt * 3];
-            for (c, st) in e.chunks_exact_mut(3).zip(s.chunks_exact(3)).take(nt) {
+            let s = &self.sums[(k * nt + first) * 3..(k + 1) * nt * 3];
+            for (c, st) in e.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
                 let (s0, s1, s2) = (st[0], st[1], st[2]);
                 // Σ a (δ + x − x_e)² = s0 x² + 2 (s0 δ − s1) x + (s0 δ² − 2 δ s1 + s2)
                 let q0 = (s0 * delta - 2.0 * s1) * delta + s2;

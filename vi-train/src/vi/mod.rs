@@ -11,11 +11,13 @@ mod hidden;
 mod model;
 mod train;
 
+pub(crate) use estimate::hard_neg_elbo_draw;
 pub use estimate::{
     Estimator, EstimatorWorkspace, GradientStep, HardDensities, ObjectiveOptions, Phase, StepValue,
     gradient_estimate, hard_densities,
 };
 pub use eval::{EvalOptions, EvalReport, evaluate};
+pub(crate) use hidden::check_observed as check_observed_sequence;
 pub use hidden::{HiddenSampleWorkspace, HiddenState, HiddenThinning, sample_hidden};
 pub use model::{Variational, VariationalModel, add_regulariser};
 /// The optimisers (snn-model's, the workspace's one home of them).

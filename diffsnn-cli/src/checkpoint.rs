@@ -161,8 +161,12 @@ impl Checkpoint {
     /// ```
     pub fn from_json_str(text: &str, label: &str) -> Result<Self> {
         let field = |f: &str, reason: &str| CliError::field(label, f, reason);
-        let v: Value = serde_json::from_str(text)
-            .map_err(|e| field("(file)", &format!("not valid JSON: {e}")))?;
+        let v: Value = serde_json::from_str(text).map_err(|e| {
+            let hint = pp_core::messages::json_syntax_hint(text, e.line(), e.column())
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            field("(file)", &format!("not valid JSON: {e}{hint}"))
+        })?;
         let get = |f: &str| v.get(f).ok_or_else(|| field(f, "missing"));
         if get("format")?.as_str() != Some(CHECKPOINT_FORMAT) {
             return Err(field(

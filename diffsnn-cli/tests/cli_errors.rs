@@ -29,7 +29,7 @@ fn bad_spike_files() {
         (
             "unsorted times",
             spikes_json(r#"{"window": [0, 10], "times": [1.0, 3.0, 2.0], "neurons": [0, 1, 2]}"#),
-            vec!["s.json", "sequence 0", "field `times`", "event 2", "must be increasing"],
+            vec!["s.json", "sequence 0", "field `times`", "spike 2 at time 2", "must be increasing"],
         ),
         (
             "duplicate times",
@@ -39,12 +39,12 @@ fn bad_spike_files() {
         (
             "spike outside the window",
             spikes_json(r#"{"window": [0, 10], "times": [1.0, 12.0], "neurons": [0, 1]}"#),
-            vec!["s.json", "sequence 0", "event 1", "outside the window [0, 10]"],
+            vec!["s.json", "sequence 0", "spike 1 at time 12", "outside the window [0, 10]"],
         ),
         (
             "neuron out of range",
             spikes_json(r#"{"window": [0, 10], "times": [1.0, 2.0], "neurons": [0, 3]}"#),
-            vec!["s.json", "sequence 0", "field `neurons`", "event 1", "mark 3", "3 dimensions"],
+            vec!["s.json", "sequence 0", "field `neurons`", "spike 1 is of neuron 3", "only 3 neurons (0..3)"],
         ),
         (
             "negative neuron",
@@ -55,6 +55,16 @@ fn bad_spike_files() {
             "NaN string",
             spikes_json(r#"{"window": [0, 10], "times": [1.0, "NaN"], "neurons": [0, 1]}"#),
             vec!["s.json", "sequences[0].times[1]", "not a finite number"],
+        ),
+        (
+            "a literal NaN",
+            spikes_json(r#"{"window": [0, 10], "times": [1.0, NaN], "neurons": [0, 1]}"#),
+            vec!["s.json", "invalid JSON", "JSON has no NaN"],
+        ),
+        (
+            "huge times",
+            spikes_json(r#"{"window": [0, 1e300], "times": [3e299, 1e298], "neurons": [0, 1]}"#),
+            vec!["s.json", "spike 1 at time 1e298 comes before the previous spike at 3e299"],
         ),
         (
             "reversed window",
@@ -142,7 +152,7 @@ fn bad_csv_spike_files() {
                 "sequence 0",
                 "field `time`",
                 "(line 3)",
-                "not finite",
+                "spike 1 at time NaN: times must be finite",
             ],
         ),
         (
@@ -160,7 +170,13 @@ fn bad_csv_spike_files() {
             "neuron out of range",
             format!("{HEADER}\n0,1.5,0\n0,2.5,7\n"),
             &[],
-            vec!["s.csv", "field `neuron`", "(line 3)", "mark 7"],
+            vec![
+                "s.csv",
+                "field `neuron`",
+                "(line 3)",
+                "spike 1 is of neuron 7",
+                "only 3 neurons",
+            ],
         ),
         (
             "negative neuron",
@@ -358,6 +374,45 @@ fn bad_models_durations_and_arguments() {
                 "out.jsonl",
             ],
             vec!["t.txt, line 1", "not a finite time"],
+        ),
+        (
+            "query times out of order",
+            vec![
+                ("s.json", spikes.clone()),
+                ("t.txt", "1.0\n# ok\n3.0\n2.0\n".into()),
+            ],
+            vec![
+                "intensity",
+                "--model",
+                "m.json",
+                "--spikes",
+                "s.json",
+                "--at",
+                "t.txt",
+                "--out",
+                "out.jsonl",
+            ],
+            vec![
+                "t.txt, line 4",
+                "time 2 comes before the time 3 of line 3",
+                "increasing",
+            ],
+        ),
+        (
+            "a query time outside the window",
+            vec![("s.json", spikes.clone()), ("t.txt", "1.0\n2e20\n".into())],
+            vec![
+                "intensity",
+                "--model",
+                "m.json",
+                "--spikes",
+                "s.json",
+                "--at",
+                "t.txt",
+                "--out",
+                "out.jsonl",
+            ],
+            vec!["query time 2 of t.txt (2e20) is outside the window [0, 10]"],
         ),
         (
             "empty query file",

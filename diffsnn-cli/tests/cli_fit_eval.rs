@@ -398,7 +398,7 @@ fn bad_inputs_are_typed_errors_without_output() {
             "bad.json",
             r#"{"format": "spikes/v1", "n_neurons": 2, "sequences": [{"window": [0, 5], "times": [2.0, 1.0], "neurons": [0, 1]}]}"#,
         )],
-        &["bad.json", "times", "event 1"],
+        &["bad.json", "times", "spike 1 at time 1"],
     );
     fails(
         &[

@@ -120,3 +120,46 @@ fn a_weight_too_steep_for_exact_quadrature_is_an_error_naming_model_sequence_and
         30.0,
     );
 }
+
+/// A recording far longer than the hidden sampler can hold: fit and eval refuse it up front
+/// (before they ran out of memory: 14 GB after a minute on a window of 1e300).
+#[test]
+fn fit_and_eval_refuse_a_window_too_long_for_the_hidden_sampler() {
+    let huge = r#"{"format": "spikes/v1", "n_neurons": 2, "sequences": [
+        {"window": [0, 10], "times": [1.0], "neurons": [0]},
+        {"window": [0, 1e9], "times": [1.0, 3e8], "neurons": [0, 1]}]}"#
+        .to_string();
+    check_fast(
+        "fit on a window of 1e9",
+        &[("long.json", huge.clone())],
+        &[
+            "fit",
+            "--spikes",
+            "long.json",
+            "--hidden",
+            "1",
+            "--estimator",
+            "pathwise",
+            "--out",
+            "f.json",
+        ],
+        &[
+            "sequence 1",
+            "[0, 1e9]",
+            "5e9 thinning candidates",
+            "shorter sequences",
+        ],
+        30.0,
+    );
+    check_fast(
+        "eval on a window of 1e9",
+        &[("long.json", huge)],
+        &["eval", "--model", "m.json", "--spikes", "long.json"],
+        &[
+            "sequence 1",
+            "5e9 thinning candidates",
+            "MAX_HIDDEN_CANDIDATES",
+        ],
+        30.0,
+    );
+}

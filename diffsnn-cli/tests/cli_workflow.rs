@@ -201,6 +201,90 @@ fn fit_takes_the_observed_neurons_of_a_simulated_file() {
     }
 }
 
+#[test]
+fn eval_and_loglik_take_the_neurons_named() {
+    let dir = workdir();
+    let d = dir.path();
+    simulated(d);
+    // loglik: the model's 3 neurons in the order of the file, named or not
+    let all = ok(d, &["loglik", "--model", "m.json", "--spikes", "all.json"]);
+    let named = ok(
+        d,
+        &[
+            "loglik",
+            "--model",
+            "m.json",
+            "--spikes",
+            "all.json",
+            "--observed",
+            "0,1,2",
+        ],
+    );
+    assert_eq!(all.stdout, named.stdout);
+    let swapped = ok(
+        d,
+        &[
+            "loglik",
+            "--model",
+            "m.json",
+            "--spikes",
+            "all.json",
+            "--observed",
+            "1,0,2",
+        ],
+    );
+    assert_ne!(all.stdout, swapped.stdout);
+    // eval: the observed neurons; naming them drops the hidden one without a warning
+    let default = ok(d, &["eval", "--model", "m.json", "--spikes", "all.json"]);
+    assert!(default.stderr.contains("warning"), "{}", default.stderr);
+    let picked = ok(
+        d,
+        &[
+            "eval",
+            "--model",
+            "m.json",
+            "--spikes",
+            "all.json",
+            "--n-observed",
+            "2",
+        ],
+    );
+    assert!(!picked.stderr.contains("warning"), "{}", picked.stderr);
+    assert_eq!(default.stdout, picked.stdout);
+    let spikes = read(d, "all.json");
+    check(
+        "loglik with fewer neurons than the model",
+        &[("all.json", spikes.clone())],
+        &[
+            "loglik",
+            "--model",
+            "m.json",
+            "--spikes",
+            "all.json",
+            "--observed",
+            "0,1",
+        ],
+        &[
+            "--observed picks 2 neurons of all.json",
+            "m.json has 3 neurons",
+        ],
+    );
+    check(
+        "eval with more neurons than observed",
+        &[("all.json", spikes)],
+        &[
+            "eval",
+            "--model",
+            "m.json",
+            "--spikes",
+            "all.json",
+            "--n-observed",
+            "3",
+        ],
+        &["--n-observed picks 3 neurons", "2 observed neurons"],
+    );
+}
+
 /// The flags of the resume test runs besides the outputs.
 fn resume_settings(estimator: &str, extra: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = [

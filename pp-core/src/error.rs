@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use crate::messages::show_number;
+
 /// Everything that can go wrong in `pp-core`.
 ///
 /// Every variant says *what* was wrong and *where* (the index of the offending event, the name of
@@ -18,7 +20,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum PpError {
     /// The observation window is not a finite interval with `t0 < t1`.
-    #[error("invalid window [{t0}, {t1}]: need finite t0 < t1")]
+    #[error("invalid window [{}, {}]: need finite t0 < t1", show_number(*.t0), show_number(*.t1))]
     InvalidWindow {
         /// Start of the window as given.
         t0: f64,
@@ -28,16 +30,25 @@ pub enum PpError {
     /// A time or other value is NaN or infinite.
     #[error("{what} {index} is not finite ({value})")]
     NonFinite {
-        /// What kind of value (e.g. `"event time"`).
+        /// What kind of value (e.g. `"soft event time"`).
         what: &'static str,
         /// Its position.
         index: usize,
         /// The value found.
         value: f64,
     },
+    /// An event time is NaN or infinite.
+    #[error("event {index} at time {value}: times must be finite")]
+    NonFiniteTime {
+        /// Index of the event.
+        index: usize,
+        /// The time found.
+        value: f64,
+    },
     /// Event times are not increasing.
     #[error(
-        "event {index} at time {time} comes before the previous event at {previous}: times must be increasing"
+        "event {index} at time {} comes before the previous event at {}: times must be increasing",
+        show_number(*.time), show_number(*.previous)
     )]
     Unsorted {
         /// Index of the first event out of order.
@@ -48,7 +59,10 @@ pub enum PpError {
         time: f64,
     },
     /// Two events share a time.
-    #[error("events {index} and {} share the time {time}: times must be strictly increasing", index - 1)]
+    #[error(
+        "events {} and {index} share the time {}: times must be strictly increasing",
+        index - 1, show_number(*.time)
+    )]
     DuplicateTime {
         /// Index of the second event of the pair.
         index: usize,
@@ -56,7 +70,10 @@ pub enum PpError {
         time: f64,
     },
     /// An event lies outside the observation window.
-    #[error("event {index} at time {time} lies outside the window [{t0}, {t1}]")]
+    #[error(
+        "event {index} at time {} lies outside the window [{}, {}]",
+        show_number(*.time), show_number(*.t0), show_number(*.t1)
+    )]
     OutsideWindow {
         /// Index of the event.
         index: usize,
@@ -118,7 +135,8 @@ pub enum PpError {
     /// The intensity of the dimension that fired is zero or negative at an event, so the
     /// log-likelihood would be `-inf` (or undefined).
     #[error(
-        "intensity of dimension {mark} at event {index} (time {time}) is {value}: the log-likelihood is not finite"
+        "intensity of dimension {mark} at event {index} (time {}) is {value}: the log-likelihood is not finite",
+        show_number(*.time)
     )]
     NonPositiveIntensity {
         /// Index of the event.

@@ -49,6 +49,7 @@ pub mod hawkes;
 pub mod hawkes_fit;
 mod hawkes_likelihood;
 pub mod intensity;
+pub mod messages;
 pub mod numeric;
 pub mod poisson;
 pub mod quadrature;

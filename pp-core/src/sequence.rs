@@ -54,11 +54,7 @@ fn check_event(
     mark: u32,
 ) -> Result<()> {
     if !time.is_finite() {
-        return Err(PpError::NonFinite {
-            what: "event time",
-            index,
-            value: time,
-        });
+        return Err(PpError::NonFiniteTime { index, value: time });
     }
     if !window.contains(time) {
         return Err(PpError::OutsideWindow {
@@ -485,11 +481,7 @@ impl<'a> History<'a> {
         let mut previous = f64::NEG_INFINITY;
         for (index, &time) in times.iter().enumerate() {
             if !time.is_finite() {
-                return Err(PpError::NonFinite {
-                    what: "event time",
-                    index,
-                    value: time,
-                });
+                return Err(PpError::NonFiniteTime { index, value: time });
             }
             if time == previous {
                 return Err(PpError::DuplicateTime { index, time });

@@ -46,17 +46,26 @@ fn sequence_errors() {
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         assert!(matches!(
             EventSequence::new(w(), 1, vec![1.0, bad], vec![0, 0]),
-            Err(PpError::NonFinite { index: 1, .. })
+            Err(PpError::NonFiniteTime { index: 1, .. })
         ));
         assert!(matches!(
             EventSequence::from_unsorted(w(), 1, &[(1.0, 0), (bad, 0)]),
-            Err(PpError::NonFinite { index: 1, .. })
+            Err(PpError::NonFiniteTime { index: 1, .. })
         ));
         assert!(matches!(
             History::new(&[bad], &[0]),
-            Err(PpError::NonFinite { index: 0, .. })
+            Err(PpError::NonFiniteTime { index: 0, .. })
         ));
     }
+    // the message says which event and what time, and huge times stay short
+    let e = EventSequence::new(w(), 1, vec![1.0, f64::NAN], vec![0, 0]).unwrap_err();
+    assert_eq!(e.to_string(), "event 1 at time NaN: times must be finite");
+    let huge = pp_core::Window::new(0.0, 1e300).unwrap();
+    let e = EventSequence::new(huge, 1, vec![3e299, 1e298], vec![0, 0]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "event 1 at time 1e298 comes before the previous event at 3e299: times must be increasing"
+    );
     // from_unsorted reports per-event errors with the caller's index
     assert!(matches!(
         EventSequence::from_unsorted(w(), 2, &[(5.0, 0), (1.0, 0), (11.0, 1)]),
@@ -121,7 +130,7 @@ fn sequence_errors() {
     ));
     assert!(matches!(
         seq.push(f64::NAN, 0),
-        Err(PpError::NonFinite { .. })
+        Err(PpError::NonFiniteTime { .. })
     ));
     assert_eq!(seq.len(), 1, "failed pushes leave the sequence unchanged");
     assert!(matches!(

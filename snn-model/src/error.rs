@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use pp_core::messages::show_number;
+
 /// Everything that can go wrong in `snn-model`.
 ///
 /// Each variant says what was wrong and where (the parameter or file field, the expected and the
@@ -115,7 +117,10 @@ pub enum SnnError {
     },
 
     /// Events were given out of time order, or a query went back in time.
-    #[error("time {time} comes before {previous}: {what} must be non-decreasing")]
+    #[error(
+        "time {} comes before {}: {what} must be non-decreasing",
+        show_number(*.time), show_number(*.previous)
+    )]
     OutOfOrder {
         /// What was out of order (e.g. `"query times"`).
         what: &'static str,
@@ -135,7 +140,10 @@ pub enum SnnError {
     },
 
     /// A thinning bound was exceeded by the total intensity (a bug in a bound, never clipped).
-    #[error("thinning bound violated at t = {time}: total intensity {total} > bound {bound}")]
+    #[error(
+        "thinning bound violated at t = {}: total intensity {} > bound {}",
+        show_number(*.time), show_number(*.total), show_number(*.bound)
+    )]
     BoundViolated {
         /// Candidate time.
         time: f64,

@@ -254,7 +254,10 @@ impl Snn {
         let v: Value = serde_json::from_str(text).map_err(|e| SnnError::Json {
             line: e.line(),
             column: e.column(),
-            message: e.to_string(),
+            message: match pp_core::messages::json_syntax_hint(text, e.line(), e.column()) {
+                Some(hint) => format!("{e} ({hint})"),
+                None => e.to_string(),
+            },
         })?;
         let obj = object(&v, "(top level)")?;
         let format = required(obj, "", "format")?;

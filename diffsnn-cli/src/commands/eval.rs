@@ -7,12 +7,14 @@ use clap::Args;
 use pp_core::EventSequence;
 use serde::Serialize;
 
+use super::input::SpikeInput;
+use super::load_model;
 use super::loglik::Compensator as CompensatorArg;
-use super::{load_model, parse_window_arg, window_arg};
+use super::select::NeuronSelection;
 use crate::error::{CliError, Result};
-use crate::io::SpikeFormat;
+use crate::io::{ReadOptions, read_spikes};
 use pp_core::CompensatorMethod;
-use pp_core::spike_files::{CsvOptions, SpikeTrains};
+use pp_core::spike_files::SpikeTrains;
 use vi_train::vi::{EvalOptions, VariationalModel, evaluate};
 
 /// The long help of `diffsnn eval` (shown by `--help`).
@@ -44,12 +46,13 @@ pub struct EvalArgs {
     /// A separate variational network q (as written by `fit --separate-variational`).
     #[arg(long, value_name = "Q.json")]
     pub variational: Option<PathBuf>,
-    /// Held-out spike file (spikes/v1 JSON or CSV).
-    #[arg(long, value_name = "S.json")]
-    pub spikes: PathBuf,
-    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
-    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
-    pub window: Option<(f64, f64)>,
+    /// The spike file (`--spikes`, `--window`, `--allow-empty-sequences`).
+    #[command(flatten)]
+    pub input: SpikeInput,
+    /// Which neurons of the spike file are the model's observed ones (default: neurons
+    /// `0..n_obs`; the spikes of others are dropped with a warning).
+    #[command(flatten)]
+    pub neurons: NeuronSelection,
     /// Hidden samples per sequence (at least 2).
     #[arg(long, value_name = "k", default_value_t = 10)]
     pub samples: usize,
@@ -169,66 +172,47 @@ impl EvalArgs {
             None => VariationalModel::shared(p)?,
         };
         let n_obs = model.p().n_obs();
-        let window = window_arg(self.window)?;
-        let text =
-            std::fs::read_to_string(&self.spikes).map_err(|e| CliError::io(&self.spikes, e))?;
-        let label = self.spikes.display().to_string();
-        let trains = match SpikeFormat::detect(&self.spikes, &text)? {
-            SpikeFormat::Json => {
-                if window.is_some() {
-                    return Err(CliError::argument(
-                        "--window",
-                        format!(
-                            "{label} is a JSON file, which carries its own windows; --window is for CSV files"
-                        ),
-                    ));
-                }
-                SpikeTrains::from_json_str(&text, &label)?
+        let label = self.input.label();
+        let sequences = if self.neurons.is_given() {
+            let picked = self.neurons.apply(&self.input.read(None)?, &label)?;
+            let n = picked.first().map_or(0, EventSequence::dim);
+            if n != n_obs {
+                return Err(CliError::Mismatch {
+                    reason: format!(
+                        "{} picks {n} neurons of {label}; the model {} has {n_obs} observed \
+                         neurons",
+                        self.neurons.flag(),
+                        self.model.display()
+                    ),
+                });
             }
-            SpikeFormat::Csv => {
-                let options = CsvOptions {
-                    window,
-                    ..CsvOptions::default()
-                };
-                let t = SpikeTrains::from_csv_str(&text, &label, &options)?;
-                if t.n_neurons() < n_obs {
-                    // CSV files do not state their neuron count: observed neurons without
-                    // spikes are simply absent.
-                    let seqs = t
-                        .sequences()
-                        .iter()
-                        .map(|s| {
-                            EventSequence::new(
-                                s.window(),
-                                n_obs,
-                                s.times().to_vec(),
-                                s.marks().to_vec(),
-                            )
-                        })
-                        .collect::<pp_core::Result<Vec<_>>>()?;
-                    SpikeTrains::new(n_obs, seqs)?
-                } else {
-                    t
-                }
+            picked
+        } else {
+            let options = ReadOptions {
+                csv_min_neurons: Some(n_obs),
+                ..self.input.options()?
+            };
+            let trains = read_spikes(&self.input.spikes, &options)?;
+            if trains.n_neurons() < n_obs {
+                return Err(CliError::Mismatch {
+                    reason: format!(
+                        "{label}: the spike file has {} neurons (field `n_neurons`), but the \
+                         model {} has {n_obs} observed neurons",
+                        trains.n_neurons(),
+                        self.model.display()
+                    ),
+                });
             }
+            let (sequences, dropped) = observed_only(&trains, n_obs)?;
+            if dropped > 0 {
+                eprintln!(
+                    "warning: {label}: dropped {dropped} spikes of neurons >= {n_obs} (the \
+                     model's hidden neurons are inferred, not read; --observed i,j,... picks \
+                     other neurons)"
+                );
+            }
+            sequences
         };
-        if trains.n_neurons() < n_obs {
-            return Err(CliError::Mismatch {
-                reason: format!(
-                    "{label}: the spike file has {} neurons (field `n_neurons`), but the model {} \
-                     has {n_obs} observed neurons",
-                    trains.n_neurons(),
-                    self.model.display()
-                ),
-            });
-        }
-        let (sequences, dropped) = observed_only(&trains, n_obs)?;
-        if dropped > 0 {
-            eprintln!(
-                "warning: {label}: dropped {dropped} spikes of neurons >= {n_obs} (the model's \
-                 hidden neurons are inferred, not read)"
-            );
-        }
         let report = evaluate(
             &model,
             &sequences,

@@ -16,9 +16,10 @@ use vi_train::vi::{
     TemperatureSchedule, TrainConfig, Trainer, VariationalModel, loss_csv_string,
 };
 
+use super::input::SpikeInput;
+use super::load_model;
 use super::loglik::Compensator as CompensatorArg;
 use super::select::NeuronSelection;
-use super::{load_model, parse_window_arg, window_arg};
 use crate::checkpoint::{Checkpoint, DataSummary};
 use crate::error::{CliError, Result};
 use crate::io::{ReadOptions, read_spikes};
@@ -113,19 +114,12 @@ pub const LONG_ABOUT: &str = "Variational training (docs/math.md §6) of a spiki
 /// ```
 #[derive(Debug, Clone, Args)]
 pub struct FitArgs {
-    /// Spike file of the observed neurons (spikes/v1 JSON or CSV).
-    #[arg(long, value_name = "S.json")]
-    pub spikes: PathBuf,
-    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
-    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
-    pub window: Option<(f64, f64)>,
+    /// The spike file (`--spikes`, `--window`, `--allow-empty-sequences`).
+    #[command(flatten)]
+    pub input: SpikeInput,
     /// Which neurons of the spike file are observed (default: all of them).
     #[command(flatten)]
     pub neurons: NeuronSelection,
-    /// Accept CSV sequence numbers without rows (empty sequences); by default a gap in the
-    /// numbering is an error.
-    #[arg(long)]
-    pub allow_empty_sequences: bool,
     /// Number of hidden neurons to add (at least 1).
     #[arg(long, value_name = "H")]
     pub hidden: usize,
@@ -326,10 +320,13 @@ impl FitArgs {
     /// ```
     pub fn settings(&self) -> Map<String, Value> {
         let entries = [
-            ("--window", json!(self.window.map(|(a, b)| [a, b]))),
+            ("--window", json!(self.input.window.map(|(a, b)| [a, b]))),
             ("--observed", json!(self.neurons.observed)),
             ("--n-observed", json!(self.neurons.n_observed)),
-            ("--allow-empty-sequences", json!(self.allow_empty_sequences)),
+            (
+                "--allow-empty-sequences",
+                json!(self.input.allow_empty_sequences),
+            ),
             ("--hidden", json!(self.hidden)),
             ("--estimator", value_name(&self.estimator)),
             ("--seed", json!(self.seed)),
@@ -460,7 +457,7 @@ impl FitArgs {
                             path.display(),
                             m.n_obs(),
                             m.n_hidden(),
-                            self.spikes.display(),
+                            self.input.spikes.display(),
                             self.hidden
                         ),
                     });
@@ -548,15 +545,11 @@ impl FitArgs {
             check_parent(p, "--loss-csv")?;
         }
         let options = ReadOptions {
-            window: window_arg(self.window)?,
-            allow_empty_sequences: self.allow_empty_sequences,
             require_every_neuron: !self.neurons.is_given(),
-            ..ReadOptions::default()
+            ..self.input.options()?
         };
-        let trains = read_spikes(&self.spikes, &options)?;
-        let data = self
-            .neurons
-            .apply(&trains, &self.spikes.display().to_string())?;
+        let trains = read_spikes(&self.input.spikes, &options)?;
+        let data = self.neurons.apply(&trains, &self.input.label())?;
         let n_obs = data.first().map_or(0, EventSequence::dim);
         let identity = RunIdentity {
             settings: self.settings(),

@@ -8,9 +8,10 @@ use pp_core::EventSequence;
 use serde::Serialize;
 use snn_model::Snn;
 
-use super::{emit, load_model, load_spikes, parse_window_arg};
+use super::input::SpikeInput;
+use super::{emit, load_model};
 use crate::error::{CliError, Result};
-use crate::io::read_query_times;
+use crate::io::{check_query_window, read_query_times};
 
 /// The long help of `diffsnn intensity` (clap reads it from the subcommand).
 pub const LONG_ABOUT: &str = "Membrane potentials u_i(t) and intensities lambda_i(t) of every neuron at the \
@@ -34,18 +35,15 @@ pub struct IntensityArgs {
     /// Model file (srm-snn/v1 JSON).
     #[arg(long, value_name = "M.json")]
     pub model: PathBuf,
-    /// Spike file (spikes/v1 JSON or CSV); its neuron count must match the model's.
-    #[arg(long, value_name = "S.json")]
-    pub spikes: PathBuf,
+    /// The spike file (`--spikes`, `--window`, `--allow-empty-sequences`).
+    #[command(flatten)]
+    pub input: SpikeInput,
     /// Query times: one time per line; blank lines and `#` comments are ignored.
     #[arg(long, value_name = "times.txt")]
     pub at: PathBuf,
     /// Index of the sequence of the spike file.
     #[arg(long, value_name = "i", default_value_t = 0)]
     pub sequence: usize,
-    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
-    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
-    pub window: Option<(f64, f64)>,
     /// Write CSV instead of JSON lines.
     #[arg(long)]
     pub csv: bool,
@@ -162,7 +160,8 @@ impl IntensityArgs {
     /// let at = dir.path().join("t.txt");
     /// std::fs::write(&at, "0.5\n1.5\n").unwrap();
     /// let args = diffsnn_cli::commands::intensity::IntensityArgs {
-    ///     model, spikes, at, sequence: 0, window: Some((0.0, 2.0)), csv: true, out: None,
+    ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes).window(0.0, 2.0), at,
+    ///     sequence: 0, csv: true, out: None,
     /// };
     /// let mut out = Vec::new();
     /// args.run(&mut out)?;
@@ -173,9 +172,10 @@ impl IntensityArgs {
     /// ```
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
         let model = load_model(&self.model)?;
-        let trains = load_spikes(&self.spikes, self.window, Some((&model, &self.model)))?;
-        let seq = crate::io::sequence(&trains, self.sequence, &self.spikes.display().to_string())?;
+        let trains = self.input.read(Some((&model, &self.model)))?;
+        let seq = crate::io::sequence(&trains, self.sequence, &self.input.label())?;
         let times = read_query_times(&self.at)?;
+        check_query_window(&times, seq.window(), &self.at.display().to_string())?;
         let rows = intensity_rows(&model, seq, &times)?;
         let n = model.n_neurons();
         emit(self.out.as_ref(), stdout, |w| {

@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use snn_model::{LikelihoodOptions, LikelihoodWorkspace, Snn};
 
-use super::{emit, load_model, load_spikes, parse_window_arg};
+use super::input::SpikeInput;
+use super::select::NeuronSelection;
+use super::{emit, load_model};
 use crate::error::{CliError, Result};
 
 /// How the compensator `∫ λ_i dt` is computed.
@@ -52,12 +54,12 @@ pub struct LoglikArgs {
     /// Model file (srm-snn/v1 JSON).
     #[arg(long, value_name = "M.json")]
     pub model: PathBuf,
-    /// Spike file (spikes/v1 JSON or CSV).
-    #[arg(long, value_name = "S.json")]
-    pub spikes: PathBuf,
-    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
-    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
-    pub window: Option<(f64, f64)>,
+    /// The spike file (`--spikes`, `--window`, `--allow-empty-sequences`).
+    #[command(flatten)]
+    pub input: SpikeInput,
+    /// Which neurons of the spike file are the model's (default: all, in order).
+    #[command(flatten)]
+    pub neurons: NeuronSelection,
     /// How the compensator is computed.
     #[arg(long, value_enum, default_value_t = Compensator::Quadrature)]
     pub compensator: Compensator,
@@ -174,7 +176,8 @@ impl LoglikArgs {
     /// let spikes = dir.path().join("s.csv");
     /// std::fs::write(&spikes, "sequence,time,neuron\n0,0.5,0\n").unwrap();
     /// let args = diffsnn_cli::commands::loglik::LoglikArgs {
-    ///     model, spikes, window: Some((0.0, 2.0)), compensator: diffsnn_cli::commands::loglik::Compensator::Quadrature,
+    ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes).window(0.0, 2.0),
+    ///     neurons: Default::default(), compensator: diffsnn_cli::commands::loglik::Compensator::Quadrature,
     ///     mc_points: None, seed: None, out: None,
     /// };
     /// let mut out = Vec::new();
@@ -201,9 +204,31 @@ impl LoglikArgs {
         }
         let seed = self.seed.unwrap_or(0);
         let model = load_model(&self.model)?;
-        let trains = load_spikes(&self.spikes, self.window, Some((&model, &self.model)))?;
+        let sequences = if self.neurons.is_given() {
+            let trains = self.input.read(None)?;
+            let picked = self.neurons.apply(&trains, &self.input.label())?;
+            let n = picked.first().map_or(0, EventSequence::dim);
+            if n != model.n_neurons() {
+                return Err(CliError::Mismatch {
+                    reason: format!(
+                        "{} picks {n} neurons of {}; the model {} has {} neurons (observed and \
+                         hidden: the log-likelihood is of fully observed spike trains)",
+                        self.neurons.flag(),
+                        self.input.label(),
+                        self.model.display(),
+                        model.n_neurons()
+                    ),
+                });
+            }
+            picked
+        } else {
+            self.input
+                .read(Some((&model, &self.model)))?
+                .sequences()
+                .to_vec()
+        };
         let per_sequence =
-            per_sequence_loglik(&model, trains.sequences(), self.compensator, n_points, seed)
+            per_sequence_loglik(&model, &sequences, self.compensator, n_points, seed)
                 .map_err(|(k, e)| e.evaluating(&self.model, k))?;
         let report = LoglikReport {
             loglik: per_sequence.iter().sum(),

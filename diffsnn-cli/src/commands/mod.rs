@@ -21,12 +21,11 @@ use pp_core::Window;
 use snn_model::Snn;
 
 use crate::error::{CliError, Result};
-use crate::io::{ReadOptions, read_spikes};
-use pp_core::spike_files::SpikeTrains;
 
 pub mod eval;
 pub mod fit;
 pub mod init;
+pub mod input;
 pub mod intensity;
 pub mod loglik;
 pub mod plot;
@@ -190,23 +189,6 @@ fn window_arg(window: Option<(f64, f64)>) -> Result<Option<Window>> {
 /// Reads a model file (errors name the file).
 fn load_model(path: &Path) -> Result<Snn> {
     Ok(Snn::read_json(path)?)
-}
-
-/// Reads a spike file for `model` (if any): CSV files get the model's number of neurons, JSON
-/// files must agree with it.
-fn load_spikes(
-    path: &Path,
-    window: Option<(f64, f64)>,
-    model: Option<(&Snn, &Path)>,
-) -> Result<SpikeTrains> {
-    let mut options = ReadOptions {
-        window: window_arg(window)?,
-        ..ReadOptions::default()
-    };
-    if let Some((m, mp)) = model {
-        options = options.expect_neurons(m.n_neurons(), format!("the model {}", mp.display()));
-    }
-    read_spikes(path, &options)
 }
 
 /// Writes text output to `out` atomically, or to `stdout` when `out` is `None`.

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{load_model, load_spikes, parse_window_arg};
+use super::input::SpikeInput;
+use super::load_model;
 use crate::error::Result;
 use crate::io::{read_loss_csv, write_bytes_atomic};
 use crate::plot;
@@ -64,19 +65,16 @@ impl PlotCommand {
 /// let cli = diffsnn_cli::commands::Cli::try_parse_from(["diffsnn", "plot", "raster", "--spikes", "s.csv",
 ///     "--window", "0,50", "--sequence", "2", "--out", "r.svg"]).unwrap();
 /// let diffsnn_cli::commands::Command::Plot(diffsnn_cli::commands::plot::PlotCommand::Raster(a)) = cli.command else { unreachable!() };
-/// assert_eq!((a.sequence, a.window), (2, Some((0.0, 50.0))));
+/// assert_eq!((a.sequence, a.input.window), (2, Some((0.0, 50.0))));
 /// ```
 #[derive(Debug, Clone, Args)]
 pub struct RasterArgs {
-    /// Spike file (spikes/v1 JSON or CSV).
-    #[arg(long, value_name = "S.json")]
-    pub spikes: PathBuf,
+    /// The spike file (`--spikes`, `--window`, `--allow-empty-sequences`).
+    #[command(flatten)]
+    pub input: SpikeInput,
     /// Index of the sequence to draw.
     #[arg(long, value_name = "i", default_value_t = 0)]
     pub sequence: usize,
-    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
-    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
-    pub window: Option<(f64, f64)>,
     /// Output SVG file.
     #[arg(long, value_name = "F.svg")]
     pub out: PathBuf,
@@ -90,13 +88,14 @@ impl RasterArgs {
     /// let spikes = dir.path().join("s.csv");
     /// std::fs::write(&spikes, "sequence,time,neuron\n0,1.0,0\n0,2.0,1\n").unwrap();
     /// let out = dir.path().join("r.svg");
-    /// diffsnn_cli::commands::plot::RasterArgs { spikes, sequence: 0, window: None, out: out.clone() }.run()?;
+    /// diffsnn_cli::commands::plot::RasterArgs {
+    ///     input: diffsnn_cli::commands::input::SpikeInput::new(spikes), sequence: 0, out: out.clone() }.run()?;
     /// assert!(out.exists());
     /// # Ok::<(), diffsnn_cli::CliError>(())
     /// ```
     pub fn run(&self) -> Result<()> {
-        let trains = load_spikes(&self.spikes, self.window, None)?;
-        let label = self.spikes.display().to_string();
+        let trains = self.input.read(None)?;
+        let label = self.input.spikes.display().to_string();
         let seq = crate::io::sequence(&trains, self.sequence, &label)?;
         let svg = plot::raster_svg(seq, &format!("{label}, sequence {}", self.sequence))?;
         write_bytes_atomic(&self.out, svg.as_bytes())
@@ -117,9 +116,9 @@ pub struct PlotIntensityArgs {
     /// Model file (srm-snn/v1 JSON).
     #[arg(long, value_name = "M.json")]
     pub model: PathBuf,
-    /// Spike file (spikes/v1 JSON or CSV); its neuron count must match the model's.
-    #[arg(long, value_name = "S.json")]
-    pub spikes: PathBuf,
+    /// The spike file (`--spikes`, `--window`, `--allow-empty-sequences`).
+    #[command(flatten)]
+    pub input: SpikeInput,
     /// Index of the sequence to draw.
     #[arg(long, value_name = "i", default_value_t = 0)]
     pub sequence: usize,
@@ -129,9 +128,6 @@ pub struct PlotIntensityArgs {
     /// Number of evenly spaced grid times (spike times are added).
     #[arg(long, value_name = "n", default_value_t = 1000)]
     pub points: usize,
-    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
-    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
-    pub window: Option<(f64, f64)>,
     /// Output SVG file.
     #[arg(long, value_name = "F.svg")]
     pub out: PathBuf,
@@ -148,7 +144,8 @@ impl PlotIntensityArgs {
     /// std::fs::write(&spikes, "sequence,time,neuron\n0,1.0,0\n0,2.0,1\n").unwrap();
     /// let out = dir.path().join("i.svg");
     /// let args = diffsnn_cli::commands::plot::PlotIntensityArgs {
-    ///     model, spikes, sequence: 0, neurons: vec![1], points: 100, window: None, out: out.clone(),
+    ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes), sequence: 0,
+    ///     neurons: vec![1], points: 100, out: out.clone(),
     /// };
     /// args.run()?;
     /// assert!(out.exists());
@@ -156,8 +153,8 @@ impl PlotIntensityArgs {
     /// ```
     pub fn run(&self) -> Result<()> {
         let model = load_model(&self.model)?;
-        let trains = load_spikes(&self.spikes, self.window, Some((&model, &self.model)))?;
-        let seq = crate::io::sequence(&trains, self.sequence, &self.spikes.display().to_string())?;
+        let trains = self.input.read(Some((&model, &self.model)))?;
+        let seq = crate::io::sequence(&trains, self.sequence, &self.input.label())?;
         let svg = plot::intensity_svg(&model, seq, &self.neurons, self.points)?;
         write_bytes_atomic(&self.out, svg.as_bytes())
     }
@@ -223,12 +220,9 @@ pub struct KsArgs {
     /// Model file (srm-snn/v1 JSON).
     #[arg(long, value_name = "M.json")]
     pub model: PathBuf,
-    /// Spike file (spikes/v1 JSON or CSV); all its sequences are used.
-    #[arg(long, value_name = "S.json")]
-    pub spikes: PathBuf,
-    /// Observation window T0,T1 of a CSV spike file (default: [0, last spike]).
-    #[arg(long, value_name = "T0,T1", value_parser = parse_window_arg, allow_hyphen_values = true)]
-    pub window: Option<(f64, f64)>,
+    /// The spike file (`--spikes`, `--window`, `--allow-empty-sequences`).
+    #[command(flatten)]
+    pub input: SpikeInput,
     /// Output SVG file.
     #[arg(long, value_name = "F.svg")]
     pub out: PathBuf,
@@ -257,14 +251,15 @@ impl KsArgs {
     /// std::fs::write(&spikes, "sequence,time,neuron\n0,0.3,0\n0,0.9,0\n0,1.2,0\n").unwrap();
     /// let out = dir.path().join("k.svg");
     /// let mut printed = Vec::new();
-    /// diffsnn_cli::commands::plot::KsArgs { model, spikes, window: None, out: out.clone() }.run(&mut printed)?;
+    /// diffsnn_cli::commands::plot::KsArgs {
+    ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes), out: out.clone() }.run(&mut printed)?;
     /// assert!(out.exists());
     /// assert!(String::from_utf8(printed).unwrap().starts_with(r#"{"neuron":0,"n":3,"#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
         let model = load_model(&self.model)?;
-        let trains = load_spikes(&self.spikes, self.window, Some((&model, &self.model)))?;
+        let trains = self.input.read(Some((&model, &self.model)))?;
         let summary = plot::ks_summary(&model, trains.sequences())?;
         let svg = plot::ks_svg(&summary)?;
         write_bytes_atomic(&self.out, svg.as_bytes())?;

@@ -39,6 +39,15 @@ pub struct NeuronSelection {
 }
 
 impl NeuronSelection {
+    /// The flag the selection was given with (`--observed` or `--n-observed`), for messages.
+    pub fn flag(&self) -> &'static str {
+        if self.observed.is_some() {
+            "--observed"
+        } else {
+            "--n-observed"
+        }
+    }
+
     /// Whether a selection was given.
     pub fn is_given(&self) -> bool {
         self.observed.is_some() || self.n_observed.is_some()

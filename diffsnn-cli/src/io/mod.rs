@@ -14,7 +14,7 @@ pub use atomic::{
     install_signal_cleanup, remove_pending_temporaries, write_atomic, write_bytes_atomic,
 };
 pub use loss::{LossPoint, parse_loss_csv, read_loss_csv};
-pub use query::{parse_query_times, read_query_times};
+pub use query::{check_query_window, parse_query_times, read_query_times};
 pub use spikes::{ExpectedNeurons, ReadOptions, SpikeFormat, read_spikes, sequence, write_spikes};
 
 /// A [`CliError::Csv`](crate::CliError::Csv) from a `csv` crate error, with the line and a

@@ -84,6 +84,9 @@ pub struct ReadOptions {
     /// Refuse a CSV file whose neuron numbers skip one (without a declared count, its neurons
     /// are `0..=largest`, so a typo'd large number would silently add neurons).
     pub require_every_neuron: bool,
+    /// A CSV file read without a declared count has at least this many neurons (neurons
+    /// without spikes do not appear in a CSV file).
+    pub csv_min_neurons: Option<usize>,
 }
 
 /// An expected number of neurons and who expects it (used in the error message).
@@ -184,6 +187,24 @@ pub fn read_spikes(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Spik
             if options.require_every_neuron && options.n_neurons.is_none() {
                 check_no_skipped_neurons(&trains, &label)?;
             }
+            let trains = match options.csv_min_neurons {
+                Some(n) if options.n_neurons.is_none() && trains.n_neurons() < n => {
+                    let widened = trains
+                        .sequences()
+                        .iter()
+                        .map(|s| {
+                            pp_core::EventSequence::new(
+                                s.window(),
+                                n,
+                                s.times().to_vec(),
+                                s.marks().to_vec(),
+                            )
+                        })
+                        .collect::<pp_core::Result<Vec<_>>>()?;
+                    SpikeTrains::new(n, widened)?
+                }
+                _ => trains,
+            };
             if options.window.is_none() {
                 let w = trains.sequences()[0].window();
                 eprintln!(

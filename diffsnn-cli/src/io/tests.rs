@@ -39,14 +39,15 @@ fn read_checks_window_and_neuron_count_against_the_file() {
 #[test]
 fn query_times_errors_have_line_numbers() {
     assert_eq!(
-        parse_query_times("1\n\n  # x\n2.5#y\n-3\n", "q").unwrap(),
-        vec![1.0, 2.5, -3.0]
+        parse_query_times("-3\n\n  # x\n2.5#y\n2.5\n4\n", "q").unwrap(),
+        vec![-3.0, 2.5, 2.5, 4.0]
     );
     for (text, line) in [
         ("1\n2\nx\n", 3),
         ("inf\n", 1),
         ("\n\n1 2\n", 3),
         ("1\n-NaN\n", 2),
+        ("1\n# x\n3\n\n2\n", 5),
     ] {
         match parse_query_times(text, "q").unwrap_err() {
             CliError::QueryTime { line: l, .. } => assert_eq!(l, line, "{text:?}"),

@@ -89,8 +89,9 @@ pub enum FileError {
     /// window, times and neurons of different lengths). The wrapped [`PpError`] names
     /// the event; `field` names the field of the file, `line` the CSV line of the event.
     #[error(
-        "{path}: sequence {sequence}, field `{field}`{}: {source}",
-        line.map(|l| format!(" (line {l})")).unwrap_or_default()
+        "{path}: sequence {sequence}, field `{field}`{}: {}",
+        line.map(|l| format!(" (line {l})")).unwrap_or_default(),
+        in_spike_words(source)
     )]
     Sequence {
         /// The file.
@@ -153,5 +154,56 @@ impl FileError {
             field: field.into(),
             reason: reason.into(),
         }
+    }
+}
+
+/// A rule of event sequences broken in a spike file, said in the file's words: spikes and
+/// neurons rather than events and marks (the other rules as pp-core says them).
+///
+/// ```
+/// let err = pp_core::spike_files::SpikeTrains::from_json_str(
+///     r#"{"format": "spikes/v1", "n_neurons": 3, "sequences": [
+///         {"window": [0, 5], "times": [1.0, 2.0], "neurons": [0, 5]}]}"#, "s.json").unwrap_err();
+/// assert_eq!(err.to_string(),
+///     "s.json: sequence 0, field `neurons`: spike 1 is of neuron 5, but there are only 3 neurons (0..3)");
+/// ```
+fn in_spike_words(e: &PpError) -> String {
+    use crate::messages::show_number as n;
+    match e {
+        PpError::MarkOutOfRange { index, mark, dim } => {
+            format!(
+                "spike {index} is of neuron {mark}, but there are only {dim} neurons (0..{dim})"
+            )
+        }
+        PpError::NonFiniteTime { index, value } => {
+            format!("spike {index} at time {value}: times must be finite")
+        }
+        PpError::Unsorted {
+            index,
+            previous,
+            time,
+        } => format!(
+            "spike {index} at time {} comes before the previous spike at {}: times must be \
+             increasing",
+            n(*time),
+            n(*previous)
+        ),
+        PpError::DuplicateTime { index, time } => format!(
+            "spikes {} and {index} share the time {}: times must be strictly increasing",
+            index - 1,
+            n(*time)
+        ),
+        PpError::OutsideWindow {
+            index,
+            time,
+            t0,
+            t1,
+        } => format!(
+            "spike {index} at time {} lies outside the window [{}, {}]",
+            n(*time),
+            n(*t0),
+            n(*t1)
+        ),
+        other => other.to_string(),
     }
 }

@@ -16,7 +16,7 @@ impl SpikeTrains {
     /// assert_eq!(t.sequences()[0].marks(), &[1, 0]);
     ///
     /// let err = SpikeTrains::from_json_str(&text.replace("0.5, 1.0", "1.0, 0.5"), "s.json").unwrap_err();
-    /// assert!(err.to_string().starts_with("s.json: sequence 0, field `times`: event 1"));
+    /// assert!(err.to_string().starts_with("s.json: sequence 0, field `times`: spike 1 at time 0.5"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_json_str(text: &str, path: &str) -> Result<Self> {
@@ -30,7 +30,10 @@ impl SpikeTrains {
             path: path.into(),
             line: e.line(),
             column: e.column(),
-            message: e.to_string(),
+            message: match crate::messages::json_syntax_hint(text, e.line(), e.column()) {
+                Some(hint) => format!("{e} ({hint})"),
+                None => e.to_string(),
+            },
         })?;
         let j = JsonReader { path };
         let obj = j.object(&v, "(top level)")?;

@@ -102,6 +102,7 @@ fn csv_field(e: &PpError) -> &'static str {
 fn event_index(e: &PpError) -> Option<usize> {
     match e {
         PpError::NonFinite { index, .. }
+        | PpError::NonFiniteTime { index, .. }
         | PpError::Unsorted { index, .. }
         | PpError::DuplicateTime { index, .. }
         | PpError::OutsideWindow { index, .. }

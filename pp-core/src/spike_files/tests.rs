@@ -289,11 +289,11 @@ fn csv_errors_are_located_by_line() {
 
     let (s, f, line, e) = at("sequence,time,neuron\n0,2,0\n0,NaN,1\n0,1,0\n", &w10);
     assert_eq!((s, f, line), (0, "time", Some(3)));
-    assert!(matches!(e, PpError::NonFinite { .. }));
+    assert!(matches!(e, PpError::NonFiniteTime { .. }));
 
     let (s, f, line, e) = at("sequence,time,neuron\n0,2,0\n1,-inf,1\n", &w10);
     assert_eq!((s, f, line), (1, "time", Some(3)));
-    assert!(matches!(e, PpError::NonFinite { .. }));
+    assert!(matches!(e, PpError::NonFiniteTime { .. }));
 
     let (s, line, e) = {
         let (s, _, l, e) = at("sequence,time,neuron\n0,2,0\n0,12,1\n", &w10);

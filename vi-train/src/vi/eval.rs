@@ -110,6 +110,9 @@ pub fn evaluate(
             ),
         });
     }
+    for (i, s) in data.iter().enumerate() {
+        crate::vi::hidden::check_hidden_work(model.q(), s, i)?;
+    }
     let k = options.samples;
     let results: Vec<Result<(f64, f64)>> = data
         .par_iter()

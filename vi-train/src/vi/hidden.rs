@@ -13,6 +13,7 @@
 //! neurons) is the hidden neurons' part of the fully observed log-likelihood (1.1): that is the
 //! `log q(H)` of the score-function estimator.
 
+use pp_core::messages::show_number;
 use pp_core::{EventSequence, Window};
 use pp_thinning::{BoundSpec, SequentialIntensity, Thinning, Workspace};
 use rand::Rng;
@@ -109,6 +110,40 @@ pub(crate) fn hidden_bound(model: &Snn) -> Result<f64> {
     }
 }
 
+/// The most thinning candidates the hidden sampler may expect on one sequence, `a·H·(T1 − T0)`
+/// (`a` the activation's bound, `H` the hidden neurons): 10⁸. Training and evaluation refuse a
+/// longer sequence up front (split the recording into shorter sequences) instead of filling the
+/// memory: each candidate of a soft (path-wise) sample keeps its weights.
+///
+/// ```
+/// assert_eq!(vi_train::vi::MAX_HIDDEN_CANDIDATES, 1e8);
+/// ```
+pub const MAX_HIDDEN_CANDIDATES: f64 = 1e8;
+
+/// Refuses sequence `k` when the hidden sampler would expect more than
+/// [`MAX_HIDDEN_CANDIDATES`] candidates on its window.
+pub(crate) fn check_hidden_work(model: &Snn, observed: &EventSequence, k: usize) -> Result<()> {
+    let bound = hidden_bound(model)?;
+    let w = observed.window();
+    let expected = bound * (w.t1() - w.t0());
+    if expected.is_finite() && expected <= MAX_HIDDEN_CANDIDATES {
+        return Ok(());
+    }
+    Err(ViError::Mismatch {
+        reason: format!(
+            "sequence {k}: its window [{}, {}] with {} hidden neurons of rate up to {} means \
+             about {} thinning candidates per hidden sample, more than the limit of {:e} \
+             (vi_train::vi::MAX_HIDDEN_CANDIDATES): split the recording into shorter sequences",
+            show_number(w.t0()),
+            show_number(w.t1()),
+            model.n_hidden(),
+            show_number(bound / model.n_hidden() as f64),
+            show_number(expected),
+            MAX_HIDDEN_CANDIDATES
+        ),
+    })
+}
+
 /// The observed sequence must have dimension `n_obs` or `N` and only observed spikes.
 pub(crate) fn check_observed(model: &Snn, observed: &EventSequence) -> Result<()> {
     let (n_obs, n) = (model.n_obs(), model.n_neurons());
@@ -125,7 +160,7 @@ pub(crate) fn check_observed(model: &Snn, observed: &EventSequence) -> Result<()
             reason: format!(
                 "observed spike {e} (time {}) is of neuron {}, which is not an observed neuron \
                  (the model has {n_obs})",
-                observed.times()[e],
+                show_number(observed.times()[e]),
                 observed.marks()[e]
             ),
         });

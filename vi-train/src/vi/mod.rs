@@ -18,7 +18,9 @@ pub use estimate::{
 };
 pub use eval::{EvalOptions, EvalReport, evaluate};
 pub(crate) use hidden::check_observed as check_observed_sequence;
-pub use hidden::{HiddenSampleWorkspace, HiddenState, HiddenThinning, sample_hidden};
+pub use hidden::{
+    HiddenSampleWorkspace, HiddenState, HiddenThinning, MAX_HIDDEN_CANDIDATES, sample_hidden,
+};
 pub use model::{Variational, VariationalModel, add_regulariser};
 /// The optimisers (snn-model's, the workspace's one home of them).
 pub use snn_model::optim::{OptimizerKind, Sgd};

@@ -387,7 +387,10 @@ fn is_numerical(e: &ViError) -> bool {
     let pp = |p: &P| {
         matches!(
             p,
-            P::Numerical { .. } | P::NonPositiveIntensity { .. } | P::NonFinite { .. }
+            P::Numerical { .. }
+                | P::NonPositiveIntensity { .. }
+                | P::NonFinite { .. }
+                | P::NonFiniteTime { .. }
         )
     };
     let snn = |s: &S| match s {
@@ -808,6 +811,9 @@ impl Trainer {
         data: &[EventSequence],
         observer: &mut O,
     ) -> std::result::Result<TrainReport, O::Error> {
+        for (k, s) in data.iter().enumerate() {
+            crate::vi::hidden::check_hidden_work(self.model.q(), s, k)?;
+        }
         let first_record = self.records.len();
         let mut stopped_early = self.patience_exhausted();
         let mut stopped_by_observer = false;

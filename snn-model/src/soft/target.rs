@@ -172,17 +172,6 @@ impl TargetWindows {
         self.sums.fill(0.0);
     }
 
-    #[inline]
-    fn add(&mut self, k: usize, amp: &[f64], x: f64, sign: f64) {
-        let s = &mut self.sums[k * self.nt * 3..(k + 1) * self.nt * 3];
-        for (st, &a) in s.chunks_exact_mut(3).zip(amp) {
-            let ax = sign * a * x;
-            st[0] += sign * a;
-            st[1] += ax;
-            st[2] += ax * x;
-        }
-    }
-
     /// Moves to time `t` (non-decreasing): events with `t_e < t − lo_k` enter window `k`,
     /// events with `t_e <= t − hi_k` leave it. `amp` is `[e][k][t]`.
     ///
@@ -206,43 +195,45 @@ impl TargetWindows {
 
     /// [`advance`](Self::advance) with the amplitudes from `rows` (see [`Amplitudes`]).
     pub fn advance_with<A: Amplitudes>(&mut self, t: f64, times: &[f64], rows: &A) {
-        let (k_all, nt) = (self.k, self.nt);
+        let nt = self.nt;
         let width = 2.0 * self.scale;
-        for k in 0..k_all {
+        for k in 0..self.k {
+            // the window's state in locals: one bounds check each, not one per access
+            let (mut enter, mut leave, mut reference) =
+                (self.enter[k], self.leave[k], self.reference[k]);
+            let sums = &mut self.sums[k * nt * 3..(k + 1) * nt * 3];
             let enter_limit = t - self.lo[k];
-            while self.enter[k] < times.len() && times[self.enter[k]] < enter_limit {
-                let e = self.enter[k];
-                if self.leave[k] == e {
-                    self.reference[k] = times[e];
-                    self.sums[k * nt * 3..(k + 1) * nt * 3].fill(0.0);
+            while enter < times.len() && times[enter] < enter_limit {
+                if leave == enter {
+                    reference = times[enter];
+                    sums.fill(0.0);
                 }
-                let x = times[e] - self.reference[k];
-                self.add(k, rows.row(e, k), x, 1.0);
-                self.enter[k] += 1;
+                add_row(sums, rows.row(enter, k), times[enter] - reference, 1.0);
+                enter += 1;
             }
             let leave_limit = t - self.hi[k];
             let mut left = false;
-            while self.leave[k] < self.enter[k] && times[self.leave[k]] <= leave_limit {
-                let e = self.leave[k];
-                let x = times[e] - self.reference[k];
-                self.add(k, rows.row(e, k), x, -1.0);
-                self.leave[k] += 1;
+            while leave < enter && times[leave] <= leave_limit {
+                add_row(sums, rows.row(leave, k), times[leave] - reference, -1.0);
+                leave += 1;
                 left = true;
             }
             let target = t - self.centers[k];
-            if self.leave[k] == self.enter[k] {
+            if leave == enter {
                 if left {
-                    self.sums[k * nt * 3..(k + 1) * nt * 3].fill(0.0);
+                    sums.fill(0.0);
                 }
-                self.reference[k] = target;
-            } else if (target - self.reference[k]).abs() > RECENTRE_WIDTHS * width {
-                self.reference[k] = target;
-                self.sums[k * nt * 3..(k + 1) * nt * 3].fill(0.0);
-                for e in self.leave[k]..self.enter[k] {
-                    let x = times[e] - target;
-                    self.add(k, rows.row(e, k), x, 1.0);
+                reference = target;
+            } else if (target - reference).abs() > RECENTRE_WIDTHS * width {
+                reference = target;
+                sums.fill(0.0);
+                for e in leave..enter {
+                    add_row(sums, rows.row(e, k), times[e] - target, 1.0);
                 }
             }
+            self.enter[k] = enter;
+            self.leave[k] = leave;
+            self.reference[k] = reference;
         }
     }
 
@@ -335,20 +326,23 @@ impl TargetWindows {
     #[inline]
     pub fn expansion_of(&self, origin: f64, first: usize, e: &mut [f64]) {
         let nt = self.nt;
+        let m = (e.len() / 3).min(nt.saturating_sub(first));
+        let e = &mut e[..3 * m];
         let inv_s2 = 1.0 / (self.scale * self.scale);
         for k in 0..self.k {
             if self.leave[k] == self.enter[k] {
                 continue;
             }
             let delta = origin - self.centers[k] - self.reference[k];
-            let s = &self.sums[(k * nt + first) * 3..(k + 1) * nt * 3];
-            for (c, st) in e.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
-                let (s0, s1, s2) = (st[0], st[1], st[2]);
+            let base = (k * nt + first) * 3;
+            let s = &self.sums[base..base + 3 * m];
+            for r in 0..m {
+                let (s0, s1, s2) = (s[3 * r], s[3 * r + 1], s[3 * r + 2]);
                 // Σ a (δ + x − x_e)² = s0 x² + 2 (s0 δ − s1) x + (s0 δ² − 2 δ s1 + s2)
                 let q0 = (s0 * delta - 2.0 * s1) * delta + s2;
-                c[0] += 0.75 * (s0 - q0 * inv_s2);
-                c[1] -= 1.5 * (s0 * delta - s1) * inv_s2;
-                c[2] -= 0.75 * s0 * inv_s2;
+                e[3 * r] += 0.75 * (s0 - q0 * inv_s2);
+                e[3 * r + 1] -= 1.5 * (s0 * delta - s1) * inv_s2;
+                e[3 * r + 2] -= 0.75 * s0 * inv_s2;
             }
         }
     }
@@ -463,6 +457,17 @@ impl Clone for TargetWindows {
         self.leave.clone_from(&source.leave);
         self.reference.clone_from(&source.reference);
         self.sums.clone_from(&source.sums);
+    }
+}
+
+/// Adds `sign · a · (1, x, x²)` for each amplitude `a` to the sums `[t][3]`.
+#[inline]
+fn add_row(sums: &mut [f64], amp: &[f64], x: f64, sign: f64) {
+    for (st, &a) in sums.chunks_exact_mut(3).zip(amp) {
+        let ax = sign * a * x;
+        st[0] += sign * a;
+        st[1] += ax;
+        st[2] += ax * x;
     }
 }
 

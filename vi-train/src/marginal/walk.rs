@@ -67,7 +67,7 @@ impl Walker {
             mc_next: 0,
             e: vec![0.0; 3 * net.n],
             lam: vec![0.0; net.n],
-            nodes: vec![0.0; 15 * net.n_obs],
+            nodes: vec![0.0; 15.max(APRIORI_MAX_ORDER) * net.n_obs],
             stack: Vec::with_capacity(16),
             feats: vec![0.0; net.k],
             error: None,
@@ -294,13 +294,25 @@ impl Walker {
             };
             let rule = gauss_legendre(order).expect("orders up to the a priori maximum exist");
             let (xi, w) = (rule.nodes(), rule.weights());
-            let mut piece = 0.0;
+            // the potentials at every node first, then the intensities in one pass (their
+            // exponentials and divisions are independent and overlap), then the sums
+            let m = xi.len();
+            let vals = &mut self.nodes[..n_obs * m];
             for o in 0..n_obs {
                 let c = &self.e[3 * o..3 * o + 3];
-                let mut acc = 0.0;
-                for (&z, &wn) in xi.iter().zip(w) {
+                for (v, &z) in vals[o * m..(o + 1) * m].iter_mut().zip(xi) {
                     let x = xc + h * z;
-                    acc += wn * net.intensity(c[0] + x * (c[1] + x * c[2]));
+                    *v = c[0] + x * (c[1] + x * c[2]);
+                }
+            }
+            for v in vals.iter_mut() {
+                *v = net.intensity(*v);
+            }
+            let mut piece = 0.0;
+            for o in 0..n_obs {
+                let mut acc = 0.0;
+                for (&v, &wn) in vals[o * m..(o + 1) * m].iter().zip(w) {
+                    acc += wn * v;
                 }
                 let v = h * acc;
                 self.cell[o] += v;

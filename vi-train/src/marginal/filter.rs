@@ -79,6 +79,35 @@ pub(super) struct RunOutcome {
     pub(super) peak_bytes: usize,
 }
 
+/// Calls `f` on every particle slot (particle, walker, generator): in parallel on the current
+/// rayon pool, or in this thread when the pool has one thread (no hand-over per segment).
+/// Each slot's work depends on the slot alone, so the result is the same either way.
+fn for_each_slot<F>(
+    particles: &mut [Particle],
+    walkers: &mut [Walker],
+    rngs: &mut [Xoshiro256PlusPlus],
+    f: F,
+) where
+    F: Fn(&mut Particle, &mut Walker, &mut Xoshiro256PlusPlus) + Sync + Send,
+{
+    if rayon::current_num_threads() > 1 {
+        particles
+            .par_iter_mut()
+            .zip(walkers.par_iter_mut())
+            .zip(rngs.par_iter_mut())
+            .with_min_len(MIN_PARTICLES_PER_TASK)
+            .for_each(|((p, w), rng)| f(p, w, rng));
+    } else {
+        for ((p, w), rng) in particles
+            .iter_mut()
+            .zip(walkers.iter_mut())
+            .zip(rngs.iter_mut())
+        {
+            f(p, w, rng);
+        }
+    }
+}
+
 /// Runs the filter with `options.particles` particles and the generators of `run_seed` on
 /// `seq` (its observed spikes already checked against the network).
 pub(super) fn run_filter<O: Observer>(
@@ -131,21 +160,15 @@ pub(super) fn run_filter<O: Observer>(
         observer.stops(j, a, b, &mut stops);
         debug_assert!(stops.last() == Some(&b) && stops.windows(2).all(|s| s[0] <= s[1]));
 
-        cur.par_iter_mut()
-            .zip(walkers.par_iter_mut())
-            .zip(rngs.par_iter_mut())
-            .with_min_len(MIN_PARTICLES_PER_TASK)
-            .for_each(|((p, w), rng)| w.start_segment(net, p, rng, spike));
+        for_each_slot(&mut cur, &mut walkers, &mut rngs, |p, w, rng| {
+            w.start_segment(net, p, rng, spike)
+        });
         for &t in &stops {
-            cur.par_iter_mut()
-                .zip(walkers.par_iter_mut())
-                .zip(rngs.par_iter_mut())
-                .with_min_len(MIN_PARTICLES_PER_TASK)
-                .for_each(|((p, w), rng)| {
-                    if let Err(e) = w.advance_to(net, p, rng, t, mc) {
-                        w.error = Some(e);
-                    }
-                });
+            for_each_slot(&mut cur, &mut walkers, &mut rngs, |p, w, rng| {
+                if let Err(e) = w.advance_to(net, p, rng, t, mc) {
+                    w.error = Some(e);
+                }
+            });
             // the error of the lowest-numbered particle: independent of the thread count
             if let Some(e) = walkers.iter_mut().find_map(|w| w.error.take()) {
                 return Err(e);
@@ -175,10 +198,16 @@ pub(super) fn run_filter<O: Observer>(
             log_z += log_mean_exp(&log_w);
             let u = resampling_rng.random::<f64>();
             systematic(&log_w, u, &mut scratch, &mut ancestors);
-            next.par_iter_mut()
-                .zip(ancestors.par_iter())
-                .with_min_len(MIN_PARTICLES_PER_TASK)
-                .for_each(|(p, &a)| p.copy_from(&cur[a]));
+            if rayon::current_num_threads() > 1 {
+                next.par_iter_mut()
+                    .zip(ancestors.par_iter())
+                    .with_min_len(MIN_PARTICLES_PER_TASK)
+                    .for_each(|(p, &a)| p.copy_from(&cur[a]));
+            } else {
+                for (p, &a) in next.iter_mut().zip(&ancestors) {
+                    p.copy_from(&cur[a]);
+                }
+            }
             std::mem::swap(&mut cur, &mut next);
             log_w.fill(0.0);
             resamplings += 1;

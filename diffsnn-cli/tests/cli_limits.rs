@@ -163,3 +163,35 @@ fn fit_and_eval_refuse_a_window_too_long_for_the_hidden_sampler() {
         30.0,
     );
 }
+
+/// An exp network that explodes: the message names the model, the sequence, the time and the
+/// neuron, and says what to do.
+#[test]
+fn an_unstable_exp_network_is_named() {
+    let exploding = model_with(
+        r#"{ "kind": "sigmoid", "amplitude": 5.0 }"#,
+        r#"{ "kind": "exp" }"#,
+    )
+    .replace("[[-2.0, 1.0, 0.5]", "[[4.0, 1.0, 0.5]");
+    check_fast(
+        "exp with self-excitation",
+        &[("boom.json", exploding)],
+        &[
+            "simulate",
+            "--model",
+            "boom.json",
+            "--t-end",
+            "50",
+            "--out",
+            "s.json",
+        ],
+        &[
+            "boom.json, sequence 0",
+            "unstable (exp activation)",
+            "rate bound is infinite at time",
+            "neuron 0 has potential",
+            "bounded activation",
+        ],
+        30.0,
+    );
+}

@@ -269,6 +269,17 @@ fn eval_and_loglik_take_the_neurons_named() {
             "m.json has 3 neurons",
         ],
     );
+    let unobserved = MODEL.replace(
+        "\"n_obs\": 2,\n  \"n_hidden\": 1",
+        "\"n_obs\": 0,\n  \"n_hidden\": 3",
+    );
+    assert_ne!(unobserved, MODEL);
+    check(
+        "eval of a model without observed neurons",
+        &[("all.json", spikes.clone()), ("z.json", unobserved)],
+        &["eval", "--model", "z.json", "--spikes", "all.json"],
+        &["z.json", "no observed neuron"],
+    );
     check(
         "eval with more neurons than observed",
         &[("all.json", spikes)],

@@ -174,6 +174,23 @@ pub enum SnnError {
         limit: usize,
     },
 
+    /// The intensity bound of an `exp` network is infinite: its potentials grow without
+    /// bound (positive self- or mutual excitation makes an exp network explode).
+    #[error(
+        "the network is unstable (exp activation): its rate bound is infinite at time {}{}; \
+         lower the excitatory weights, or use a bounded activation (sigmoid, hardtanh)",
+        show_number(*.time),
+        neuron.map(|(i, u)| format!(" (neuron {i} has potential {} there)", show_number(u)))
+            .unwrap_or_default()
+    )]
+    Unstable {
+        /// The time the bound was asked for.
+        time: f64,
+        /// The neuron of the largest potential at that time, with its potential (when the
+        /// history is known).
+        neuron: Option<(usize, f64)>,
+    },
+
     /// A computation produced a non-finite value.
     #[error("numerical failure in {what}: {detail}")]
     Numerical {

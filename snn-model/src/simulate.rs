@@ -315,7 +315,49 @@ impl Snn {
     /// ```
     pub fn simulate<R: Rng + ?Sized>(&self, window: Window, rng: &mut R) -> Result<EventSequence> {
         let sampler = Thinning::new(Simulator::new(self), window)?;
-        Ok(sampler.sample(rng)?.sequence)
+        sampler
+            .sample(rng)
+            .map(|s| s.sequence)
+            .map_err(|e| self.thinning_error(e, None))
+    }
+
+    /// A thinning error in the model's terms: an infinite bound of an `exp` network is
+    /// [`SnnError::Unstable`], naming the neuron of the largest potential when the spikes
+    /// accepted so far (`history`: times and neurons) are known; other errors as they are.
+    ///
+    /// ```
+    /// use snn_model::{Activation, SnnBuilder, SnnError};
+    /// // strong self-excitation with exp: the rate explodes
+    /// let m = SnnBuilder::new(1, 0).activation(Activation::Exp).bias(vec![1.0])
+    ///     .weights(vec![5.0, 5.0]).check()?;
+    /// let w = pp_core::Window::new(0.0, 50.0)?;
+    /// let err = m.simulate(w, &mut pp_thinning::sequence_rng(1, 0)).unwrap_err();
+    /// assert!(matches!(err, SnnError::Unstable { .. }), "{err}");
+    /// assert!(err.to_string().contains("unstable"));
+    /// # Ok::<(), SnnError>(())
+    /// ```
+    pub fn thinning_error(
+        &self,
+        e: pp_thinning::ThinningError,
+        history: Option<(&[f64], &[u32])>,
+    ) -> SnnError {
+        match e {
+            pp_thinning::ThinningError::InvalidBound { time, rate, .. }
+                if matches!(self.activation(), Activation::Exp) && !rate.is_finite() =>
+            {
+                let neuron = history.and_then(|(times, marks)| {
+                    let h = pp_core::History::new(times, marks).ok()?;
+                    let mut u = vec![0.0; self.n_neurons()];
+                    self.potentials_direct(time.next_up(), h, &mut u);
+                    u.iter()
+                        .copied()
+                        .enumerate()
+                        .max_by(|a, b| a.1.total_cmp(&b.1))
+                });
+                SnnError::Unstable { time, neuron }
+            }
+            other => other.into(),
+        }
     }
 
     /// `count` independent samples in parallel (rayon); sequence `k` uses
@@ -341,7 +383,10 @@ impl Snn {
             .into_par_iter()
             .map(|k| {
                 let mut rng = sequence_rng(seed, k as u64);
-                Ok(sampler.sample(&mut rng)?.sequence)
+                sampler
+                    .sample(&mut rng)
+                    .map(|s| s.sequence)
+                    .map_err(|e| self.thinning_error(e, None))
             })
             .collect()
     }

@@ -167,9 +167,12 @@ impl EvalArgs {
             CompensatorMethod::default()
         };
         let p = load_model(&self.model)?;
+        let named = |e: vi_train::ViError| CliError::Mismatch {
+            reason: format!("{}: {e}", self.model.display()),
+        };
         let model = match &self.variational {
-            Some(path) => VariationalModel::separate(p, load_model(path)?)?,
-            None => VariationalModel::shared(p)?,
+            Some(path) => VariationalModel::separate(p, load_model(path)?).map_err(named)?,
+            None => VariationalModel::shared(p).map_err(named)?,
         };
         let n_obs = model.p().n_obs();
         let label = self.input.label();

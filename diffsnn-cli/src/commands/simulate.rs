@@ -105,9 +105,9 @@ impl Limits {
     }
 }
 
-/// `count` exact samples of `model` on `window`, in parallel; sequence `k` uses
-/// `pp_thinning::sequence_rng(seed, k)`, so the result does not depend on the number of
-/// threads. `progress` counts finished sequences, or, for a single sequence, the simulated
+/// `count` exact samples of `model` (read from `model_label`, which errors name) on `window`,
+/// in parallel; sequence `k` uses `pp_thinning::sequence_rng(seed, k)`, so the result does not
+/// depend on the number of threads. `progress` counts finished sequences, or, for a single sequence, the simulated
 /// time in thousandths of the window. More than `limits.max_events` spikes over all sequences,
 /// or more than `limits.max_candidates` thinning candidates in one, is an error that says so.
 ///
@@ -116,15 +116,16 @@ impl Limits {
 /// let m = snn_model::SnnBuilder::new(2, 0).check()?;
 /// let w = pp_core::Window::new(0.0, 5.0)?;
 /// let bar = indicatif::ProgressBar::hidden();
-/// let a = simulate_sequences(&m, w, 3, 11, Limits::new(10_000), &bar)?;
-/// let b = simulate_sequences(&m, w, 3, 11, Limits::new(10_000), &bar)?;
+/// let a = simulate_sequences(&m, "m.json", w, 3, 11, Limits::new(10_000), &bar)?;
+/// let b = simulate_sequences(&m, "m.json", w, 3, 11, Limits::new(10_000), &bar)?;
 /// assert_eq!(a, b);
 /// assert_eq!(a[1], m.simulate(w, &mut pp_thinning::sequence_rng(11, 1))?);
-/// assert!(simulate_sequences(&m, w, 3, 11, Limits::new(5), &bar).is_err());
+/// assert!(simulate_sequences(&m, "m.json", w, 3, 11, Limits::new(5), &bar).is_err());
 /// # Ok::<(), diffsnn_cli::CliError>(())
 /// ```
 pub fn simulate_sequences(
     model: &Snn,
+    model_label: &str,
     window: Window,
     count: usize,
     seed: u64,
@@ -158,7 +159,10 @@ pub fn simulate_sequences(
                         }
                         ControlFlow::Continue(())
                     })
-                    .map_err(snn_model::SnnError::from)?;
+                    .map_err(|e| {
+                        CliError::from(model.thinning_error(e, Some((&times, &marks))))
+                            .evaluating(model_label, k)
+                    })?;
                 if over {
                     return Err(CliError::argument(
                         "--max-events",
@@ -267,7 +271,15 @@ impl SimulateArgs {
         } else {
             stage_bar("simulate", self.sequences as u64, "sequences")
         };
-        let sequences = simulate_sequences(&model, window, self.sequences, self.seed, limits, &bar);
+        let sequences = simulate_sequences(
+            &model,
+            &self.model.display().to_string(),
+            window,
+            self.sequences,
+            self.seed,
+            limits,
+            &bar,
+        );
         bar.finish_and_clear();
         let sequences = sequences?;
         let spikes: usize = sequences.iter().map(EventSequence::len).sum();

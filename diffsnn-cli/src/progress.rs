@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Map, Value};
+use snn_model::Snn;
 use vi_train::vi::{EpochRecord, TrainObserver, Trainer, loss_csv_string};
 
 use crate::checkpoint::{Checkpoint, DataSummary};
@@ -186,6 +187,17 @@ impl TrainObserver for FitObserver {
     }
 
     fn on_epoch(&mut self, record: &EpochRecord, trainer: &Trainer) -> Result<ControlFlow<()>> {
+        if self.log_epoch(record)? {
+            self.checkpoint(record.epoch, trainer)?;
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+impl FitObserver {
+    /// Prints the epoch line, keeps the record and rewrites the loss curve; whether a
+    /// checkpoint is due after this epoch.
+    fn log_epoch(&mut self, record: &EpochRecord) -> Result<bool> {
         let line = format!(
             "epoch {:>4}/{}  loss {:>14.6}  temperature {:.4}  {:.3} s",
             record.epoch, self.epochs, record.loss, record.temperature, record.seconds
@@ -199,12 +211,38 @@ impl TrainObserver for FitObserver {
         if let Some(path) = &self.loss_csv {
             write_text(path, &loss_csv_string(&self.records))?;
         }
-        if let Some((c, _)) = &self.checkpoints
-            && record.epoch.is_multiple_of(c.every)
+        Ok(self
+            .checkpoints
+            .as_ref()
+            .is_some_and(|(c, _)| record.epoch.is_multiple_of(c.every)))
+    }
+
+    /// Reports an epoch of a run without a [`Trainer`] (`fit --hidden 0`, maximum likelihood):
+    /// the epoch line, the loss curve and, when due, the model checkpoint (there is no state
+    /// to resume from).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let out = dir.path().join("m.json");
+    /// let c = diffsnn_cli::progress::Checkpoints { every: 1, path: out.clone() };
+    /// let identity = diffsnn_cli::progress::RunIdentity {
+    ///     settings: Default::default(),
+    ///     data: diffsnn_cli::checkpoint::DataSummary { n_obs: 1, sequences: 1, spikes: 0, fingerprint: 0 },
+    /// };
+    /// let mut observer = diffsnn_cli::progress::FitObserver::new(1, 1, false, None, Some((c, identity)));
+    /// let model = snn_model::SnnBuilder::new(1, 0).check()?;
+    /// let record = vi_train::vi::EpochRecord { epoch: 1, loss: 2.0, temperature: 0.0, seconds: 0.1 };
+    /// observer.record_epoch(&record, &model)?;
+    /// assert!(dir.path().join("m.epoch1.json").exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_epoch(&mut self, record: &EpochRecord, model: &Snn) -> Result<()> {
+        if self.log_epoch(record)?
+            && let Some((c, _)) = &self.checkpoints
         {
-            self.checkpoint(record.epoch, trainer)?;
+            write_text(&c.file_for(record.epoch, false), &model.to_json_string()?)?;
         }
-        Ok(ControlFlow::Continue(()))
+        Ok(())
     }
 }
 

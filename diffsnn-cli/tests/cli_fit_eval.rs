@@ -322,7 +322,12 @@ fn bad_inputs_are_typed_errors_without_output() {
         }
         a
     };
-    fails(&fit(&["--hidden", "0"]), &[], &["--hidden", "at least 1"]);
+    // --hidden 0 is maximum likelihood: the variational flags are refused there
+    fails(
+        &fit(&["--hidden", "0"]),
+        &[],
+        &["--estimator", "applies to variational training"],
+    );
     fails(&fit(&["--lr", "-1"]), &[], &["--lr", "positive"]);
     fails(&fit(&["--temperature", "0"]), &[], &["--temperature"]);
     fails(&fit(&["--batch-size", "0"]), &[], &["--batch-size"]);

@@ -573,3 +573,120 @@ fn fit_reads_hand_written_csv_strictly() {
     // standard error is not a terminal here: one plain line per epoch
     assert!(r.stderr.contains("epoch    1/1  loss"), "{}", r.stderr);
 }
+
+/// A 2-neuron network inside the refractory constraint (every self-weight <= -0.1), so that the
+/// constrained maximum likelihood can reach the truth.
+const FULLY_OBSERVED: &str = r#"{"format": "srm-snn/v1", "n_obs": 2, "n_hidden": 0,
+ "activation": { "kind": "sigmoid", "amplitude": 5.0 },
+ "basis": { "kind": "epanechnikov", "centers": [0.0, 10.0], "scale": 1.0 },
+ "bias": [-1.0, -0.5],
+ "weights": [ [[-2.0, 1.0], [0.8, -2.0]], [[-0.5, 0.0], [0.3, -0.5]] ]}"#;
+
+fn loglik_of(d: &Path, model: &str, spikes: &str) -> f64 {
+    let r = ok(d, &["loglik", "--model", model, "--spikes", spikes]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    v["loglik"].as_f64().unwrap()
+}
+
+#[test]
+fn fit_without_hidden_neurons_is_maximum_likelihood() {
+    let dir = workdir();
+    let d = dir.path();
+    write(d, "truth.json", FULLY_OBSERVED);
+    ok(
+        d,
+        &[
+            "simulate",
+            "--model",
+            "truth.json",
+            "--t-end",
+            "50",
+            "--sequences",
+            "20",
+            "--seed",
+            "1",
+            "--out",
+            "s.json",
+        ],
+    );
+    let fit = [
+        "fit",
+        "--spikes",
+        "s.json",
+        "--hidden",
+        "0",
+        "--epochs",
+        "300",
+        "--optimizer",
+        "adam",
+        "--regularisation",
+        "0",
+        "--quiet",
+        "--checkpoint-every",
+        "100",
+        "--loss-csv",
+        "l.csv",
+    ];
+    let run = |out: &str, threads: &str| {
+        let mut args = fit.to_vec();
+        args.extend(["--out", out]);
+        let r = diffsnn_env(d, &args, &[("RAYON_NUM_THREADS", threads)]);
+        assert!(r.ok, "{}", r.stderr);
+        r
+    };
+    let r = run("f.json", "2");
+    assert!(r.stdout.contains("\"estimator\":\"mle\""), "{}", r.stdout);
+    assert!(r.stdout.contains("\"epochs\":300"), "{}", r.stdout);
+    // the maximum of the likelihood on the training data is at least the truth's (the truth
+    // is inside the constraint set), and far above the initial model's
+    let (fitted, truth) = (
+        loglik_of(d, "f.json", "s.json"),
+        loglik_of(d, "truth.json", "s.json"),
+    );
+    ok(
+        d,
+        &[
+            "fit", "--spikes", "s.json", "--hidden", "0", "--epochs", "0", "--out", "f0.json",
+        ],
+    );
+    let initial = loglik_of(d, "f0.json", "s.json");
+    assert!(fitted >= truth, "fitted {fitted} < truth {truth}");
+    assert!(initial < truth - 1000.0, "initial {initial}, truth {truth}");
+    // the loss curve: one row per epoch, falling overall
+    let losses = diffsnn_cli::io::read_loss_csv(&d.join("l.csv")).unwrap();
+    assert_eq!(losses.len(), 300);
+    assert!(losses[299].loss < losses[0].loss);
+    // model checkpoints (no state: there is nothing to resume)
+    for e in [100, 200, 300] {
+        assert!(d.join(format!("f.epoch{e}.json")).exists());
+    }
+    assert!(!d.join("f.epoch100.state.json").exists());
+    // the same bits for any number of threads
+    run("g.json", "1");
+    assert_eq!(read(d, "f.json"), read(d, "g.json"));
+    let spikes = read(d, "s.json");
+    for (flag, extra) in [
+        ("--estimator", &["--estimator", "score"][..]),
+        ("--separate-variational", &["--separate-variational"][..]),
+        ("--batch-size", &["--batch-size", "4"][..]),
+    ] {
+        let mut args = vec![
+            "fit", "--spikes", "s.json", "--hidden", "0", "--out", "x.json",
+        ];
+        args.extend(extra);
+        check(
+            flag,
+            &[("s.json", spikes.clone())],
+            &args,
+            &[flag, "variational training", "maximum likelihood"],
+        );
+    }
+    check(
+        "no estimator with hidden neurons",
+        &[("s.json", spikes)],
+        &[
+            "fit", "--spikes", "s.json", "--hidden", "1", "--out", "x.json",
+        ],
+        &["--estimator", "is required with hidden neurons"],
+    );
+}

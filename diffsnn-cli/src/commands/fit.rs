@@ -87,7 +87,9 @@ pub enum BaselineArg {
 /// The long help of `diffsnn fit` (shown by `--help`).
 pub const LONG_ABOUT: &str = "Variational training (docs/math.md §6) of a spiking neural network with hidden \
                   neurons. Every neuron of the spike file is observed (or those chosen with \
-                  --observed / --n-observed); --hidden H hidden neurons are added after them. The initial model is drawn at random from --seed as the \
+                  --observed / --n-observed); --hidden H hidden neurons are added after them \
+                  (--hidden 0: maximum likelihood of the fully observed network, exact \
+                  gradient, one full-batch step per epoch, no --estimator). The initial model is drawn at random from --seed as the \
                   reference initialises it (weights U(-5, 5), diagonal U(-5, -0.1), biases \
                   U(-1, 1)); --epochs 0 writes it unchanged. Per sequence, an E step and an M \
                   step (each with its own sample) update the shared parameters of p and q with \
@@ -120,12 +122,13 @@ pub struct FitArgs {
     /// Which neurons of the spike file are observed (default: all of them).
     #[command(flatten)]
     pub neurons: NeuronSelection,
-    /// Number of hidden neurons to add (at least 1).
+    /// Number of hidden neurons to add; 0 fits the fully observed network by maximum
+    /// likelihood (exact gradient, one full-batch step per epoch).
     #[arg(long, value_name = "H")]
     pub hidden: usize,
-    /// The gradient estimator.
+    /// The gradient estimator (required with hidden neurons; not with --hidden 0).
     #[arg(long, value_enum)]
-    pub estimator: EstimatorArg,
+    pub estimator: Option<EstimatorArg>,
     /// Number of epochs of the run (0 writes the initial model); with --resume, the total
     /// including the epochs already done.
     #[arg(long, default_value_t = 10)]
@@ -228,7 +231,7 @@ pub struct FitSummary {
     pub n_obs: usize,
     /// Hidden neurons.
     pub n_hidden: usize,
-    /// `pathwise` or `score`.
+    /// `pathwise`, `score`, or `mle` (`--hidden 0`).
     pub estimator: &'static str,
 }
 
@@ -328,7 +331,10 @@ impl FitArgs {
                 json!(self.input.allow_empty_sequences),
             ),
             ("--hidden", json!(self.hidden)),
-            ("--estimator", value_name(&self.estimator)),
+            (
+                "--estimator",
+                self.estimator.map_or(Value::Null, |e| value_name(&e)),
+            ),
             ("--seed", json!(self.seed)),
             ("--lr", json!(self.lr)),
             ("--optimizer", value_name(&self.optimizer)),
@@ -372,7 +378,13 @@ impl FitArgs {
         } else {
             CompensatorMethod::default()
         };
-        if self.baseline == BaselineArg::RunningMean && self.estimator != EstimatorArg::Score {
+        let estimator = self.estimator.ok_or_else(|| {
+            CliError::argument(
+                "--estimator",
+                "is required with hidden neurons: pathwise (the ∂SNN) or score (REINFORCE)",
+            )
+        })?;
+        if self.baseline == BaselineArg::RunningMean && estimator != EstimatorArg::Score {
             return Err(CliError::argument(
                 "--baseline",
                 "applies to --estimator score only",
@@ -380,7 +392,7 @@ impl FitArgs {
         }
         let config = TrainConfig {
             epochs: self.epochs,
-            estimator: match self.estimator {
+            estimator: match estimator {
                 EstimatorArg::Pathwise => Estimator::Pathwise,
                 EstimatorArg::Score => Estimator::Score,
             },
@@ -419,12 +431,6 @@ impl FitArgs {
             shuffle: self.shuffle,
             ..TrainConfig::default()
         };
-        if self.checkpoint_every == Some(0) {
-            return Err(CliError::argument(
-                "--checkpoint-every",
-                "must be at least 1",
-            ));
-        }
         config.check().map_err(|e| match e {
             ViError::InvalidArgument { name, reason } => CliError::argument(
                 match name.as_str() {
@@ -524,12 +530,6 @@ impl FitArgs {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
-        if self.hidden == 0 {
-            return Err(CliError::argument(
-                "--hidden",
-                "must be at least 1 (variational training infers hidden neurons)",
-            ));
-        }
         if !(self.amplitude.is_finite() && self.amplitude > 0.0) {
             return Err(CliError::argument(
                 "--amplitude",
@@ -539,7 +539,17 @@ impl FitArgs {
         if self.n_basis == 0 {
             return Err(CliError::argument("--n-basis", "must be at least 1"));
         }
-        let config = self.config()?;
+        if self.checkpoint_every == Some(0) {
+            return Err(CliError::argument(
+                "--checkpoint-every",
+                "must be at least 1",
+            ));
+        }
+        let config = if self.hidden == 0 {
+            None
+        } else {
+            Some(self.config()?)
+        };
         check_parent(&self.out, "--out")?;
         if let Some(p) = &self.loss_csv {
             check_parent(p, "--loss-csv")?;
@@ -550,6 +560,9 @@ impl FitArgs {
         };
         let trains = read_spikes(&self.input.spikes, &options)?;
         let data = self.neurons.apply(&trains, &self.input.label())?;
+        let Some(config) = config else {
+            return super::mle::fit_fully_observed(self, &data, stdout);
+        };
         let n_obs = data.first().map_or(0, EventSequence::dim);
         let identity = RunIdentity {
             settings: self.settings(),
@@ -597,8 +610,8 @@ impl FitArgs {
             n_obs,
             n_hidden: self.hidden,
             estimator: match self.estimator {
-                EstimatorArg::Pathwise => "pathwise",
-                EstimatorArg::Score => "score",
+                Some(EstimatorArg::Pathwise) => "pathwise",
+                _ => "score",
             },
         };
         serde_json::to_writer(&mut *stdout, &summary)

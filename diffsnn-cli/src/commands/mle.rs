@@ -1,0 +1,192 @@
+//! `diffsnn fit --hidden 0`: maximum likelihood of a fully observed network. Every neuron is
+//! observed, so the log-likelihood and its gradient are exact (snn-model's
+//! [`total_objective`](snn_model::fit::total_objective), summed over all sequences on all
+//! cores in a fixed order); each epoch is one full-batch step of the optimiser on the negative
+//! mean objective (log-likelihood minus the penalty `--regularisation ‖M ⊙ W‖_F`), followed
+//! by the refractory clamp.
+
+use std::io::Write;
+use std::time::Instant;
+
+use pp_core::{CompensatorMethod, EventSequence, Parametric};
+use snn_model::LikelihoodOptions;
+use snn_model::fit::total_objective;
+use vi_train::vi::EpochRecord;
+
+use super::fit::{BaselineArg, FitArgs, FitSummary, OptimizerArg, StepArg, initial_model};
+use super::load_model;
+use super::loglik::Compensator as CompensatorArg;
+use crate::error::{CliError, Result};
+use crate::progress::{Checkpoints, FitObserver, RunIdentity, write_text};
+
+/// The flags of variational training that mean nothing without hidden neurons: an error names
+/// the first one given.
+fn refuse_variational_flags(args: &FitArgs) -> Result<()> {
+    let given: [(&str, bool); 7] = [
+        ("--estimator", args.estimator.is_some()),
+        ("--separate-variational", args.separate_variational),
+        ("--resume", args.resume.is_some()),
+        ("--shuffle", args.shuffle),
+        ("--baseline", args.baseline != BaselineArg::None),
+        ("--step", args.step != StepArg::Em),
+        ("--batch-size", args.batch_size != 1),
+    ];
+    match given.iter().find(|(_, g)| *g) {
+        None => Ok(()),
+        Some((flag, _)) => Err(CliError::argument(
+            *flag,
+            "applies to variational training (--hidden H >= 1); --hidden 0 fits the fully \
+             observed network by maximum likelihood with the exact gradient, one full-batch \
+             step per epoch",
+        )),
+    }
+}
+
+/// Fits `data` by maximum likelihood as `args` say and writes the model; the summary goes to
+/// `stdout` (`"estimator": "mle"`).
+pub(super) fn fit_fully_observed(
+    args: &FitArgs,
+    data: &[EventSequence],
+    stdout: &mut dyn Write,
+) -> Result<()> {
+    refuse_variational_flags(args)?;
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        return Err(CliError::argument(
+            "--lr",
+            format!("must be finite and positive, got {}", args.lr),
+        ));
+    }
+    if !(args.regularisation.is_finite() && args.regularisation >= 0.0) {
+        return Err(CliError::argument(
+            "--regularisation",
+            format!("must be finite and >= 0, got {}", args.regularisation),
+        ));
+    }
+    let compensator = match (args.compensator, args.mc_points) {
+        (CompensatorArg::Quadrature, None) => CompensatorMethod::default(),
+        (CompensatorArg::Quadrature, Some(_)) => {
+            return Err(CliError::argument(
+                "--mc-points",
+                "applies to --compensator monte-carlo only",
+            ));
+        }
+        // the same points at every step: the Monte Carlo objective is then a fixed function
+        (CompensatorArg::MonteCarlo, n) => {
+            CompensatorMethod::monte_carlo(n.unwrap_or(1000), args.seed)?
+        }
+    };
+    let options = LikelihoodOptions {
+        compensator,
+        regularisation: args.regularisation,
+    };
+    let n_obs = data.first().map_or(0, EventSequence::dim);
+    let mut model = match &args.init {
+        Some(path) => {
+            let m = load_model(path)?;
+            if m.n_obs() != n_obs || m.n_hidden() != 0 {
+                return Err(CliError::Mismatch {
+                    reason: format!(
+                        "{}: the initial model has {} observed and {} hidden neurons; the spike \
+                         file {} has {n_obs} observed neurons and --hidden is 0",
+                        path.display(),
+                        m.n_obs(),
+                        m.n_hidden(),
+                        args.input.label()
+                    ),
+                });
+            }
+            m
+        }
+        None => initial_model(n_obs, 0, args.amplitude, args.n_basis, args.seed)?,
+    };
+    let kind = match args.optimizer {
+        OptimizerArg::Adagrad => snn_model::optim::OptimizerKind::Adagrad,
+        OptimizerArg::Adam => snn_model::optim::OptimizerKind::Adam,
+        OptimizerArg::Sgd => snn_model::optim::OptimizerKind::Sgd,
+    };
+    let mut optimizer = kind.build(args.lr)?;
+    if let Some(p) = &args.loss_csv {
+        write_text(p, &vi_train::vi::loss_csv_string(&[]))?;
+    }
+    let checkpoints = args.checkpoint_every.map(|every| {
+        (
+            Checkpoints {
+                every,
+                path: args.out.clone(),
+            },
+            RunIdentity {
+                settings: args.settings(),
+                data: crate::checkpoint::DataSummary::of(data),
+            },
+        )
+    });
+    let mut observer = FitObserver::new(
+        args.epochs,
+        data.len(),
+        !args.quiet,
+        args.loss_csv.clone(),
+        checkpoints,
+    );
+    let scale = 1.0 / data.len() as f64;
+    let mut grad = vec![0.0; model.n_params()];
+    let mut params = model.params();
+    let (mut best, mut since_best, mut stopped_early) = (f64::INFINITY, 0, false);
+    for epoch in 1..=args.epochs {
+        let start = Instant::now();
+        let value = total_objective(&model, data, &options, Some(&mut grad))?;
+        let loss = -value * scale;
+        if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
+            observer.finish();
+            return Err(CliError::Numerical {
+                what: "maximum-likelihood fit",
+                detail: format!(
+                    "at epoch {epoch} the loss is {loss} or its gradient is not finite: lower \
+                     --lr, or start from another model"
+                ),
+            });
+        }
+        for g in grad.iter_mut() {
+            *g *= -scale;
+        }
+        optimizer.step(&mut params, &grad)?;
+        model.set_params(&params)?;
+        model.project();
+        params.copy_from_slice(&model.params());
+        let record = EpochRecord {
+            epoch,
+            loss,
+            temperature: 0.0,
+            seconds: start.elapsed().as_secs_f64(),
+        };
+        if let Err(e) = observer.record_epoch(&record, &model) {
+            observer.finish();
+            return Err(e);
+        }
+        if let Some(patience) = args.patience {
+            if loss < best {
+                (best, since_best) = (loss, 0);
+            } else {
+                since_best += 1;
+                if since_best > patience {
+                    stopped_early = true;
+                    break;
+                }
+            }
+        }
+    }
+    observer.finish();
+    write_text(&args.out, &model.to_json_string()?)?;
+    let summary = FitSummary {
+        epochs: observer.records().len(),
+        final_loss: observer.records().last().map(|r| r.loss),
+        stopped_early,
+        n_obs,
+        n_hidden: 0,
+        estimator: "mle",
+    };
+    serde_json::to_writer(&mut *stdout, &summary)
+        .map_err(|e| CliError::io("(standard output)", e.into()))?;
+    stdout
+        .write_all(b"\n")
+        .map_err(|e| CliError::io("(standard output)", e))
+}

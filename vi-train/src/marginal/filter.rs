@@ -11,11 +11,12 @@ use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
+use super::integrate::{McPoints, mc_points};
 use super::network::{Integration, Network};
 use super::options::SmcOptions;
 use super::particle::Particle;
 use super::resample::{effective_sample_size, log_mean_exp, systematic};
-use super::walk::{McPoints, Walker, mc_points};
+use super::walk::Walker;
 use crate::error::{Result, ViError};
 
 /// Particles per rayon task: a particle's segment is a few microseconds of work.

@@ -41,6 +41,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod filter;
+mod integrate;
 mod iwae;
 mod likelihood;
 mod network;
@@ -48,10 +49,12 @@ mod options;
 mod particle;
 mod predictive;
 mod resample;
+mod rescale;
 mod walk;
 
 pub use filter::run_seeds;
 pub use iwae::{IwaeReport, iwae_bound};
 pub use likelihood::{RunEstimate, SequenceEstimate, SmcReport, marginal_log_likelihood};
 pub use options::{IwaeOptions, SmcOptions};
-pub use predictive::{PredictiveIntensity, marginal_time_rescale, predictive_intensity};
+pub use predictive::{PredictiveIntensity, predictive_intensity};
+pub use rescale::marginal_time_rescale;

@@ -9,22 +9,15 @@
 //! thinning candidates (a Poisson process of rate `λ̄ = Σ_h sup ψ`, memoryless, so one pending
 //! candidate carries over from piece to piece) are evaluated from that function; an accepted
 //! candidate ends the piece (it is a new breakpoint). The observed neurons' intensities are
-//! integrated on every piece with the likelihood engine's rules: Gauss–Legendre of the a priori
-//! order (quadratic potentials, sigmoid or exp), adaptive Gauss–Kronrod 7/15 otherwise, or —
-//! only when asked for — the Monte Carlo points. Nothing here allocates: every buffer belongs
-//! to the [`Walker`] of the particle's slot.
+//! integrated on every piece by the rules of [`integrate`](super::integrate). Nothing here
+//! allocates: every buffer belongs to the [`Walker`] of the particle's slot.
 
-use pp_core::quadrature::gauss_legendre;
-use pp_core::quadrature::kronrod::{
-    GAUSS as GK_GAUSS, KRONROD as GK_KRONROD, NODES as GK_NODES, qk15_error,
-};
-use pp_core::{MonteCarlo, Quadrature};
 use pp_thinning::{BOUND_SLACK, ThinningError};
 use rand::{Rng, RngExt};
 use snn_model::SnnError;
-use snn_model::soft::{APRIORI_MAX_ORDER, apriori_order};
 
-use super::network::{Integration, Kernel, Network};
+use super::integrate::{McPoints, Piece, Scratch, integrate};
+use super::network::{Kernel, Network};
 use super::particle::Particle;
 use crate::error::{Result, ViError};
 
@@ -47,10 +40,8 @@ pub(super) struct Walker {
     e: Vec<f64>,
     /// Hidden intensities at a candidate.
     lam: Vec<f64>,
-    /// Observed values at the 15 Kronrod nodes, `[node][o]`.
-    nodes: Vec<f64>,
-    stack: Vec<(f64, f64, u32)>,
-    feats: Vec<f64>,
+    /// The integration rules' buffers.
+    scratch: Scratch,
     /// The error of the last step (kept here so that parallel steps need no allocation).
     pub(super) error: Option<ViError>,
 }
@@ -67,9 +58,7 @@ impl Walker {
             mc_next: 0,
             e: vec![0.0; 3 * net.n],
             lam: vec![0.0; net.n],
-            nodes: vec![0.0; 15.max(APRIORI_MAX_ORDER) * net.n_obs],
-            stack: Vec::with_capacity(16),
-            feats: vec![0.0; net.k],
+            scratch: Scratch::new(net),
             error: None,
         }
     }
@@ -98,11 +87,9 @@ impl Walker {
             + (self.cell.capacity()
                 + self.u_obs.capacity()
                 + self.e.capacity()
-                + self.lam.capacity()
-                + self.nodes.capacity()
-                + self.feats.capacity())
+                + self.lam.capacity())
                 * std::mem::size_of::<f64>()
-            + self.stack.capacity() * std::mem::size_of::<(f64, f64, u32)>()
+            + self.scratch.bytes()
     }
 
     /// Starts a run at the window's start `t0` (the particle must be empty).
@@ -184,14 +171,28 @@ impl Walker {
                 }
                 self.candidate = next_candidate(s, net.bound, rng);
             }
-            self.integrate(net, particle, pos, end, origin, windows, mc)?;
+            let piece = Piece {
+                net,
+                particle,
+                quadratics: if windows { &self.e[..3 * n_obs] } else { &[] },
+                origin,
+            };
+            self.seg_comp += integrate(
+                &piece,
+                pos,
+                end,
+                mc,
+                &mut self.mc_next,
+                &mut self.scratch,
+                &mut self.cell,
+            )?;
             if let Some((s, h)) = accepted {
                 particle.push(net, s, net.n_obs + h);
                 self.candidate = next_candidate(s, net.bound, rng);
             }
             self.pos = end;
         }
-        particle.potentials_at(net, t, 0, &mut self.feats, &mut self.u_obs);
+        particle.potentials_at(net, t, 0, &mut self.scratch.feats, &mut self.u_obs);
         Ok(())
     }
 
@@ -211,7 +212,13 @@ impl Walker {
                 self.lam[h] = c[0] + x * (c[1] + x * c[2]);
             }
         } else {
-            particle.decay_potentials(net, x, n_obs, &mut self.feats, &mut self.lam[..n_hid]);
+            particle.decay_potentials(
+                net,
+                x,
+                n_obs,
+                &mut self.scratch.feats,
+                &mut self.lam[..n_hid],
+            );
         }
         let mut total = 0.0;
         for l in &mut self.lam[..n_hid] {
@@ -238,234 +245,6 @@ impl Walker {
         };
         ViError::Snn(SnnError::from(e))
     }
-
-    /// `∫_a^b λ_o` for every observed neuron on one piece, added to `cell` and `seg_comp`.
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    fn integrate(
-        &mut self,
-        net: &Network,
-        particle: &Particle,
-        a: f64,
-        b: f64,
-        origin: f64,
-        windows: bool,
-        mc: McPoints<'_>,
-    ) -> Result<()> {
-        match net.integration {
-            Integration::Apriori(q) => self.apriori(net, a, b, origin, &q),
-            Integration::Kronrod(q) => self.kronrod(net, particle, a, b, origin, windows, &q),
-            Integration::MonteCarlo(_) => {
-                self.monte_carlo(net, particle, b, origin, windows, mc);
-                Ok(())
-            }
-        }
-    }
-
-    /// Gauss–Legendre of the engine's a priori order on quadratic potentials.
-    fn apriori(
-        &mut self,
-        net: &Network,
-        a: f64,
-        b: f64,
-        origin: f64,
-        q: &Quadrature,
-    ) -> Result<()> {
-        let n_obs = net.n_obs;
-        self.stack.clear();
-        self.stack.push((a, b, 0));
-        while let Some((a, b, depth)) = self.stack.pop() {
-            let xc = 0.5 * (a + b) - origin;
-            let h = 0.5 * (b - a);
-            let tiny = h <= 4.0 * f64::EPSILON * (origin.abs() + 1.0);
-            let order = apriori_order(&self.e[..3 * n_obs], xc, h, q.rel_tol()).or(if tiny {
-                Some(APRIORI_MAX_ORDER)
-            } else {
-                None
-            });
-            let Some(order) = order else {
-                if depth >= q.max_depth() {
-                    return Err(no_convergence(a, b, depth));
-                }
-                let c = 0.5 * (a + b);
-                self.stack.push((c, b, depth + 1));
-                self.stack.push((a, c, depth + 1));
-                continue;
-            };
-            let rule = gauss_legendre(order).expect("orders up to the a priori maximum exist");
-            let (xi, w) = (rule.nodes(), rule.weights());
-            // the potentials at every node first, then the intensities in one pass (their
-            // exponentials and divisions are independent and overlap), then the sums
-            let m = xi.len();
-            let vals = &mut self.nodes[..n_obs * m];
-            for o in 0..n_obs {
-                let c = &self.e[3 * o..3 * o + 3];
-                for (v, &z) in vals[o * m..(o + 1) * m].iter_mut().zip(xi) {
-                    let x = xc + h * z;
-                    *v = c[0] + x * (c[1] + x * c[2]);
-                }
-            }
-            for v in vals.iter_mut() {
-                *v = net.intensity(*v);
-            }
-            let mut piece = 0.0;
-            for o in 0..n_obs {
-                let mut acc = 0.0;
-                for (&v, &wn) in vals[o * m..(o + 1) * m].iter().zip(w) {
-                    acc += wn * v;
-                }
-                let v = h * acc;
-                self.cell[o] += v;
-                piece += v;
-            }
-            if !piece.is_finite() {
-                return Err(non_finite(a, b, piece));
-            }
-            self.seg_comp += piece;
-        }
-        Ok(())
-    }
-
-    /// The observed potentials at `origin + x` into `out` (length `n_obs`).
-    #[inline]
-    fn observed_at(
-        e: &[f64],
-        net: &Network,
-        particle: &Particle,
-        x: f64,
-        windows: bool,
-        feats: &mut [f64],
-        out: &mut [f64],
-    ) {
-        if windows {
-            for (o, v) in out.iter_mut().enumerate() {
-                let c = &e[3 * o..3 * o + 3];
-                *v = c[0] + x * (c[1] + x * c[2]);
-            }
-        } else {
-            particle.decay_potentials(net, x, 0, feats, out);
-        }
-        for v in out.iter_mut() {
-            *v = net.intensity(*v);
-        }
-    }
-
-    /// Adaptive Gauss–Kronrod 7/15, accepted as the likelihood engine accepts it.
-    #[allow(clippy::too_many_arguments)]
-    fn kronrod(
-        &mut self,
-        net: &Network,
-        particle: &Particle,
-        a: f64,
-        b: f64,
-        origin: f64,
-        windows: bool,
-        q: &Quadrature,
-    ) -> Result<()> {
-        let n_obs = net.n_obs;
-        self.stack.clear();
-        self.stack.push((a, b, 0));
-        while let Some((a, b, depth)) = self.stack.pop() {
-            let xc = 0.5 * (a + b) - origin;
-            let h = 0.5 * (b - a);
-            let tiny = h <= 4.0 * f64::EPSILON * (origin.abs() + 1.0);
-            for (node, &z) in GK_NODES.iter().enumerate() {
-                let out = &mut self.nodes[node * n_obs..(node + 1) * n_obs];
-                Self::observed_at(
-                    &self.e,
-                    net,
-                    particle,
-                    xc + h * z,
-                    windows,
-                    &mut self.feats,
-                    out,
-                );
-            }
-            let mut converged = true;
-            for o in 0..n_obs {
-                let (mut kv, mut gv) = (0.0, 0.0);
-                for node in 0..15 {
-                    kv += GK_KRONROD[node] * self.nodes[node * n_obs + o];
-                    gv += GK_GAUSS[node] * self.nodes[node * n_obs + o];
-                }
-                let value = h * kv;
-                if !value.is_finite() {
-                    return Err(non_finite(a, b, value));
-                }
-                let mean = 0.5 * kv;
-                let mut resasc = 0.0;
-                for node in 0..15 {
-                    resasc += GK_KRONROD[node] * (self.nodes[node * n_obs + o] - mean).abs();
-                }
-                let err = qk15_error(kv, gv, resasc * h.abs(), h);
-                if err > q.abs_tol().max(q.rel_tol() * value.abs()) {
-                    converged = false;
-                }
-            }
-            if converged || tiny {
-                for o in 0..n_obs {
-                    let mut kv = 0.0;
-                    for node in 0..15 {
-                        kv += GK_KRONROD[node] * self.nodes[node * n_obs + o];
-                    }
-                    self.cell[o] += h * kv;
-                    self.seg_comp += h * kv;
-                }
-            } else if depth >= q.max_depth() {
-                return Err(no_convergence(a, b, depth));
-            } else {
-                let c = 0.5 * (a + b);
-                self.stack.push((c, b, depth + 1));
-                self.stack.push((a, c, depth + 1));
-            }
-        }
-        Ok(())
-    }
-
-    /// The Monte Carlo points in `[pos, b)`: `(T1 − T0)/n · λ_o(u)` each.
-    fn monte_carlo(
-        &mut self,
-        net: &Network,
-        particle: &Particle,
-        b: f64,
-        origin: f64,
-        windows: bool,
-        mc: McPoints<'_>,
-    ) {
-        let n_obs = net.n_obs;
-        let (points, scale) = (mc.points, mc.scale);
-        while self.mc_next < points.len() && points[self.mc_next] < b {
-            let u = points[self.mc_next];
-            let out = &mut self.nodes[..n_obs];
-            Self::observed_at(
-                &self.e,
-                net,
-                particle,
-                u - origin,
-                windows,
-                &mut self.feats,
-                out,
-            );
-            for o in 0..n_obs {
-                let v = scale * self.nodes[o];
-                self.cell[o] += v;
-                self.seg_comp += v;
-            }
-            self.mc_next += 1;
-        }
-    }
-}
-
-/// The Monte Carlo points of a run and their weight `(T1 − T0)/n` (empty for quadrature).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct McPoints<'a> {
-    pub(super) points: &'a [f64],
-    pub(super) scale: f64,
-}
-
-/// The sorted Monte Carlo points of `mc` on `[t0, t1]` (shared by the particles of a sequence).
-pub(super) fn mc_points(mc: &MonteCarlo, t0: f64, t1: f64) -> Vec<f64> {
-    mc.points(t0, t1)
 }
 
 /// The next candidate after `s` of a Poisson process of rate `rate` (`+inf` for rate 0): one
@@ -491,18 +270,4 @@ fn pick(lam: &[f64], target: f64) -> usize {
         }
     }
     lam.iter().rposition(|&x| x > 0.0).unwrap_or(0)
-}
-
-fn no_convergence(a: f64, b: f64, depth: u32) -> ViError {
-    ViError::Numerical {
-        what: "particle filter compensator",
-        detail: format!("no convergence on [{a}, {b}] after {depth} bisections"),
-    }
-}
-
-fn non_finite(a: f64, b: f64, value: f64) -> ViError {
-    ViError::Numerical {
-        what: "particle filter compensator",
-        detail: format!("the observed intensities integrate to {value} on [{a}, {b}]"),
-    }
 }

@@ -118,6 +118,20 @@ pub struct LikelihoodWorkspace {
 }
 
 impl LikelihoodWorkspace {
+    /// The bytes the workspace holds on the heap after its passes so far (see
+    /// [`SoftWorkspace::heap_bytes`](crate::soft::SoftWorkspace::heap_bytes)): `O(events +
+    /// K·N²)`, never `O(events × N)`.
+    ///
+    /// ```
+    /// let m = snn_model::SnnBuilder::new(3, 0).check()?;
+    /// let ws = snn_model::LikelihoodWorkspace::new(&m)?;
+    /// assert!(ws.heap_bytes() > 0);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn heap_bytes(&self) -> usize {
+        self.engine.heap_bytes()
+    }
+
     /// Buffers sized for `model` (and any model with the same shape and basis).
     ///
     /// ```

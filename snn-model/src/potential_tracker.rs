@@ -20,7 +20,7 @@
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
-use crate::soft::target::{Amplitudes, TargetWindows, push_soft_amplitudes};
+use crate::soft::target::{ByMark, TargetWindows, push_soft_amplitudes, transpose_into};
 use crate::tracker::{BasisTracker, check_push_time, check_query_time, check_soft_mark};
 
 /// Incremental membrane potentials `u_i(t) = b_i + Σ_{e: t_e < t} Σ_k (M ⊙ W)[k][i][j_e]
@@ -367,40 +367,5 @@ impl PotentialTracker {
             }
         }
         Ok(())
-    }
-}
-
-/// The amplitudes of an event on the targets: for a spike of `j`, the row `wt[k][j][i0..]` of
-/// the transposed weights; for soft event `r` (mark `N + r`), its stored row.
-struct ByMark<'a> {
-    marks: &'a [u32],
-    wt: &'a [f64],
-    soft_amp: &'a [f64],
-    n: usize,
-    k: usize,
-    i0: usize,
-    nt: usize,
-}
-
-impl Amplitudes for ByMark<'_> {
-    #[inline]
-    fn row(&self, e: usize, k: usize) -> &[f64] {
-        let mark = self.marks[e] as usize;
-        if mark < self.n {
-            &self.wt[(k * self.n + mark) * self.n + self.i0..][..self.nt]
-        } else {
-            &self.soft_amp[((mark - self.n) * self.k + k) * self.nt..][..self.nt]
-        }
-    }
-}
-
-/// `(M ⊙ W)[i][k][j]` transposed into `wt[k][j][i]`.
-fn transpose_into(wm: &[f64], n: usize, k: usize, wt: &mut [f64]) {
-    for i in 0..n {
-        for kk in 0..k {
-            for j in 0..n {
-                wt[(kk * n + j) * n + i] = wm[(i * k + kk) * n + j];
-            }
-        }
     }
 }

@@ -106,6 +106,35 @@ struct DecayState {
 }
 
 impl BasisTracker {
+    /// The bytes held on the heap: its events (time, mark, soft weights) and its running sums
+    /// (`O(K·N)`).
+    ///
+    /// ```
+    /// let m = snn_model::SnnBuilder::new(2, 0).check()?;
+    /// let t = snn_model::BasisTracker::new(m.basis(), 2)?;
+    /// assert!(t.heap_bytes() > 0);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn heap_bytes(&self) -> usize {
+        let events = 8 * self.times.capacity()
+            + 4 * (self.first.capacity() + self.width.capacity())
+            + 8 * (self.offset.capacity() + self.pool.capacity());
+        let state = match &self.state {
+            State::Epanechnikov(s) => {
+                8 * (s.centers.capacity()
+                    + s.lo.capacity()
+                    + s.hi.capacity()
+                    + s.enter.capacity()
+                    + s.leave.capacity()
+                    + s.reference.capacity()
+                    + s.s0.capacity()
+                    + s.s1.capacity()
+                    + s.s2.capacity())
+            }
+            State::Decay(s) => 8 * (s.taus.capacity() + s.a.capacity() + s.b.capacity()),
+        };
+        events + state
+    }
     /// An empty tracker for `n_neurons` source neurons and the given basis (checked).
     ///
     /// ```

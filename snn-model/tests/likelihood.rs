@@ -5,9 +5,13 @@
 mod common;
 
 use common::central_difference;
+use pp_core::Window;
 use pp_core::{Intensity, MonteCarlo, Parametric, Quadrature, log_likelihood};
 use proptest::prelude::*;
-use snn_model::{Activation, BasisTracker, CompensatorMethod, Incremental, LikelihoodOptions, Snn};
+use snn_model::{
+    Activation, BasisTracker, CompensatorMethod, Incremental, LikelihoodOptions,
+    LikelihoodWorkspace, Snn, SnnBuilder,
+};
 
 #[test]
 fn fast_quadrature_matches_pp_core_generic_on_fixture() {
@@ -293,4 +297,34 @@ fn rejects_mismatched_inputs() {
         ..LikelihoodOptions::default()
     };
     assert!(model.objective(&seq2, &bad, None).is_err());
+}
+
+/// The memory model of the log-likelihood's value pass (docs/design.md): the workspace holds
+/// `O(events + K·N²)` bytes, not a row of `N` amplitudes per spike. With 60 neurons and ~24,000
+/// spikes the old layout held `8·K·N·events` = 23 MB of amplitudes alone; the bound below is
+/// 64 bytes per spike plus `64·K·N²` and 1 MiB, under a tenth of that. (The gradient pass still
+/// keeps `3·N` floats per log-intensity event and quadrature piece for its reverse sweep.)
+#[test]
+fn the_value_pass_holds_no_row_per_spike() {
+    let n = 60;
+    let model = SnnBuilder::new(n, 0).bias(vec![-1.0; n]).check().unwrap();
+    let seq = model
+        .simulate(
+            Window::new(0.0, 300.0).unwrap(),
+            &mut pp_thinning::sequence_rng(3, 0),
+        )
+        .unwrap();
+    let events = seq.len();
+    assert!(events > 20_000, "{events} events");
+    let mut ws = LikelihoodWorkspace::new(&model).unwrap();
+    ws.evaluate(&model, &seq, &LikelihoodOptions::default(), None)
+        .unwrap();
+    let held = ws.heap_bytes();
+    let old_amplitudes = 8 * model.n_basis() * n * events;
+    let bound = 64 * events + 64 * model.n_basis() * n * n + (1 << 20);
+    assert!(
+        held <= bound,
+        "{held} bytes held for {events} events of {n} neurons"
+    );
+    assert!(held * 10 <= old_amplitudes, "{held} vs {old_amplitudes}");
 }

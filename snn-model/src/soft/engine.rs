@@ -7,7 +7,7 @@ use pp_core::{EventSequence, PpError, Window};
 
 use super::SoftEvents;
 use super::quadrature::{MAX_ORDER, apriori_order};
-use super::target::{TargetWindows, push_soft_amplitudes};
+use super::target::{ByMark, TargetWindows, push_soft_amplitudes, transpose_into};
 use super::window_grad;
 use crate::activation::Activation;
 use crate::basis::Basis;
@@ -85,8 +85,11 @@ pub struct SoftWorkspace {
     pub(super) src_times: Vec<f64>,
     /// `j < N`: a spike of neuron `j`; `N + b`: soft event `b`.
     pub(super) src_kind: Vec<u32>,
-    /// `[e][k][t]`: the amplitude of source `e` on target `t` through `φ_k`.
-    amp: Vec<f64>,
+    /// `(M ⊙ W)` transposed, `[k][j][i]`: the amplitudes of a spike of `j` on every target
+    /// (read in place, so a spike costs no memory beyond its time and neuron).
+    wt: Vec<f64>,
+    /// `[b][k][t]`: the amplitudes of soft event `b` on the job's targets `t`.
+    soft_amp: Vec<f64>,
 }
 
 /// What one run computes.
@@ -160,8 +163,58 @@ impl SoftWorkspace {
             lags: (0..k).map(|kk| model.basis().lag_interval(kk)).collect(),
             src_times: Vec::new(),
             src_kind: Vec::new(),
-            amp: Vec::new(),
+            wt: vec![0.0; k * n * n],
+            soft_amp: Vec::new(),
         }
+    }
+
+    /// The bytes this workspace holds on the heap (the capacities of its buffers): the
+    /// accounting behind the memory model in `docs/design.md` — per source event a time and a
+    /// neuron (12 bytes), per soft event its `K·N` amplitudes, per (neuron, basis function) a
+    /// few running sums; nothing per (spike × neuron).
+    ///
+    /// ```
+    /// let m = snn_model::SnnBuilder::new(3, 1).check()?;
+    /// let ws = snn_model::soft::SoftWorkspace::new(&m);
+    /// assert!(ws.heap_bytes() > 0);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn heap_bytes(&self) -> usize {
+        fn b<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        let vectors = [
+            b(&self.kink_lags),
+            b(&self.cuts),
+            b(&self.streams),
+            b(&self.coef),
+            b(&self.d),
+            b(&self.e),
+            b(&self.feats),
+            b(&self.lam),
+            b(&self.dlam),
+            b(&self.gacc),
+            b(&self.gsub),
+            b(&self.g_wm),
+            b(&self.g_b),
+            b(&self.per_target),
+            b(&self.since_event),
+            b(&self.rescaled) + self.rescaled.iter().map(b).sum::<usize>(),
+            b(&self.phi),
+            b(&self.stack),
+            b(&self.items),
+            b(&self.item_g),
+            b(&self.wsum),
+            b(&self.v),
+            b(&self.gd),
+            b(&self.mc_points),
+            b(&self.lags),
+            b(&self.src_times),
+            b(&self.src_kind),
+            b(&self.wt),
+            b(&self.soft_amp),
+        ];
+        vectors.iter().sum::<usize>() + self.windows.heap_bytes() + self.tracker.heap_bytes()
     }
 
     fn check_shape(&self, model: &Snn) -> Result<()> {
@@ -369,22 +422,30 @@ impl SoftWorkspace {
         let (k, n_obs) = (model.n_basis(), model.n_obs());
         let nt = job.i1 - job.i0;
         let wm = model.masked_weights_ikj();
-        self.amp.clear();
-        for &kind in &self.src_kind {
-            let kind = kind as usize;
-            if kind < n {
-                for kk in 0..k {
-                    for t in job.i0..job.i1 {
-                        self.amp.push(wm[(t * k + kk) * n + kind]);
-                    }
-                }
-            } else {
-                let weights = hidden.weights_of(kind - n);
-                push_soft_amplitudes(wm, n, k, job.i0..job.i1, n_obs, weights, &mut self.amp);
-            }
+        transpose_into(wm, n, k, &mut self.wt);
+        self.soft_amp.clear();
+        for b in 0..hidden.len() {
+            let weights = hidden.weights_of(b);
+            push_soft_amplitudes(wm, n, k, job.i0..job.i1, n_obs, weights, &mut self.soft_amp);
         }
         self.windows.reset(centers, *scale, &self.lags, nt);
         Ok(())
+    }
+
+    /// Moves the target windows to `t`: spikes enter with their column of the transposed
+    /// weights, soft events with their stored amplitudes.
+    #[inline]
+    fn advance_windows(&mut self, t: f64, job: &Job<'_>) {
+        let rows = ByMark {
+            marks: &self.src_kind,
+            wt: &self.wt,
+            soft_amp: &self.soft_amp,
+            n: self.n,
+            k: self.lags.len(),
+            i0: job.i0,
+            nt: job.i1 - job.i0,
+        };
+        self.windows.advance_with(t, &self.src_times, &rows);
     }
 
     /// Adds the accumulated `∂/∂b`, `∂/∂(M ⊙ W)` into `grad` in the `Parametric` layout.
@@ -450,7 +511,7 @@ impl SoftWorkspace {
     fn event(&mut self, model: &Snn, job: &Job<'_>, index: usize, t: f64, i: usize) -> Result<f64> {
         let kn = model.n_basis() * model.n_neurons();
         let u = if job.poly {
-            self.windows.advance(t, &self.src_times, &self.amp);
+            self.advance_windows(t, job);
             model.bias()[i] + self.windows.value_of(t, i - job.i0)
         } else {
             self.tracker.activations_at(t, &mut self.phi)?;
@@ -588,7 +649,7 @@ impl SoftWorkspace {
         let kn = k * n;
         if job.poly {
             // u_t(x) = e0 + e1 x + e2 x² around the piece's centre, from the target windows
-            self.windows.advance(mid, &self.src_times, &self.amp);
+            self.advance_windows(mid, job);
             for t in 0..nt {
                 self.e[3 * t..3 * t + 3].copy_from_slice(&[bias[job.i0 + t], 0.0, 0.0]);
             }
@@ -937,7 +998,7 @@ impl SoftWorkspace {
                 continue;
             }
             if job.poly {
-                self.windows.advance(x, &self.src_times, &self.amp);
+                self.advance_windows(x, job);
                 self.e[..3 * nt].fill(0.0);
                 self.windows.expansion(x, &mut self.e[..3 * nt]);
             } else {

@@ -73,6 +73,41 @@ pub(crate) fn push_soft_amplitudes(
     }
 }
 
+/// The amplitudes of an event on the targets: for a spike of `j`, the row `wt[k][j][i0..]` of
+/// the transposed weights; for soft event `r` (mark `N + r`), its stored row.
+pub(crate) struct ByMark<'a> {
+    pub(crate) marks: &'a [u32],
+    pub(crate) wt: &'a [f64],
+    pub(crate) soft_amp: &'a [f64],
+    pub(crate) n: usize,
+    pub(crate) k: usize,
+    pub(crate) i0: usize,
+    pub(crate) nt: usize,
+}
+
+impl Amplitudes for ByMark<'_> {
+    #[inline]
+    fn row(&self, e: usize, k: usize) -> &[f64] {
+        let mark = self.marks[e] as usize;
+        if mark < self.n {
+            &self.wt[(k * self.n + mark) * self.n + self.i0..][..self.nt]
+        } else {
+            &self.soft_amp[((mark - self.n) * self.k + k) * self.nt..][..self.nt]
+        }
+    }
+}
+
+/// `(M ⊙ W)[i][k][j]` transposed into `wt[k][j][i]`.
+pub(crate) fn transpose_into(wm: &[f64], n: usize, k: usize, wt: &mut [f64]) {
+    for i in 0..n {
+        for kk in 0..k {
+            for j in 0..n {
+                wt[(kk * n + j) * n + i] = wm[(i * k + kk) * n + j];
+            }
+        }
+    }
+}
+
 /// Amplitudes stored per source, `[e][k][t]`.
 struct Stored<'a> {
     amp: &'a [f64],
@@ -118,6 +153,22 @@ pub struct TargetWindows {
 }
 
 impl TargetWindows {
+    /// The bytes held on the heap: `O(K·targets)`, whatever the number of events.
+    ///
+    /// ```
+    /// let w = snn_model::soft::target::TargetWindows::default();
+    /// assert_eq!(w.heap_bytes(), 0);
+    /// ```
+    pub fn heap_bytes(&self) -> usize {
+        8 * (self.centers.capacity()
+            + self.lo.capacity()
+            + self.hi.capacity()
+            + self.enter.capacity()
+            + self.leave.capacity()
+            + self.reference.capacity()
+            + self.sums.capacity())
+    }
+
     /// Rewinds for `nt` targets and the Epanechnikov basis `(centers, scale)` with lag windows
     /// `lags` (keeps allocations). `lags[k]` is [`Basis::lag_interval`](crate::Basis::lag_interval)`(k)`.
     ///

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use pp_core::EventSequence;
 use serde::Serialize;
 
@@ -15,18 +15,41 @@ use crate::error::{CliError, Result};
 use crate::io::{ReadOptions, read_spikes};
 use pp_core::CompensatorMethod;
 use pp_core::spike_files::SpikeTrains;
+use vi_train::marginal::{IwaeOptions, SmcOptions, iwae_bound, marginal_log_likelihood};
 use vi_train::vi::{EvalOptions, VariationalModel, evaluate};
 
 /// The long help of `diffsnn eval` (shown by `--help`).
-pub const LONG_ABOUT: &str = "Test negative ELBO (docs/math.md (6.1), β = 1) of a trained model with hard spikes, \
-                  the reference's \"test loss\": for every sequence, --samples hidden spike \
-                  trains are drawn from q by exact thinning given the observed spikes, and \
-                  -log p(O, H) + log q(H) is averaged. Only the model's observed neurons \
-                  (0..n_obs) are read from the spike file; spikes of other neurons are dropped \
-                  with a warning. Prints {\"neg_elbo\": {\"mean\": x, \"se\": x}, \
-                  \"per_sequence\": [...], \"n_sequences\": n, \"samples_per_sequence\": k}; se \
-                  is the Monte Carlo standard error of the mean. Deterministic for a seed, \
-                  whatever the number of threads.";
+pub const LONG_ABOUT: &str = "Test metrics of a trained model with hidden neurons on held-out observed spikes \
+                  (docs/formats.md lists the output keys). --method elbo (the default, the \
+                  reference's \"test loss\"): the negative ELBO, --samples hidden spike trains \
+                  drawn from q by exact thinning given the observed spikes, -log p(O, H) + \
+                  log q(H) averaged; a loose bound that can rank the data-generating model \
+                  below a fitted one. --method iwae: the importance-weighted bound with K = \
+                  --samples, averaged over --replicates. --method smc: the negative marginal \
+                  log-likelihood -log p(O) by a particle filter (--particles, pooled over \
+                  --runs independent runs; p-hat(O) is unbiased), with effective sample sizes \
+                  and resampling counts: the honest metric to compare models. Only the model's \
+                  observed neurons (0..n_obs, or --observed) are read from the spike file; \
+                  spikes of other neurons are dropped with a warning. Standard errors are Monte \
+                  Carlo errors of the mean over sequences. Deterministic for a seed, whatever \
+                  the number of threads.";
+
+/// The test metric on the command line.
+///
+/// ```
+/// use clap::ValueEnum;
+/// assert_eq!(diffsnn_cli::commands::eval::MethodArg::from_str("smc", false).unwrap(),
+///     diffsnn_cli::commands::eval::MethodArg::Smc);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// The negative ELBO (the reference's test loss).
+    Elbo,
+    /// The negative importance-weighted bound with K = --samples.
+    Iwae,
+    /// The negative marginal log-likelihood by a particle filter.
+    Smc,
+}
 
 /// Arguments of `diffsnn eval`.
 ///
@@ -53,9 +76,22 @@ pub struct EvalArgs {
     /// `0..n_obs`; the spikes of others are dropped with a warning).
     #[command(flatten)]
     pub neurons: NeuronSelection,
-    /// Hidden samples per sequence (at least 2).
+    /// The test metric.
+    #[arg(long, value_enum, default_value_t = MethodArg::Elbo)]
+    pub method: MethodArg,
+    /// Hidden samples per sequence (elbo: at least 2) or per bound (iwae: K).
     #[arg(long, value_name = "k", default_value_t = 10)]
     pub samples: usize,
+    /// Independent K-sample bounds per sequence (iwae only; default 4).
+    #[arg(long, value_name = "r")]
+    pub replicates: Option<usize>,
+    /// Particles of the filter (smc only; default 1000).
+    #[arg(long, value_name = "P")]
+    pub particles: Option<usize>,
+    /// Independent runs of the filter per sequence, pooled (smc only; default 4; at least 2
+    /// for a standard error).
+    #[arg(long, value_name = "R")]
+    pub runs: Option<usize>,
     /// Seed of the hidden samples (sequence i uses a generator derived from (seed, i)).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -84,16 +120,19 @@ pub struct MeanSe {
     pub se: f64,
 }
 
-/// The report printed by `diffsnn eval`.
+/// The report printed by `diffsnn eval --method elbo`.
 ///
 /// ```
-/// let r = diffsnn_cli::commands::eval::EvalOutput { neg_elbo: diffsnn_cli::commands::eval::MeanSe { mean: 1.0, se: 0.5 },
+/// let r = diffsnn_cli::commands::eval::EvalOutput { method: "elbo",
+///     neg_elbo: diffsnn_cli::commands::eval::MeanSe { mean: 1.0, se: 0.5 },
 ///     per_sequence: vec![1.0], n_sequences: 1, samples_per_sequence: 4 };
 /// assert_eq!(serde_json::to_string(&r).unwrap(),
-///     r#"{"neg_elbo":{"mean":1.0,"se":0.5},"per_sequence":[1.0],"n_sequences":1,"samples_per_sequence":4}"#);
+///     r#"{"method":"elbo","neg_elbo":{"mean":1.0,"se":0.5},"per_sequence":[1.0],"n_sequences":1,"samples_per_sequence":4}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalOutput {
+    /// `"elbo"`.
+    pub method: &'static str,
     /// The test negative ELBO (mean over sequences) and its standard error.
     pub neg_elbo: MeanSe,
     /// Per sequence, the mean over its samples.
@@ -102,6 +141,91 @@ pub struct EvalOutput {
     pub n_sequences: usize,
     /// Hidden samples per sequence.
     pub samples_per_sequence: usize,
+}
+
+/// A mean and its standard error, when there is one (`null` with a single replicate or run).
+///
+/// ```
+/// let s = diffsnn_cli::commands::eval::MeanMaybeSe { mean: 1.5, se: None };
+/// assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"mean":1.5,"se":null}"#);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MeanMaybeSe {
+    /// The mean.
+    pub mean: f64,
+    /// Its standard error.
+    pub se: Option<f64>,
+}
+
+/// The report printed by `diffsnn eval --method iwae`.
+///
+/// ```
+/// use diffsnn_cli::commands::eval::{IwaeOutput, MeanMaybeSe};
+/// let r = IwaeOutput { method: "iwae", neg_iwae: MeanMaybeSe { mean: 2.0, se: Some(0.5) },
+///     per_sequence: vec![2.0], per_sequence_se: None, n_sequences: 1, samples: 8, replicates: 1 };
+/// assert!(serde_json::to_string(&r).unwrap().starts_with(r#"{"method":"iwae","neg_iwae":"#));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IwaeOutput {
+    /// `"iwae"`.
+    pub method: &'static str,
+    /// `−L_K`, the mean over sequences, and its standard error.
+    pub neg_iwae: MeanMaybeSe,
+    /// Per sequence, `−L_K` averaged over the replicates.
+    pub per_sequence: Vec<f64>,
+    /// Per sequence, the standard error over the replicates (`null` with one replicate).
+    pub per_sequence_se: Option<Vec<f64>>,
+    /// Number of sequences.
+    pub n_sequences: usize,
+    /// `K`.
+    pub samples: usize,
+    /// Replicates per sequence.
+    pub replicates: usize,
+}
+
+/// One sequence of `diffsnn eval --method smc`.
+///
+/// ```
+/// let s = diffsnn_cli::commands::eval::SmcSequence { neg_log_likelihood: 3.0, se: None,
+///     ess_min: 12.5, ess_mean: 600.0, resamplings: 4 };
+/// assert!(serde_json::to_string(&s).unwrap().contains(r#""resamplings":4"#));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SmcSequence {
+    /// `−log p̂(O)` of the sequence (the runs pooled).
+    pub neg_log_likelihood: f64,
+    /// Its standard error (delta method over the runs; `null` with one run).
+    pub se: Option<f64>,
+    /// The smallest effective sample size over the filter's steps (over the runs).
+    pub ess_min: f64,
+    /// The mean effective sample size.
+    pub ess_mean: f64,
+    /// Resamplings (over the runs).
+    pub resamplings: usize,
+}
+
+/// The report printed by `diffsnn eval --method smc`.
+///
+/// ```
+/// use diffsnn_cli::commands::eval::{MeanMaybeSe, SmcOutput};
+/// let r = SmcOutput { method: "smc", neg_log_likelihood: MeanMaybeSe { mean: 3.0, se: None },
+///     per_sequence: vec![], n_sequences: 0, particles: 1000, runs: 1 };
+/// assert!(serde_json::to_string(&r).unwrap().starts_with(r#"{"method":"smc","neg_log_likelihood":"#));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SmcOutput {
+    /// `"smc"`.
+    pub method: &'static str,
+    /// `−log p̂(O)`, the mean over sequences, and its standard error.
+    pub neg_log_likelihood: MeanMaybeSe,
+    /// Per sequence: the estimate, its error and the filter's diagnostics.
+    pub per_sequence: Vec<SmcSequence>,
+    /// Number of sequences.
+    pub n_sequences: usize,
+    /// Particles per run.
+    pub particles: usize,
+    /// Runs per sequence.
+    pub runs: usize,
 }
 
 /// Keeps the neurons `0..n_obs` of every sequence; returns the sequences and the number of
@@ -119,6 +243,147 @@ fn observed_only(trains: &SpikeTrains, n_obs: usize) -> Result<(Vec<EventSequenc
 }
 
 impl EvalArgs {
+    /// The flags of one method given with another are errors, as are sizes below their
+    /// minimum.
+    fn check_method_flags(&self) -> Result<()> {
+        let only = |flag: &str, method: &str| {
+            CliError::argument(flag, format!("applies to --method {method} only"))
+        };
+        if self.replicates.is_some() && self.method != MethodArg::Iwae {
+            return Err(only("--replicates", "iwae"));
+        }
+        if self.particles.is_some() && self.method != MethodArg::Smc {
+            return Err(only("--particles", "smc"));
+        }
+        if self.runs.is_some() && self.method != MethodArg::Smc {
+            return Err(only("--runs", "smc"));
+        }
+        if self.method == MethodArg::Smc && self.variational.is_some() {
+            return Err(CliError::argument(
+                "--variational",
+                "--method smc integrates the hidden neurons out under p: it uses no q",
+            ));
+        }
+        match self.method {
+            MethodArg::Elbo if self.samples < 2 => Err(CliError::argument(
+                "--samples",
+                format!(
+                    "need at least 2 samples per sequence for a standard error, got {}",
+                    self.samples
+                ),
+            )),
+            MethodArg::Iwae if self.samples == 0 => {
+                Err(CliError::argument("--samples", "K must be at least 1"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn elbo(
+        &self,
+        model: &VariationalModel,
+        sequences: &[EventSequence],
+        compensator: CompensatorMethod,
+    ) -> Result<String> {
+        let report = evaluate(
+            model,
+            sequences,
+            &EvalOptions {
+                samples: self.samples,
+                seed: self.seed,
+                compensator,
+            },
+        )?;
+        let output = EvalOutput {
+            method: "elbo",
+            neg_elbo: MeanSe {
+                mean: report.mean,
+                se: report.se,
+            },
+            n_sequences: report.n_sequences(),
+            per_sequence: report.per_sequence,
+            samples_per_sequence: report.samples_per_sequence,
+        };
+        Ok(serde_json::to_string(&output).expect("a report serialises"))
+    }
+
+    fn iwae(
+        &self,
+        model: &VariationalModel,
+        sequences: &[EventSequence],
+        compensator: CompensatorMethod,
+    ) -> Result<String> {
+        let options = IwaeOptions {
+            samples: self.samples,
+            replicates: self.replicates.unwrap_or(4),
+            seed: self.seed,
+            compensator,
+        };
+        options.check().map_err(|e| flag_error(e, "--replicates"))?;
+        let r = iwae_bound(model, sequences, &options)?;
+        let output = IwaeOutput {
+            method: "iwae",
+            neg_iwae: MeanMaybeSe {
+                mean: r.mean,
+                se: r.se,
+            },
+            n_sequences: r.n_sequences(),
+            per_sequence: r.per_sequence,
+            per_sequence_se: r.per_sequence_se,
+            samples: r.samples,
+            replicates: r.replicates,
+        };
+        Ok(serde_json::to_string(&output).expect("a report serialises"))
+    }
+
+    fn smc(
+        &self,
+        model: &snn_model::Snn,
+        sequences: &[EventSequence],
+        compensator: CompensatorMethod,
+    ) -> Result<String> {
+        let options = SmcOptions {
+            particles: self.particles.unwrap_or(1000),
+            runs: self.runs.unwrap_or(4),
+            seed: self.seed,
+            compensator,
+            ..SmcOptions::default()
+        };
+        options.check().map_err(|e| {
+            flag_error(
+                e,
+                if options.particles == 0 {
+                    "--particles"
+                } else {
+                    "--runs"
+                },
+            )
+        })?;
+        let r = marginal_log_likelihood(model, sequences, &options)?;
+        let output = SmcOutput {
+            method: "smc",
+            neg_log_likelihood: MeanMaybeSe {
+                mean: r.mean,
+                se: r.se,
+            },
+            n_sequences: r.n_sequences(),
+            per_sequence: r
+                .per_sequence
+                .iter()
+                .map(|s| SmcSequence {
+                    neg_log_likelihood: -s.log_p,
+                    se: s.se,
+                    ess_min: s.ess_min,
+                    ess_mean: s.ess_mean,
+                    resamplings: s.resamplings,
+                })
+                .collect(),
+            particles: r.particles,
+            runs: r.runs,
+        };
+        Ok(serde_json::to_string(&output).expect("a report serialises"))
+    }
+
     /// Reads the inputs, evaluates, and writes the report (one JSON line) to `--out`
     /// (atomically) or `stdout`; the warning about dropped spikes goes to standard error.
     ///
@@ -147,15 +412,7 @@ impl EvalArgs {
                 "applies to --compensator monte-carlo only",
             ));
         }
-        if self.samples < 2 {
-            return Err(CliError::argument(
-                "--samples",
-                format!(
-                    "need at least 2 samples per sequence for a standard error, got {}",
-                    self.samples
-                ),
-            ));
-        }
+        self.check_method_flags()?;
         let compensator = if monte_carlo {
             let n_points = self.mc_points.unwrap_or(1000);
             if n_points == 0 {
@@ -216,27 +473,22 @@ impl EvalArgs {
             }
             sequences
         };
-        let report = evaluate(
-            &model,
-            &sequences,
-            &EvalOptions {
-                samples: self.samples,
-                seed: self.seed,
-                compensator,
-            },
-        )?;
-        let output = EvalOutput {
-            neg_elbo: MeanSe {
-                mean: report.mean,
-                se: report.se,
-            },
-            n_sequences: report.n_sequences(),
-            per_sequence: report.per_sequence,
-            samples_per_sequence: report.samples_per_sequence,
+        let output = match self.method {
+            MethodArg::Elbo => self.elbo(&model, &sequences, compensator)?,
+            MethodArg::Iwae => self.iwae(&model, &sequences, compensator)?,
+            MethodArg::Smc => self.smc(model.p(), &sequences, compensator)?,
         };
         super::emit(self.out.as_ref(), stdout, |w| {
-            serde_json::to_writer(&mut *w, &output)?;
+            w.write_all(output.as_bytes())?;
             w.write_all(b"\n")
         })
+    }
+}
+
+/// A settings error of vi-train with the flag that set it.
+fn flag_error(e: vi_train::ViError, flag: &str) -> CliError {
+    match e {
+        vi_train::ViError::InvalidArgument { reason, .. } => CliError::argument(flag, reason),
+        other => other.into(),
     }
 }

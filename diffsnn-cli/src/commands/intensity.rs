@@ -12,13 +12,20 @@ use super::input::SpikeInput;
 use super::{emit, load_model};
 use crate::error::{CliError, Result};
 use crate::io::{check_query_window, read_query_times};
+use vi_train::marginal::{SmcOptions, predictive_intensity};
 
 /// The long help of `diffsnn intensity` (clap reads it from the subcommand).
 pub const LONG_ABOUT: &str = "Membrane potentials u_i(t) and intensities lambda_i(t) of every neuron at the \
     times of a query file (one time per line, `#` comments), given the spikes of \
     one sequence strictly before t (every spike in the file counts, hidden neurons \
     too). Output: one JSON object per line {\"t\", \"potential\", \"intensity\"}, \
-    or CSV t,u_0..u_{N-1},lambda_0..lambda_{N-1} with --csv.";
+    or CSV t,u_0..u_{N-1},lambda_0..lambda_{N-1} with --csv. With --marginal (the \
+    default when the model has hidden neurons and the file holds only the observed \
+    ones), the predictive intensity of the observed neurons given the observed spikes \
+    only, E[lambda_o(t) | observed spikes before t], with the hidden neurons integrated \
+    out by a particle filter (--particles, --runs, --seed): {\"t\", \"intensity\", \
+    \"se\"} per line, or CSV t,lambda_0..,se_0.. (se: the standard error over the \
+    runs; null or absent with one run).";
 
 /// Arguments of `diffsnn intensity`.
 ///
@@ -47,6 +54,19 @@ pub struct IntensityArgs {
     /// Write CSV instead of JSON lines.
     #[arg(long)]
     pub csv: bool,
+    /// The predictive intensity of the observed neurons, hidden neurons integrated out
+    /// (default when the model has hidden neurons and the file only the observed ones).
+    #[arg(long)]
+    pub marginal: bool,
+    /// Particles of the filter (marginal only; default 1000).
+    #[arg(long, value_name = "P")]
+    pub particles: Option<usize>,
+    /// Independent runs of the filter (marginal only; default 4).
+    #[arg(long, value_name = "R")]
+    pub runs: Option<usize>,
+    /// Seed of the filter (marginal only; default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Output file (default: standard output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -161,7 +181,8 @@ impl IntensityArgs {
     /// std::fs::write(&at, "0.5\n1.5\n").unwrap();
     /// let args = diffsnn_cli::commands::intensity::IntensityArgs {
     ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes).window(0.0, 2.0), at,
-    ///     sequence: 0, csv: true, out: None,
+    ///     sequence: 0, csv: true, marginal: false, particles: None, runs: None, seed: None,
+    ///     out: None,
     /// };
     /// let mut out = Vec::new();
     /// args.run(&mut out)?;
@@ -172,8 +193,40 @@ impl IntensityArgs {
     /// ```
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
         let model = load_model(&self.model)?;
+        let label = self.input.label();
+        let marginal = self.marginal || {
+            // a file of the observed neurons only, for a model with hidden ones
+            model.n_hidden() > 0 && self.input.read(None)?.n_neurons() <= model.n_obs()
+        };
+        if !marginal {
+            if let Some(flag) = [
+                ("--particles", self.particles.is_some()),
+                ("--runs", self.runs.is_some()),
+                ("--seed", self.seed.is_some()),
+            ]
+            .iter()
+            .find_map(|(f, given)| given.then_some(*f))
+            {
+                return Err(CliError::argument(
+                    flag,
+                    "applies to the predictive intensity (--marginal) only",
+                ));
+            }
+        }
+        if marginal {
+            if !self.marginal {
+                eprintln!(
+                    "note: {} has {} hidden neurons and {label} only the observed ones: writing \
+                     the predictive intensity of the observed neurons, hidden neurons \
+                     integrated out (--marginal)",
+                    self.model.display(),
+                    model.n_hidden()
+                );
+            }
+            return self.run_marginal(&model, stdout);
+        }
         let trains = self.input.read(Some((&model, &self.model)))?;
-        let seq = crate::io::sequence(&trains, self.sequence, &self.input.label())?;
+        let seq = crate::io::sequence(&trains, self.sequence, &label)?;
         let times = read_query_times(&self.at)?;
         check_query_window(&times, seq.window(), &self.at.display().to_string())?;
         let rows = intensity_rows(&model, seq, &times)?;
@@ -186,4 +239,109 @@ impl IntensityArgs {
             }
         })
     }
+
+    /// The predictive intensity of the observed neurons (`--marginal`).
+    fn run_marginal(&self, model: &Snn, stdout: &mut dyn Write) -> Result<()> {
+        if model.n_hidden() == 0 {
+            return Err(CliError::argument(
+                "--marginal",
+                format!(
+                    "{} has no hidden neuron: its intensity given the spikes is exact (leave \
+                     out --marginal)",
+                    self.model.display()
+                ),
+            ));
+        }
+        let label = self.input.label();
+        let trains = self.input.read(None)?;
+        let n_obs = model.n_obs();
+        if trains.n_neurons() < n_obs {
+            return Err(CliError::Mismatch {
+                reason: format!(
+                    "{label} has {} neurons; the model {} has {n_obs} observed neurons",
+                    trains.n_neurons(),
+                    self.model.display()
+                ),
+            });
+        }
+        let full = crate::io::sequence(&trains, self.sequence, &label)?;
+        let keep: Vec<u32> = (0..n_obs as u32).collect();
+        let seq = full.select_dimensions(&keep)?;
+        if seq.len() < full.len() {
+            eprintln!(
+                "warning: {label}: dropped {} spikes of neurons >= {n_obs} (hidden neurons are \
+                 integrated out, not read)",
+                full.len() - seq.len()
+            );
+        }
+        let times = read_query_times(&self.at)?;
+        check_query_window(&times, seq.window(), &self.at.display().to_string())?;
+        let options = SmcOptions {
+            particles: self.particles.unwrap_or(1000),
+            runs: self.runs.unwrap_or(4),
+            seed: self.seed.unwrap_or(0),
+            ..SmcOptions::default()
+        };
+        options.check().map_err(|e| match e {
+            vi_train::ViError::InvalidArgument { name, reason } => {
+                CliError::argument(format!("--{name}"), reason)
+            }
+            other => other.into(),
+        })?;
+        let p = predictive_intensity(model, &seq, &times, &options)
+            .map_err(|e| CliError::from(e).evaluating(&self.model, self.sequence))?;
+        emit(self.out.as_ref(), stdout, |w| {
+            if self.csv {
+                let mut header = vec!["t".to_string()];
+                header.extend((0..n_obs).map(|o| format!("lambda_{o}")));
+                if p.se.is_some() {
+                    header.extend((0..n_obs).map(|o| format!("se_{o}")));
+                }
+                writeln!(w, "{}", header.join(","))?;
+                for (q, t) in p.times.iter().enumerate() {
+                    write!(w, "{t:?}")?;
+                    for o in 0..n_obs {
+                        write!(w, ",{:?}", p.value(q, o))?;
+                    }
+                    if let Some(se) = &p.se {
+                        for v in &se[q * n_obs..(q + 1) * n_obs] {
+                            write!(w, ",{v:?}")?;
+                        }
+                    }
+                    writeln!(w)?;
+                }
+            } else {
+                for (q, t) in p.times.iter().enumerate() {
+                    let row = MarginalRow {
+                        t: *t,
+                        intensity: (0..n_obs).map(|o| p.value(q, o)).collect(),
+                        se: p
+                            .se
+                            .as_ref()
+                            .map(|se| se[q * n_obs..(q + 1) * n_obs].to_vec()),
+                    };
+                    serde_json::to_writer(&mut *w, &row)?;
+                    w.write_all(b"\n")?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// One line of `diffsnn intensity --marginal`: the predictive intensity of every observed
+/// neuron at `t` and its standard error over the filter's runs.
+///
+/// ```
+/// let row = diffsnn_cli::commands::intensity::MarginalRow { t: 1.0, intensity: vec![2.5], se: None };
+/// assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"t":1.0,"intensity":[2.5],"se":null}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarginalRow {
+    /// The query time.
+    pub t: f64,
+    /// `E[λ_o(t) | observed spikes before t]` for every observed neuron.
+    pub intensity: Vec<f64>,
+    /// Its standard error over the runs (`null` with one run).
+    pub se: Option<Vec<f64>>,
 }

@@ -566,7 +566,18 @@ impl Trainer {
                     }
                     self.values[slot] = Some(v);
                 }
-                Err(e) if is_numerical(&e) => return Err(self.diverged(k, e.to_string())),
+                Err(e) if is_numerical(&e) => {
+                    let mut reason = e.to_string();
+                    if config.estimator == Estimator::Pathwise && matches!(e, ViError::Diffpp(_)) {
+                        reason.push_str(
+                            " (the path-wise gradient overflowed: through a long chain of soft \
+                             spikes of several hidden neurons the adjoint can grow beyond f64; \
+                             split the recording into shorter sequences, or train with the \
+                             score-function estimator)",
+                        );
+                    }
+                    return Err(self.diverged(k, reason));
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -4,6 +4,7 @@ use plotters::prelude::*;
 use pp_core::{EventSequence, KsPlot, KsTest, ks_exp1, ks_plot_exp1};
 use snn_model::{LikelihoodWorkspace, Snn};
 
+use super::axes::{X_LABEL_AREA, tick_formatter, y_label_area};
 use super::{color, plot_err};
 use crate::error::{CliError, Result};
 
@@ -84,7 +85,8 @@ pub fn ks_summary(model: &Snn, sequences: &[EventSequence]) -> Result<Vec<Neuron
 
 /// KS plots of the neurons in `summary` (from [`ks_summary`]), one panel each: the sorted
 /// `1 − e^{−τ}` against the uniform quantiles `(k − ½)/n`, the diagonal, and the 95 % band
-/// `± 1.36/√n`; the caption gives `n` and the KS p-value.
+/// `± 1.36/√n`; the caption gives `n` and the KS p-value. Both axes are unitless quantiles in
+/// `[0, 1]`.
 ///
 /// ```
 /// use pp_core::{EventSequence, Window};
@@ -99,6 +101,8 @@ pub fn ks_svg(summary: &[NeuronKs]) -> Result<String> {
     let cols = (n as f64).sqrt().ceil() as usize;
     let rows = n.div_ceil(cols);
     let panel = 320u32;
+    let labels = 6;
+    let unit = tick_formatter(0.0, 1.0);
     let mut svg = String::new();
     {
         let root =
@@ -121,16 +125,19 @@ pub fn ks_svg(summary: &[NeuronKs]) -> Result<String> {
             let mut chart = ChartBuilder::on(&area)
                 .caption(caption, ("sans-serif", 14))
                 .margin(8)
-                .x_label_area_size(30)
-                .y_label_area_size(35)
+                .margin_right(15)
+                .x_label_area_size(X_LABEL_AREA - 5)
+                .y_label_area_size(y_label_area(0.0, 1.0, labels))
                 .build_cartesian_2d(0.0..1.0, 0.0..1.0)
                 .map_err(plot_err)?;
             chart
                 .configure_mesh()
                 .x_desc("model quantile")
                 .y_desc("empirical quantile")
-                .x_labels(5)
-                .y_labels(5)
+                .x_labels(labels)
+                .y_labels(labels)
+                .x_label_formatter(&unit)
+                .y_label_formatter(&unit)
                 .label_style(("sans-serif", 10))
                 .draw()
                 .map_err(plot_err)?;

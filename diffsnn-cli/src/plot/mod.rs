@@ -8,7 +8,11 @@
 //! * [`filters_svg`]: the filters `f_ij(Δ)` of a model, one panel per pair.
 //! * [`ks_svg`] (with [`ks_summary`]): time-rescaling KS plots, one panel per neuron.
 //! * [`loss_svg`]: a loss curve.
+//!
+//! Axes carry units where they apply (time and lags in s, intensities in Hz) and tick labels
+//! with only the digits they need.
 
+mod axes;
 mod filters;
 mod intensity;
 mod ks;

@@ -25,7 +25,8 @@ pub enum PlotCommand {
     Raster(RasterArgs),
     /// Intensities of chosen neurons over one sequence's window, with its spikes.
     Intensity(PlotIntensityArgs),
-    /// The filters f_ij(lag) of a model, one panel per pair (row = target, column = source).
+    /// The filters f_ij(lag) of a model: one panel per pair (row = target, column = source) for
+    /// up to 8 neurons, else one heat map of their integrals.
     Filters(FiltersArgs),
     /// Time-rescaling KS plot per neuron with the 95 % band; prints the KS tests as JSON lines.
     #[command(long_about = KS_LONG_ABOUT)]
@@ -166,14 +167,21 @@ impl PlotIntensityArgs {
 /// use clap::Parser;
 /// let cli = diffsnn_cli::commands::Cli::try_parse_from(["diffsnn", "plot", "filters", "--model", "m.json", "--out", "f.svg"]).unwrap();
 /// let diffsnn_cli::commands::Command::Plot(diffsnn_cli::commands::plot::PlotCommand::Filters(a)) = cli.command else { unreachable!() };
-/// assert_eq!(a.points, 200);
+/// assert_eq!((a.points, a.heatmap, a.neurons.len()), (200, false, 0));
 /// ```
 #[derive(Debug, Clone, Args)]
 pub struct FiltersArgs {
     /// Model file (srm-snn/v1 JSON).
     #[arg(long, value_name = "M.json")]
     pub model: PathBuf,
-    /// Number of lags per filter.
+    /// Neurons whose filters are drawn (rows and columns), comma separated (default: all).
+    #[arg(long, value_name = "i,j,..", value_delimiter = ',')]
+    pub neurons: Vec<usize>,
+    /// One heat map of the filter integrals even for 8 neurons or fewer (it is the default for
+    /// more).
+    #[arg(long)]
+    pub heatmap: bool,
+    /// Number of lags per filter (panels only).
     #[arg(long, value_name = "n", default_value_t = 200)]
     pub points: usize,
     /// Output SVG file.
@@ -182,21 +190,44 @@ pub struct FiltersArgs {
 }
 
 impl FiltersArgs {
-    /// Draws the filters and writes the picture atomically.
+    /// Draws the filters and writes the picture atomically: a panel per pair of the chosen
+    /// neurons (all by default) if there are at most
+    /// [`MAX_FILTER_PANEL_NEURONS`](plot::MAX_FILTER_PANEL_NEURONS) and `--heatmap` is not
+    /// given, else one heat map of the filter integrals (with a note on standard error when
+    /// it was chosen for the number of neurons).
     ///
     /// ```
     /// let dir = tempfile::tempdir().unwrap();
     /// let model = dir.path().join("m.json");
     /// snn_model::SnnBuilder::new(1, 1).check()?.write_json(&model)?;
     /// let out = dir.path().join("f.svg");
-    /// diffsnn_cli::commands::plot::FiltersArgs { model, points: 50, out: out.clone() }.run()?;
-    /// assert!(out.exists());
+    /// diffsnn_cli::commands::plot::FiltersArgs {
+    ///     model, neurons: vec![], heatmap: false, points: 50, out: out.clone() }.run()?;
+    /// assert!(std::fs::read_to_string(&out)?.contains("lag (s)")); // panels
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run(&self) -> Result<()> {
         let model = load_model(&self.model)?;
-        let svg = plot::filters_svg(&model, self.points)?;
-        write_bytes_atomic(&self.out, svg.as_bytes())
+        let drawn = if self.neurons.is_empty() {
+            model.n_neurons()
+        } else {
+            self.neurons.len()
+        };
+        let too_many = drawn > plot::MAX_FILTER_PANEL_NEURONS;
+        let svg = if self.heatmap || too_many {
+            plot::filters_heatmap_svg(&model, &self.neurons)?
+        } else {
+            plot::filters_svg(&model, &self.neurons, self.points)?
+        };
+        write_bytes_atomic(&self.out, svg.as_bytes())?;
+        if too_many && !self.heatmap {
+            eprintln!(
+                "note: {drawn} neurons: drew one heat map of the filter integrals; \
+                 --neurons i,j,.. (at most {}) draws the filters themselves",
+                plot::MAX_FILTER_PANEL_NEURONS
+            );
+        }
+        Ok(())
     }
 }
 

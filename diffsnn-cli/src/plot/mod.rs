@@ -5,7 +5,9 @@
 //!
 //! * [`raster_svg`]: the spikes of one sequence, one row per neuron.
 //! * [`intensity_svg`]: `λ_i(t)` of chosen neurons over a sequence's window, with its spikes.
-//! * [`filters_svg`]: the filters `f_ij(Δ)` of a model, one panel per pair.
+//! * [`filters_svg`]: the filters `f_ij(Δ)` of a model, one panel per pair (up to
+//!   [`MAX_FILTER_PANEL_NEURONS`] neurons), or [`filters_heatmap_svg`]: one heat map of the
+//!   filter integrals [`filter_integrals`] on the [`diverging_color`] scale, for any number.
 //! * [`ks_svg`] (with [`ks_summary`]): time-rescaling KS plots, one panel per neuron.
 //! * [`loss_svg`]: a loss curve.
 //!
@@ -14,12 +16,19 @@
 
 mod axes;
 mod filters;
+mod heatmap;
 mod intensity;
 mod ks;
 mod loss;
 mod raster;
 
-pub use filters::{filter_lag_range, filter_values, filters_svg};
+pub use filters::{
+    MAX_FILTER_PANEL_NEURONS, basis_integral, filter_integrals, filter_lag_range, filter_values,
+    filters_svg,
+};
+pub use heatmap::{
+    HEATMAP_BAR_STEPS, NEGATIVE_END, POSITIVE_END, diverging_color, filters_heatmap_svg,
+};
 pub use intensity::{intensity_grid, intensity_svg};
 pub use ks::{NeuronKs, ks_summary, ks_svg};
 pub use loss::loss_svg;
@@ -73,6 +82,43 @@ pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) 
         0.5 * lo.abs().max(1.0)
     };
     (lo - pad, hi + pad)
+}
+
+/// How the plots name neuron `i`: its number, or `h<number>` for a hidden neuron.
+pub(crate) fn neuron_label(model: &snn_model::Snn, i: usize) -> String {
+    if i >= model.n_obs() {
+        format!("h{i}")
+    } else {
+        i.to_string()
+    }
+}
+
+/// Checks a `--neurons` selection against a model of `n` neurons (every neuron exists, none
+/// listed twice) and returns it, or every neuron `0..n` if it is empty.
+pub(crate) fn check_neurons(neurons: &[usize], n: usize) -> crate::Result<Vec<usize>> {
+    if let Some(&bad) = neurons.iter().find(|&&i| i >= n) {
+        return Err(CliError::argument(
+            "--neurons",
+            format!(
+                "neuron {bad} does not exist: the model has {n} neurons, numbered 0 to {}",
+                n.saturating_sub(1)
+            ),
+        ));
+    }
+    let mut seen = vec![false; n];
+    for &i in neurons {
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(CliError::argument(
+                "--neurons",
+                format!("neuron {i} is listed twice"),
+            ));
+        }
+    }
+    Ok(if neurons.is_empty() {
+        (0..n).collect()
+    } else {
+        neurons.to_vec()
+    })
 }
 
 /// Checks a requested number of grid points (at least 2, at most 10⁶).

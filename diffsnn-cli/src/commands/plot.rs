@@ -123,7 +123,7 @@ pub struct PlotIntensityArgs {
     /// Index of the sequence to draw.
     #[arg(long, value_name = "i", default_value_t = 0)]
     pub sequence: usize,
-    /// Neurons to draw, comma separated (default: all).
+    /// Neurons to draw, comma separated (default: the first 4 observed neurons).
     #[arg(long, value_name = "i,j,..", value_delimiter = ',')]
     pub neurons: Vec<usize>,
     /// Number of evenly spaced grid times (spike times are added).
@@ -157,8 +157,32 @@ impl PlotIntensityArgs {
         let trains = self.input.read(Some((&model, &self.model)))?;
         let seq = crate::io::sequence(&trains, self.sequence, &self.input.label())?;
         let svg = plot::intensity_svg(&model, seq, &self.neurons, self.points)?;
-        write_bytes_atomic(&self.out, svg.as_bytes())
+        write_bytes_atomic(&self.out, svg.as_bytes())?;
+        if let Some(note) = default_neurons_note(&model, &self.neurons) {
+            eprintln!("{note}");
+        }
+        Ok(())
     }
+}
+
+/// The note `plot intensity` prints when it drew the default neurons and they are not all of
+/// the model's: which were drawn and how to choose.
+fn default_neurons_note(model: &snn_model::Snn, requested: &[usize]) -> Option<String> {
+    let n = model.n_neurons();
+    let drawn = plot::default_intensity_neurons(model);
+    if !requested.is_empty() || drawn.len() == n {
+        return None;
+    }
+    let list = drawn
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "note: drew the intensities of neurons {list} of {n} (by default the first {} \
+         observed); choose others with --neurons i,j,..",
+        plot::DEFAULT_INTENSITY_NEURONS
+    ))
 }
 
 /// Arguments of `diffsnn plot filters`.

@@ -29,7 +29,9 @@ pub use filters::{
 pub use heatmap::{
     HEATMAP_BAR_STEPS, NEGATIVE_END, POSITIVE_END, diverging_color, filters_heatmap_svg,
 };
-pub use intensity::{intensity_grid, intensity_svg};
+pub use intensity::{
+    DEFAULT_INTENSITY_NEURONS, default_intensity_neurons, intensity_grid, intensity_svg,
+};
 pub use ks::{NeuronKs, ks_summary, ks_svg};
 pub use loss::loss_svg;
 pub use raster::raster_svg;

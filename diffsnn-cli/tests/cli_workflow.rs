@@ -385,7 +385,7 @@ fn a_resumed_run_ends_with_the_bits_of_the_run_never_interrupted() {
         }
         // the loss curve continues the saved one: the same epochs and losses
         let losses = |name: &str| -> Vec<(f64, f64)> {
-            diffsnn_cli::io::read_loss_csv(&d.join(name))
+            diffsnn_cli::io::read_loss_csv(d.join(name))
                 .unwrap()
                 .iter()
                 .map(|p| (p.epoch, p.loss))
@@ -653,7 +653,7 @@ fn fit_without_hidden_neurons_is_maximum_likelihood() {
     assert!(fitted >= truth, "fitted {fitted} < truth {truth}");
     assert!(initial < truth - 1000.0, "initial {initial}, truth {truth}");
     // the loss curve: one row per epoch, falling overall
-    let losses = diffsnn_cli::io::read_loss_csv(&d.join("l.csv")).unwrap();
+    let losses = diffsnn_cli::io::read_loss_csv(d.join("l.csv")).unwrap();
     assert_eq!(losses.len(), 300);
     assert!(losses[299].loss < losses[0].loss);
     // model checkpoints (no state: there is nothing to resume)

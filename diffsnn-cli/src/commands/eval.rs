@@ -20,7 +20,9 @@ use vi_train::vi::{EvalOptions, VariationalModel, evaluate};
 
 /// The long help of `diffsnn eval` (shown by `--help`).
 pub const LONG_ABOUT: &str = "Test metrics of a trained model with hidden neurons on held-out observed spikes \
-                  (docs/formats.md lists the output keys). --method elbo (the default, the \
+                  (one JSON line: {\"method\", \"neg_elbo\" | \"neg_iwae\" | \
+                  \"neg_log_likelihood\": {\"mean\", \"se\"}, \"per_sequence\", \
+                  \"n_sequences\", ...}; docs/formats.md lists every key). --method elbo (the default, the \
                   reference's \"test loss\"): the negative ELBO, --samples hidden spike trains \
                   drawn from q by exact thinning given the observed spikes, -log p(O, H) + \
                   log q(H) averaged; a loose bound that can rank the data-generating model \

@@ -198,20 +198,18 @@ impl IntensityArgs {
             // a file of the observed neurons only, for a model with hidden ones
             model.n_hidden() > 0 && self.input.read(None)?.n_neurons() <= model.n_obs()
         };
-        if !marginal {
-            if let Some(flag) = [
-                ("--particles", self.particles.is_some()),
-                ("--runs", self.runs.is_some()),
-                ("--seed", self.seed.is_some()),
-            ]
-            .iter()
-            .find_map(|(f, given)| given.then_some(*f))
-            {
-                return Err(CliError::argument(
-                    flag,
-                    "applies to the predictive intensity (--marginal) only",
-                ));
-            }
+        let filter_flag = [
+            ("--particles", self.particles.is_some()),
+            ("--runs", self.runs.is_some()),
+            ("--seed", self.seed.is_some()),
+        ]
+        .iter()
+        .find_map(|(f, given)| given.then_some(*f));
+        if let (false, Some(flag)) = (marginal, filter_flag) {
+            return Err(CliError::argument(
+                flag,
+                "applies to the predictive intensity (--marginal) only",
+            ));
         }
         if marginal {
             if !self.marginal {

@@ -13,6 +13,10 @@ use crate::optim::Optimizer;
 /// chunk results are added in order, so sums are bit-identical for any thread count.
 const CHUNKS: usize = 32;
 
+/// With fewer sequences than this, each sequence's likelihood is split over this many blocks
+/// of target neurons ([`LikelihoodWorkspace::evaluate_split`]).
+const TARGET_BLOCKS: usize = 4;
+
 /// `Σ_s objective(seq_s)` (log-likelihood minus, per sequence, the penalty) and, if `grad` is
 /// given, its gradient, computed in parallel.
 ///
@@ -44,6 +48,13 @@ pub fn total_objective(
         ));
     }
     let want = grad.is_some();
+    // few sequences: each is split over blocks of target neurons, so that one long recording
+    // uses every core (a split that depends on the data only, not on the threads)
+    let blocks = if data.len() >= TARGET_BLOCKS {
+        1
+    } else {
+        TARGET_BLOCKS
+    };
     let chunk = data.len().div_ceil(CHUNKS).max(1);
     let parts: Vec<Result<(f64, Vec<f64>)>> = data
         .par_chunks(chunk)
@@ -53,7 +64,7 @@ pub fn total_objective(
             let mut g = vec![0.0; if want { p } else { 0 }];
             let mut value = 0.0;
             for s in seqs {
-                let e = ws.evaluate(model, s, options, want.then_some(&mut g[..]))?;
+                let e = ws.evaluate_split(model, s, options, want.then_some(&mut g[..]), blocks)?;
                 value += e.objective();
                 for (a, gv) in acc.iter_mut().zip(&g) {
                     *a += gv;

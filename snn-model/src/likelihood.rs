@@ -115,6 +115,9 @@ impl Evaluation {
 pub struct LikelihoodWorkspace {
     /// The likelihood engine, with every neuron as a target.
     engine: SoftWorkspace,
+    /// One engine and one gradient buffer per block of target neurons beyond the first
+    /// ([`evaluate_split`](Self::evaluate_split)), made when first needed.
+    blocks: Vec<(SoftWorkspace, Vec<f64>)>,
 }
 
 impl LikelihoodWorkspace {
@@ -130,6 +133,11 @@ impl LikelihoodWorkspace {
     /// ```
     pub fn heap_bytes(&self) -> usize {
         self.engine.heap_bytes()
+            + self
+                .blocks
+                .iter()
+                .map(|(e, g)| e.heap_bytes() + 8 * g.capacity())
+                .sum::<usize>()
     }
 
     /// Buffers sized for `model` (and any model with the same shape and basis).
@@ -143,6 +151,7 @@ impl LikelihoodWorkspace {
     pub fn new(model: &Snn) -> Result<Self> {
         Ok(Self {
             engine: SoftWorkspace::new(model),
+            blocks: Vec::new(),
         })
     }
 
@@ -175,7 +184,38 @@ impl LikelihoodWorkspace {
         options: &LikelihoodOptions,
         grad: Option<&mut [f64]>,
     ) -> Result<Evaluation> {
+        self.evaluate_split(model, seq, options, grad, 1)
+    }
+
+    /// [`evaluate`](Self::evaluate) with the target neurons split into `blocks` contiguous
+    /// blocks (at most one per neuron) computed in parallel (rayon), each on an engine of its
+    /// own, and added in block order: the log-likelihood is additive over the target neurons,
+    /// so one long sequence uses all cores. For a given `blocks` the result does not depend on
+    /// the number of threads; it differs from the unsplit value only by the order of the sums
+    /// (and, with adaptive quadrature, by the tolerance: each block refines its own pieces).
+    /// Each block holds its own source list (12 bytes per spike) and gradient buffer.
+    ///
+    /// ```
+    /// use pp_core::Window;
+    /// use snn_model::{LikelihoodOptions, LikelihoodWorkspace, SnnBuilder};
+    /// let m = SnnBuilder::new(6, 0).bias(vec![-1.0; 6]).check()?;
+    /// let seq = m.simulate(Window::new(0.0, 50.0)?, &mut pp_thinning::sequence_rng(1, 0))?;
+    /// let mut ws = LikelihoodWorkspace::new(&m)?;
+    /// let whole = ws.evaluate(&m, &seq, &LikelihoodOptions::default(), None)?;
+    /// let split = ws.evaluate_split(&m, &seq, &LikelihoodOptions::default(), None, 3)?;
+    /// assert!((whole.log_likelihood() - split.log_likelihood()).abs() < 1e-9 * whole.compensator);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_split(
+        &mut self,
+        model: &Snn,
+        seq: &EventSequence,
+        options: &LikelihoodOptions,
+        grad: Option<&mut [f64]>,
+        blocks: usize,
+    ) -> Result<Evaluation> {
         let n = model.n_neurons();
+        let blocks = blocks.clamp(1, n.max(1));
         let k = model.n_basis();
         if seq.dim() != n {
             return Err(PpError::DimensionMismatch {
@@ -207,9 +247,18 @@ impl LikelihoodWorkspace {
         if let Some(g) = grad.as_deref_mut() {
             g.fill(0.0);
         }
-        let (event_term, compensator) =
+        let (event_term, compensator) = if blocks <= 1 {
             self.engine
-                .hard(model, seq, 0..n, &options.compensator, grad.as_deref_mut())?;
+                .hard(model, seq, 0..n, &options.compensator, grad.as_deref_mut())?
+        } else {
+            self.split(
+                model,
+                seq,
+                &options.compensator,
+                grad.as_deref_mut(),
+                blocks,
+            )?
+        };
         if !compensator.is_finite() {
             return Err(SnnError::Numerical {
                 what: "compensator",
@@ -244,6 +293,63 @@ impl LikelihoodWorkspace {
             compensator,
             penalty,
         })
+    }
+
+    /// The event term and compensator of `seq` over `blocks` target blocks in parallel,
+    /// gradients added into `grad` in block order.
+    fn split(
+        &mut self,
+        model: &Snn,
+        seq: &EventSequence,
+        method: &CompensatorMethod,
+        grad: Option<&mut [f64]>,
+        blocks: usize,
+    ) -> Result<(f64, f64)> {
+        use rayon::prelude::*;
+        let n = model.n_neurons();
+        let p = n + model.n_basis() * n * n;
+        while self.blocks.len() < blocks - 1 {
+            self.blocks.push((SoftWorkspace::new(model), Vec::new()));
+        }
+        let want = grad.is_some();
+        let bounds: Vec<std::ops::Range<usize>> = (0..blocks)
+            .map(|b| b * n / blocks..(b + 1) * n / blocks)
+            .collect();
+        let (first, rest) = (&mut self.engine, &mut self.blocks[..blocks - 1]);
+        let mut first_grad = Vec::new();
+        let mut engines: Vec<(&mut SoftWorkspace, &mut Vec<f64>)> =
+            std::iter::once((first, &mut first_grad))
+                .chain(rest.iter_mut().map(|(e, g)| (e, g)))
+                .collect();
+        let parts: Vec<Result<(f64, f64)>> = engines
+            .par_iter_mut()
+            .zip(bounds.par_iter())
+            .map(|((engine, g), range)| {
+                g.clear();
+                g.resize(if want { p } else { 0 }, 0.0);
+                engine.hard(
+                    model,
+                    seq,
+                    range.clone(),
+                    method,
+                    want.then_some(&mut g[..]),
+                )
+            })
+            .collect();
+        let (mut event_term, mut compensator) = (0.0, 0.0);
+        for part in parts {
+            let (e, c) = part?;
+            event_term += e;
+            compensator += c;
+        }
+        if let Some(out) = grad {
+            for (_, g) in &engines {
+                for (o, v) in out.iter_mut().zip(g.iter()) {
+                    *o += v;
+                }
+            }
+        }
+        Ok((event_term, compensator))
     }
 
     /// The rescaled intervals of `seq` (docs/math.md §1, time rescaling): per neuron, the

@@ -328,3 +328,61 @@ fn the_value_pass_holds_no_row_per_spike() {
     );
     assert!(held * 10 <= old_amplitudes, "{held} vs {old_amplitudes}");
 }
+
+/// The likelihood split over blocks of target neurons equals the whole (value and gradient, to
+/// the quadrature's tolerance and the order of the sums), and gives the same bits for any number
+/// of threads.
+#[test]
+fn the_split_likelihood_is_the_whole_and_thread_independent() {
+    let n = 7;
+    let mut rng = pp_thinning::sequence_rng(11, 0);
+    let model = SnnBuilder::new(5, 2).random(&mut rng).unwrap();
+    let seq = model
+        .simulate(Window::new(0.0, 40.0).unwrap(), &mut rng)
+        .unwrap();
+    assert_eq!(seq.dim(), n);
+    let options = LikelihoodOptions::default();
+    let p = pp_core::Parametric::n_params(&model);
+    let mut ws = LikelihoodWorkspace::new(&model).unwrap();
+    let mut g_whole = vec![0.0; p];
+    let whole = ws
+        .evaluate(&model, &seq, &options, Some(&mut g_whole))
+        .unwrap();
+    for blocks in [2, 3, 7, 20] {
+        let mut g = vec![0.0; p];
+        let split = ws
+            .evaluate_split(&model, &seq, &options, Some(&mut g), blocks)
+            .unwrap();
+        let tol = 1e-9 * (1.0 + whole.compensator.abs());
+        assert!(
+            (split.log_likelihood() - whole.log_likelihood()).abs() < tol,
+            "{blocks} blocks: {} vs {}",
+            split.log_likelihood(),
+            whole.log_likelihood()
+        );
+        for (i, (a, b)) in g.iter().zip(&g_whole).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-8 * (1.0 + b.abs()),
+                "{blocks} blocks, coordinate {i}: {a} vs {b}"
+            );
+        }
+    }
+    let in_pool = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                let mut ws = LikelihoodWorkspace::new(&model).unwrap();
+                let mut g = vec![0.0; p];
+                let e = ws
+                    .evaluate_split(&model, &seq, &options, Some(&mut g), 3)
+                    .unwrap();
+                (
+                    e.log_likelihood().to_bits(),
+                    g.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                )
+            })
+    };
+    assert_eq!(in_pool(1), in_pool(2));
+}

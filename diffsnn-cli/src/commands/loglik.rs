@@ -116,9 +116,17 @@ fn method_for(
     })
 }
 
+/// Blocks of target neurons a sequence is split into when there are few sequences.
+///
+/// ```
+/// assert_eq!(diffsnn_cli::commands::loglik::TARGET_BLOCKS, 4);
+/// ```
+pub const TARGET_BLOCKS: usize = 4;
+
 /// The log-likelihood of each sequence under `model` (no penalty), in parallel over the
-/// sequences with one [`LikelihoodWorkspace`] per worker; the values do not depend on the
-/// number of threads. An error comes with the index of the sequence it was met on. Monte Carlo uses `n_points` points, with a seed for sequence `k`
+/// sequences with one [`LikelihoodWorkspace`] per worker; with fewer than [`TARGET_BLOCKS`]
+/// sequences, each is also split over that many blocks of target neurons (all cores on one
+/// long recording). The values do not depend on the number of threads. An error comes with the index of the sequence it was met on. Monte Carlo uses `n_points` points, with a seed for sequence `k`
 /// derived from `(seed, k)`.
 ///
 /// ```
@@ -137,6 +145,13 @@ pub fn per_sequence_loglik(
     n_points: usize,
     seed: u64,
 ) -> std::result::Result<Vec<f64>, (usize, CliError)> {
+    // few sequences: each is split over blocks of target neurons, so that one long recording
+    // uses every core (the split depends on the data only: the same bits for any thread count)
+    let blocks = if sequences.len() >= TARGET_BLOCKS {
+        1
+    } else {
+        TARGET_BLOCKS
+    };
     let values: Vec<std::result::Result<f64, (usize, CliError)>> = sequences
         .par_iter()
         .enumerate()
@@ -149,7 +164,9 @@ pub fn per_sequence_loglik(
                         compensator: method_for(compensator, n_points, seed, k)?,
                         regularisation: 0.0,
                     };
-                    let ll = ws.evaluate(model, seq, &options, None)?.log_likelihood();
+                    let ll = ws
+                        .evaluate_split(model, seq, &options, None, blocks)?
+                        .log_likelihood();
                     if !ll.is_finite() {
                         return Err(CliError::Numerical {
                             what: "log-likelihood",

@@ -255,5 +255,9 @@ fn stages_are_announced_on_standard_error_when_it_is_not_a_terminal() {
     assert!(err.contains("exp 1: gradient draws: 24 to do"), "{err}");
     let quiet = run_bin(&["--tiny", "--quiet", "--out", out.to_str().unwrap()]);
     assert!(quiet.status.success());
-    assert!(quiet.stderr.is_empty(), "{}", String::from_utf8_lossy(&quiet.stderr));
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
 }

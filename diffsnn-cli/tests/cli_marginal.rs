@@ -1,5 +1,5 @@
 //! Test metrics of networks with hidden neurons through the binary: `eval --method
-//! elbo|iwae|smc` and `intensity --marginal`. The particle filter's negative log-likelihood
+//! elbo|iwae|smc`, `intensity --marginal` and `plot ks --marginal`. The particle filter's negative log-likelihood
 //! ranks the data-generating model above a wrong one (a negative control that must fail when
 //! the model is wrong), and its output is the same for any number of threads.
 
@@ -276,4 +276,92 @@ fn the_predictive_intensity_of_a_file_of_observed_neurons() {
         ],
         &["--particles", "--marginal"],
     );
+}
+
+/// One JSON line per neuron of `plot ks`: (neuron, n, p-value).
+fn ks_lines(r: &Run) -> Vec<(u64, u64, f64)> {
+    r.stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["neuron"].as_u64().unwrap(),
+                v["n"].as_u64().unwrap(),
+                v["p_value"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_marginal_ks_check_accepts_the_data_model_and_rejects_a_wrong_one() {
+    let dir = workdir();
+    let d = dir.path();
+    setup(d);
+    let ks = |model: &str, spikes: &str| {
+        ok(
+            d,
+            &[
+                "plot",
+                "ks",
+                "--model",
+                model,
+                "--spikes",
+                spikes,
+                "--out",
+                "k.svg",
+                "--particles",
+                "200",
+                "--runs",
+                "2",
+            ],
+        )
+    };
+    // the file holds the observed neurons only: the hidden one is integrated out, with a note
+    let truth = ks("m.json", "obs.json");
+    assert!(truth.stderr.contains("integrated out"), "{}", truth.stderr);
+    let t = ks_lines(&truth);
+    assert_eq!(t.iter().map(|l| l.0).collect::<Vec<_>>(), [0, 1]);
+    // every observed spike ends one interval (the first one's starts at the window's start)
+    let obs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("obs.json")).unwrap()).unwrap();
+    let spikes_of = |i: u64| -> u64 {
+        obs["sequences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                s["neurons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|n| n.as_u64() == Some(i))
+                    .count() as u64
+            })
+            .sum()
+    };
+    for &(i, n, _) in &t {
+        assert_eq!(n, spikes_of(i), "neuron {i}");
+    }
+    // fixed seeds; the data model passes at the 1 % level, the wrong model fails at 1e-6
+    assert!(t.iter().all(|l| l.2 > 0.01), "{}", truth.stdout);
+    let wrong = ks("wrong.json", "obs.json");
+    assert!(
+        ks_lines(&wrong).iter().all(|l| l.2 < 1e-6),
+        "{}",
+        wrong.stdout
+    );
+    assert!(
+        std::fs::read_to_string(d.join("k.svg"))
+            .unwrap()
+            .contains("<svg")
+    );
+    // the file with the hidden spikes: the exact rescaling of all three neurons
+    let full = ks_lines(&ok(
+        d,
+        &[
+            "plot", "ks", "--model", "m.json", "--spikes", "all.json", "--out", "k.svg",
+        ],
+    ));
+    assert_eq!(full.iter().map(|l| l.0).collect::<Vec<_>>(), [0, 1, 2]);
 }

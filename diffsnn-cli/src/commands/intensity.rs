@@ -8,11 +8,12 @@ use pp_core::EventSequence;
 use serde::Serialize;
 use snn_model::Snn;
 
+use super::filter::{FilterArgs, observed_sequences};
 use super::input::SpikeInput;
 use super::{emit, load_model};
 use crate::error::{CliError, Result};
 use crate::io::{check_query_window, read_query_times};
-use vi_train::marginal::{SmcOptions, predictive_intensity};
+use vi_train::marginal::predictive_intensity;
 
 /// The long help of `diffsnn intensity` (clap reads it from the subcommand).
 pub const LONG_ABOUT: &str = "Membrane potentials u_i(t) and intensities lambda_i(t) of every neuron at the \
@@ -55,18 +56,9 @@ pub struct IntensityArgs {
     #[arg(long)]
     pub csv: bool,
     /// The predictive intensity of the observed neurons, hidden neurons integrated out
-    /// (default when the model has hidden neurons and the file only the observed ones).
-    #[arg(long)]
-    pub marginal: bool,
-    /// Particles of the filter (marginal only; default 1000).
-    #[arg(long, value_name = "P")]
-    pub particles: Option<usize>,
-    /// Independent runs of the filter (marginal only; default 4).
-    #[arg(long, value_name = "R")]
-    pub runs: Option<usize>,
-    /// Seed of the filter (marginal only; default 0).
-    #[arg(long)]
-    pub seed: Option<u64>,
+    /// (`--marginal`, `--particles`, `--runs`, `--seed`).
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Output file (default: standard output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -181,8 +173,7 @@ impl IntensityArgs {
     /// std::fs::write(&at, "0.5\n1.5\n").unwrap();
     /// let args = diffsnn_cli::commands::intensity::IntensityArgs {
     ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes).window(0.0, 2.0), at,
-    ///     sequence: 0, csv: true, marginal: false, particles: None, runs: None, seed: None,
-    ///     out: None,
+    ///     sequence: 0, csv: true, filter: Default::default(), out: None,
     /// };
     /// let mut out = Vec::new();
     /// args.run(&mut out)?;
@@ -194,33 +185,7 @@ impl IntensityArgs {
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
         let model = load_model(&self.model)?;
         let label = self.input.label();
-        let marginal = self.marginal || {
-            // a file of the observed neurons only, for a model with hidden ones
-            model.n_hidden() > 0 && self.input.read(None)?.n_neurons() <= model.n_obs()
-        };
-        let filter_flag = [
-            ("--particles", self.particles.is_some()),
-            ("--runs", self.runs.is_some()),
-            ("--seed", self.seed.is_some()),
-        ]
-        .iter()
-        .find_map(|(f, given)| given.then_some(*f));
-        if let (false, Some(flag)) = (marginal, filter_flag) {
-            return Err(CliError::argument(
-                flag,
-                "applies to the predictive intensity (--marginal) only",
-            ));
-        }
-        if marginal {
-            if !self.marginal {
-                eprintln!(
-                    "note: {} has {} hidden neurons and {label} only the observed ones: writing \
-                     the predictive intensity of the observed neurons, hidden neurons \
-                     integrated out (--marginal)",
-                    self.model.display(),
-                    model.n_hidden()
-                );
-            }
+        if self.filter.marginal_for(&model, &self.model, &self.input)? {
             return self.run_marginal(&model, stdout);
         }
         let trains = self.input.read(Some((&model, &self.model)))?;
@@ -240,53 +205,22 @@ impl IntensityArgs {
 
     /// The predictive intensity of the observed neurons (`--marginal`).
     fn run_marginal(&self, model: &Snn, stdout: &mut dyn Write) -> Result<()> {
-        if model.n_hidden() == 0 {
-            return Err(CliError::argument(
-                "--marginal",
-                format!(
-                    "{} has no hidden neuron: its intensity given the spikes is exact (leave \
-                     out --marginal)",
-                    self.model.display()
-                ),
-            ));
-        }
         let label = self.input.label();
         let trains = self.input.read(None)?;
-        let n_obs = model.n_obs();
-        if trains.n_neurons() < n_obs {
-            return Err(CliError::Mismatch {
-                reason: format!(
-                    "{label} has {} neurons; the model {} has {n_obs} observed neurons",
-                    trains.n_neurons(),
-                    self.model.display()
-                ),
-            });
-        }
+        let model_label = self.model.display().to_string();
         let full = crate::io::sequence(&trains, self.sequence, &label)?;
-        let keep: Vec<u32> = (0..n_obs as u32).collect();
-        let seq = full.select_dimensions(&keep)?;
-        if seq.len() < full.len() {
-            eprintln!(
-                "warning: {label}: dropped {} spikes of neurons >= {n_obs} (hidden neurons are \
-                 integrated out, not read)",
-                full.len() - seq.len()
-            );
-        }
+        let observed = observed_sequences(
+            std::slice::from_ref(full),
+            model.n_obs(),
+            &label,
+            &model_label,
+        )?;
+        let seq = &observed[0];
+        let n_obs = model.n_obs();
         let times = read_query_times(&self.at)?;
         check_query_window(&times, seq.window(), &self.at.display().to_string())?;
-        let options = SmcOptions {
-            particles: self.particles.unwrap_or(1000),
-            runs: self.runs.unwrap_or(4),
-            seed: self.seed.unwrap_or(0),
-            ..SmcOptions::default()
-        };
-        options.check().map_err(|e| match e {
-            vi_train::ViError::InvalidArgument { name, reason } => {
-                CliError::argument(format!("--{name}"), reason)
-            }
-            other => other.into(),
-        })?;
-        let p = predictive_intensity(model, &seq, &times, &options)
+        let options = self.filter.options()?;
+        let p = predictive_intensity(model, seq, &times, &options)
             .map_err(|e| CliError::from(e).evaluating(&self.model, self.sequence))?;
         emit(self.out.as_ref(), stdout, |w| {
             if self.csv {

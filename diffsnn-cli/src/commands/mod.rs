@@ -23,6 +23,7 @@ use snn_model::Snn;
 use crate::error::{CliError, Result};
 
 pub mod eval;
+pub mod filter;
 pub mod fit;
 pub mod init;
 pub mod input;

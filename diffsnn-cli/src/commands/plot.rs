@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::filter::{FilterArgs, observed_sequences};
 use super::input::SpikeInput;
 use super::load_model;
 use crate::error::Result;
@@ -258,7 +259,10 @@ impl FiltersArgs {
 /// The long help of `diffsnn plot ks` (clap reads it from the subcommand).
 pub const KS_LONG_ABOUT: &str = "Time-rescaling goodness of fit (Brown et al. 2002): the compensator between \
     consecutive spikes of each neuron, pooled over all sequences, should be i.i.d. \
-    Exp(1) under the true model. Draws one KS plot per neuron with the 95 % band \
+    Exp(1) under the true model. For a model with hidden neurons and a file of its \
+    observed neurons only (or with --marginal), the hidden neurons are integrated out: \
+    the observed neurons' spikes are rescaled by their predictive intensity given the \
+    observed spikes only (particle filter; --particles, --runs, --seed). Draws one KS plot per neuron with the 95 % band \
     and prints one JSON line per neuron: {\"neuron\", \"n\", \"statistic\", \
     \"p_value\", \"inside_band\"} (null values for a neuron that never fired; a \
     \"note\" when the KS p-value could not be computed, e.g. tied intervals).";
@@ -278,6 +282,10 @@ pub struct KsArgs {
     /// The spike file (`--spikes`, `--window`, `--allow-empty-sequences`).
     #[command(flatten)]
     pub input: SpikeInput,
+    /// The particle filter, for a model with hidden neurons (`--marginal`, `--particles`,
+    /// `--runs`, `--seed`).
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Output SVG file.
     #[arg(long, value_name = "F.svg")]
     pub out: PathBuf,
@@ -307,15 +315,28 @@ impl KsArgs {
     /// let out = dir.path().join("k.svg");
     /// let mut printed = Vec::new();
     /// diffsnn_cli::commands::plot::KsArgs {
-    ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes), out: out.clone() }.run(&mut printed)?;
+    ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes),
+    ///     filter: Default::default(), out: out.clone() }.run(&mut printed)?;
     /// assert!(out.exists());
     /// assert!(String::from_utf8(printed).unwrap().starts_with(r#"{"neuron":0,"n":3,"#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
         let model = load_model(&self.model)?;
-        let trains = self.input.read(Some((&model, &self.model)))?;
-        let summary = plot::ks_summary(&model, trains.sequences())?;
+        let summary = if self.filter.marginal_for(&model, &self.model, &self.input)? {
+            let label = self.input.label();
+            let trains = self.input.read(None)?;
+            let observed = observed_sequences(
+                trains.sequences(),
+                model.n_obs(),
+                &label,
+                &self.model.display().to_string(),
+            )?;
+            plot::ks_marginal_summary(&model, &observed, &self.filter.options()?)?
+        } else {
+            let trains = self.input.read(Some((&model, &self.model)))?;
+            plot::ks_summary(&model, trains.sequences())?
+        };
         let svg = plot::ks_svg(&summary)?;
         write_bytes_atomic(&self.out, svg.as_bytes())?;
         for s in &summary {

@@ -3,6 +3,7 @@
 use plotters::prelude::*;
 use pp_core::{EventSequence, KsPlot, KsTest, ks_exp1, ks_plot_exp1};
 use snn_model::{LikelihoodWorkspace, Snn};
+use vi_train::marginal::{SmcOptions, marginal_time_rescale};
 
 use super::axes::{X_LABEL_AREA, tick_formatter, y_label_area};
 use super::{color, plot_err};
@@ -57,7 +58,40 @@ pub fn ks_summary(model: &Snn, sequences: &[EventSequence]) -> Result<Vec<Neuron
             p.extend_from_slice(r.intervals(i));
         }
     }
-    pooled
+    ks_from_intervals(&pooled)
+}
+
+/// The time-rescaling check of the observed neurons of a model with hidden neurons, the hidden
+/// ones integrated out: each observed neuron's spikes rescaled by its predictive intensity
+/// given the observed spikes only (vi-train's particle filter,
+/// [`vi_train::marginal::marginal_time_rescale`]), pooled over the sequences. `sequences` hold
+/// the observed neurons `0..model.n_obs()` only.
+///
+/// ```
+/// use pp_core::{EventSequence, Window};
+/// // no weight from the hidden neuron: the observed neuron's λ̂ = 2.5, constant
+/// let model = snn_model::SnnBuilder::new(1, 1).check()?;
+/// let seq = EventSequence::new(Window::new(0.0, 2.0)?, 1, vec![0.4, 0.9, 1.6], vec![0, 0, 0])?;
+/// let options = vi_train::marginal::SmcOptions { particles: 8, runs: 1, ..Default::default() };
+/// let ks = diffsnn_cli::plot::ks_marginal_summary(&model, &[seq], &options)?;
+/// assert_eq!((ks.len(), ks[0].test.unwrap().n), (1, 3));
+/// # Ok::<(), diffsnn_cli::CliError>(())
+/// ```
+pub fn ks_marginal_summary(
+    model: &Snn,
+    sequences: &[EventSequence],
+    options: &SmcOptions,
+) -> Result<Vec<NeuronKs>> {
+    let r = marginal_time_rescale(model, sequences, options)?;
+    let pooled: Vec<Vec<f64>> = (0..model.n_obs())
+        .map(|o| r.intervals(o).to_vec())
+        .collect();
+    ks_from_intervals(&pooled)
+}
+
+/// One [`NeuronKs`] per entry of `per_neuron` (the rescaled intervals of each neuron).
+fn ks_from_intervals(per_neuron: &[Vec<f64>]) -> Result<Vec<NeuronKs>> {
+    per_neuron
         .iter()
         .enumerate()
         .map(|(neuron, taus)| {

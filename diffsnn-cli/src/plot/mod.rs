@@ -8,7 +8,8 @@
 //! * [`filters_svg`]: the filters `f_ij(Δ)` of a model, one panel per pair (up to
 //!   [`MAX_FILTER_PANEL_NEURONS`] neurons), or [`filters_heatmap_svg`]: one heat map of the
 //!   filter integrals [`filter_integrals`] on the [`diverging_color`] scale, for any number.
-//! * [`ks_svg`] (with [`ks_summary`]): time-rescaling KS plots, one panel per neuron.
+//! * [`ks_svg`] (with [`ks_summary`] or, hidden neurons integrated out,
+//!   [`ks_marginal_summary`]): time-rescaling KS plots, one panel per neuron.
 //! * [`loss_svg`]: a loss curve.
 //!
 //! Axes carry units where they apply (time and lags in s, intensities in Hz) and tick labels
@@ -32,7 +33,7 @@ pub use heatmap::{
 pub use intensity::{
     DEFAULT_INTENSITY_NEURONS, default_intensity_neurons, intensity_grid, intensity_svg,
 };
-pub use ks::{NeuronKs, ks_summary, ks_svg};
+pub use ks::{NeuronKs, ks_marginal_summary, ks_summary, ks_svg};
 pub use loss::loss_svg;
 pub use raster::raster_svg;
 

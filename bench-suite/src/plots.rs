@@ -47,7 +47,7 @@ fn white(root: &DrawingArea<SVGBackend<'_>, Shift>, name: &str) -> Result<()> {
 /// per estimator and compensator, with the means in the legend.
 ///
 /// ```
-/// let c = bench_suite::Exp1Config { draws: 3, n_train: 1, mc_points: 20 };
+/// let c = bench_suite::Exp1Config { draws: 3, n_train: 1, mc_points: 20, instances: 1 };
 /// let r = bench_suite::exp1::run(&c, 7, &indicatif::ProgressBar::hidden())?;
 /// assert!(bench_suite::plots::exp1_svg(&r)?.contains("<svg"));
 /// # Ok::<(), bench_suite::BenchError>(())
@@ -56,12 +56,17 @@ pub fn exp1_svg(r: &Exp1Result) -> Result<String> {
     let name = "exp1_gradient_std.svg";
     let e = err(name);
     let series = [
-        ("path-wise, MC", &r.pathwise_mc, BLUE, true),
-        ("score function, MC", &r.score_mc, ORANGE, true),
-        ("path-wise, quadrature", &r.pathwise_quadrature, BLUE, false),
+        ("path-wise, MC", &r.fixed.pathwise_mc, BLUE, true),
+        ("score function, MC", &r.fixed.score_mc, ORANGE, true),
+        (
+            "path-wise, quadrature",
+            &r.fixed.pathwise_quadrature,
+            BLUE,
+            false,
+        ),
         (
             "score function, quadrature",
-            &r.score_quadrature,
+            &r.fixed.score_quadrature,
             ORANGE,
             false,
         ),
@@ -140,12 +145,13 @@ pub fn exp1_svg(r: &Exp1Result) -> Result<String> {
     Ok(svg)
 }
 
-/// Experiment 2: the test negative ELBO (mean ± standard error over trials) against the
-/// number of training sequences, per estimator, with the data model's line.
+/// Experiment 2: the test negative ELBO (thick lines, dots) and the particle filter's test
+/// negative log-likelihood (thin lines, triangles), mean ± standard error over trials, against
+/// the number of training sequences, per estimator and for the data model.
 ///
 /// ```
 /// let c = bench_suite::Exp2Config { n_train: vec![1, 2], trials: 2, epochs: 1, n_test: 1,
-///     eval_samples: 2, eval_mc_points: 50, mc_points: 50 };
+///     eval_samples: 2, eval_mc_points: 50, mc_points: 50, smc_particles: 4, smc_runs: 2 };
 /// let r = bench_suite::exp2::run(&c, 5, &indicatif::ProgressBar::hidden())?;
 /// assert!(bench_suite::plots::exp2_svg(&r)?.contains("<svg"));
 /// # Ok::<(), bench_suite::BenchError>(())
@@ -155,9 +161,16 @@ pub fn exp2_svg(r: &Exp2Result) -> Result<String> {
     let e = err(name);
     let (x_lo, x_hi) = range(r.points.iter().map(|p| p.n_train as f64));
     let (y_lo, y_hi) = range(r.points.iter().flat_map(|p| {
-        [&p.pathwise, &p.score, &p.truth]
-            .into_iter()
-            .flat_map(|m| [m.mean - m.se.max(0.0), m.mean + m.se.max(0.0)])
+        [
+            &p.pathwise,
+            &p.score,
+            &p.truth,
+            &p.pathwise_smc,
+            &p.score_smc,
+            &p.true_smc,
+        ]
+        .into_iter()
+        .flat_map(|m| [m.mean - m.se.max(0.0), m.mean + m.se.max(0.0)])
     }));
     let mut svg = String::new();
     {
@@ -166,7 +179,7 @@ pub fn exp2_svg(r: &Exp2Result) -> Result<String> {
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!(
-                    "test negative ELBO, {} trials, {} epochs (lower is better)",
+                    "test −ELBO (thick) and particle filter −log p̂(O) (thin), {} trials, {} epochs",
                     r.trials, r.epochs
                 ),
                 ("sans-serif", 18),
@@ -179,16 +192,19 @@ pub fn exp2_svg(r: &Exp2Result) -> Result<String> {
         chart
             .configure_mesh()
             .x_desc("number of training sequences")
-            .y_desc("test negative ELBO per sequence")
+            .y_desc("per test sequence (lower is better)")
             .draw()
             .map_err(|x| e(&x))?;
         type Get = fn(&crate::exp2::Exp2Point) -> crate::stats::MeanSe;
-        let series: [(&str, RGBColor, Get); 3] = [
-            ("path-wise (∂SNN)", BLUE, |p| p.pathwise),
-            ("score function", ORANGE, |p| p.score),
-            ("data model (true)", GREY, |p| p.truth),
+        let series: [(&str, RGBColor, Get, u32); 6] = [
+            ("path-wise (∂SNN), −ELBO", BLUE, |p| p.pathwise, 2),
+            ("score function, −ELBO", ORANGE, |p| p.score, 2),
+            ("data model (true), −ELBO", GREY, |p| p.truth, 2),
+            ("path-wise, filter", BLUE, |p| p.pathwise_smc, 1),
+            ("score function, filter", ORANGE, |p| p.score_smc, 1),
+            ("data model, filter", GREY, |p| p.true_smc, 1),
         ];
-        for (label, c, get) in series {
+        for (label, c, get, width) in series {
             let pts: Vec<(f64, f64, f64)> = r
                 .points
                 .iter()
@@ -201,17 +217,28 @@ pub fn exp2_svg(r: &Exp2Result) -> Result<String> {
             chart
                 .draw_series(LineSeries::new(
                     pts.iter().map(|p| (p.0, p.1)),
-                    c.stroke_width(2),
+                    c.stroke_width(width),
                 ))
                 .map_err(|x| e(&x))?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
-            chart
-                .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, c.filled())))
-                .map_err(|x| e(&x))?;
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], c.stroke_width(width))
+                });
+            if width > 1 {
+                chart
+                    .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, c.filled())))
+                    .map_err(|x| e(&x))?;
+            } else {
+                chart
+                    .draw_series(
+                        pts.iter()
+                            .map(|p| TriangleMarker::new((p.0, p.1), 5, c.filled())),
+                    )
+                    .map_err(|x| e(&x))?;
+            }
             chart
                 .draw_series(pts.iter().filter(|p| p.2.is_finite()).map(|p| {
-                    PathElement::new([(p.0, p.1 - p.2), (p.0, p.1 + p.2)], c.stroke_width(2))
+                    PathElement::new([(p.0, p.1 - p.2), (p.0, p.1 + p.2)], c.stroke_width(width))
                 }))
                 .map_err(|x| e(&x))?;
         }

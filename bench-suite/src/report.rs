@@ -4,6 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::config::{Config, PAPER_PATHWISE_STD, PAPER_SCORE_STD, PAPER_TIME_RATIO};
+use crate::exp1::{Exp1Instance, Exp1Result, GradientSpread};
+use crate::exp2::{Exp2Point, Exp2Result};
+use crate::stats::MeanSe;
 use crate::summary::Summary;
 
 fn num(x: f64) -> String {
@@ -34,6 +37,261 @@ fn secs(x: f64) -> String {
 
 fn opt_secs(x: Option<f64>) -> String {
     x.map_or_else(|| "—".into(), secs)
+}
+
+/// How many paired differences (score − path-wise) are more than two standard errors above 0
+/// (path-wise better), more than two below (score function better), and neither.
+///
+/// ```
+/// use bench_suite::stats::MeanSe;
+/// let d = [MeanSe { mean: 5.0, se: 1.0, n: 6 }, MeanSe { mean: -1.0, se: 1.0, n: 6 },
+///          MeanSe { mean: -3.0, se: 1.0, n: 6 }];
+/// assert_eq!(bench_suite::report::estimator_wins(&d), [1, 1, 1]);
+/// ```
+pub fn estimator_wins(differences: &[MeanSe]) -> [usize; 3] {
+    let mut wins = [0; 3];
+    for d in differences {
+        let k = if d.se.is_finite() && d.mean > 2.0 * d.se {
+            0
+        } else if d.se.is_finite() && d.mean < -2.0 * d.se {
+            2
+        } else {
+            1
+        };
+        wins[k] += 1;
+    }
+    wins
+}
+
+/// The sentence saying which estimator wins on a metric: the (trial, size) pairs in which
+/// path-wise is lower (`lower` of `pairs`) with the sign test, and the paired differences per
+/// size against two standard errors.
+fn verdict(metric: &str, differences: &[MeanSe], lower: usize, pairs: usize) -> String {
+    let [pathwise, neither, score] = estimator_wins(differences);
+    let n = differences.len();
+    let p = crate::stats::sign_test_p(lower, pairs);
+    let winner = if p >= 0.05 {
+        "neither estimator wins clearly"
+    } else if 2 * lower > pairs {
+        "the path-wise estimator wins"
+    } else {
+        "the score-function estimator wins"
+    };
+    format!(
+        "On the {metric}, {winner}: the path-wise model is lower in {lower} of {pairs} \
+         (trial, size) pairs (two-sided sign test p = {}; pairs of one trial share its data, so \
+         this is indicative), and the paired difference score − path-wise is more than two \
+         standard errors above 0 (path-wise better) at {pathwise} of {n} training sizes, more \
+         than two below (score function better) at {score}, within two at {neither}.",
+        num(p)
+    )
+}
+
+fn spread_row(s: &mut String, est: &str, comp: &str, g: &GradientSpread, paper: &str) {
+    let _ = writeln!(
+        s,
+        "| {est} | {comp} | {} | {} | {paper} | {} | {} | {} | {} |",
+        num(g.mean_mad_std),
+        num(g.mean_std),
+        num(g.top1_share),
+        num(g.mean_top1_share),
+        num(g.mean_abs_mean),
+        num(g.max_std)
+    );
+}
+
+fn instance_table(s: &mut String, e1: &Exp1Result, i: &Exp1Instance) {
+    let _ = writeln!(
+        s,
+        "| estimator | compensator | robust spread (mean 1.4826 MAD) | std (mean) | paper (std) | top 1 % share of Σ‖g − ḡ‖² | top 1 % share per coordinate (mean) | mean abs. mean gradient | largest std |"
+    );
+    let _ = writeln!(
+        s,
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    let mc = format!("Monte Carlo ({} points)", e1.mc_points);
+    let rows = [
+        (
+            "path-wise",
+            mc.as_str(),
+            &i.pathwise_mc,
+            num(PAPER_PATHWISE_STD),
+        ),
+        (
+            "score function",
+            mc.as_str(),
+            &i.score_mc,
+            num(PAPER_SCORE_STD),
+        ),
+        (
+            "path-wise",
+            "quadrature",
+            &i.pathwise_quadrature,
+            "—".into(),
+        ),
+        (
+            "score function",
+            "quadrature",
+            &i.score_quadrature,
+            "—".into(),
+        ),
+        (
+            "path-wise",
+            "MC − quadrature (same noise)",
+            &i.pathwise_mc_minus_quadrature,
+            "—".into(),
+        ),
+        (
+            "score function",
+            "MC − quadrature (same noise)",
+            &i.score_mc_minus_quadrature,
+            "—".into(),
+        ),
+    ];
+    for (est, comp, g, paper) in rows {
+        spread_row(s, est, comp, g, &paper);
+    }
+    let ratio =
+        |a: &GradientSpread, b: &GradientSpread, f: fn(&GradientSpread) -> f64| num(f(a) / f(b));
+    let _ = writeln!(
+        s,
+        "\nRatio score function / path-wise, robust spread: {} with Monte Carlo, {} with \
+         quadrature; standard deviation: {} with Monte Carlo (paper {}), {} with quadrature.\n",
+        ratio(&i.score_mc, &i.pathwise_mc, |g| g.mean_mad_std),
+        ratio(&i.score_quadrature, &i.pathwise_quadrature, |g| g
+            .mean_mad_std),
+        ratio(&i.score_mc, &i.pathwise_mc, |g| g.mean_std),
+        num(PAPER_SCORE_STD / PAPER_PATHWISE_STD),
+        ratio(&i.score_quadrature, &i.pathwise_quadrature, |g| g.mean_std),
+    );
+}
+
+fn experiment1(s: &mut String, e1: &Exp1Result) {
+    let _ = writeln!(
+        s,
+        "## Experiment 1: gradient spread at the initial parameters\n"
+    );
+    let _ = writeln!(
+        s,
+        "One gradient is the **sum** over the {} training sequences of the per-sequence \
+         E-step gradients (each with its own sample), as the reference differentiates the \
+         objective summed over its sequences. Each variant is drawn R = {} times; every number \
+         is a mean over the {} coordinates (biases and weights) of a per-coordinate statistic \
+         over the draws. Both compensators of an estimator see the same sampling noise (the same \
+         ∂PP Gumbel and uniform draws, or the same hidden samples), so their difference is the \
+         compensator's alone (rows \"MC − quadrature\": the spread of that difference draw by \
+         draw).\n",
+        e1.n_train, e1.draws, e1.n_params
+    );
+    let _ = writeln!(
+        s,
+        "The path-wise gradient is heavy-tailed (rare draws hundreds of times larger than the \
+         median one), so its plain standard deviation over R draws is dominated by a few draws \
+         and grows with R. The table leads with the robust spread, per coordinate 1.4826 × the \
+         median absolute deviation (the standard deviation for normal data). The tail \
+         diagnostic is the share of the sum of squared deviations from the mean contributed by \
+         the top 1 % of the R draws ({} of {}): at least 0.01 by construction, about 0.085 for \
+         one normal coordinate, near 1 when a few draws make the variance. The paper's numbers \
+         are standard deviations with the Monte Carlo compensator (the reference's protocol).\n",
+        crate::stats::top_count(e1.draws, crate::exp1::TAIL_PERCENT),
+        e1.draws
+    );
+    for i in e1.instances() {
+        if !e1.other_instances.is_empty() {
+            let what = if i.instance == 0 {
+                "the fixed problem, shared with experiment 3".to_string()
+            } else {
+                format!("seed path {:?}", crate::exp1::problem_path(i.instance))
+            };
+            let _ = writeln!(s, "### Problem instance {} ({what})\n", i.instance);
+        }
+        instance_table(s, e1, i);
+    }
+}
+
+fn smc_row(s: &mut String, p: &Exp2Point, trials: usize) {
+    let _ = writeln!(
+        s,
+        "| {} | {} ± {} | {} ± {} | {} ± {} | {} ± {} | {} / {} of {trials} |",
+        p.n_train,
+        num(p.pathwise_smc.mean),
+        num(p.pathwise_smc.se),
+        num(p.score_smc.mean),
+        num(p.score_smc.se),
+        num(p.true_smc.mean),
+        num(p.true_smc.se),
+        num(p.score_minus_pathwise_smc.mean),
+        num(p.score_minus_pathwise_smc.se),
+        p.true_first_smc,
+        p.true_first_elbo,
+    );
+}
+
+fn experiment2_smc(s: &mut String, e2: &Exp2Result) {
+    let _ = writeln!(
+        s,
+        "\n### The honest metric: the particle filter's test negative log-likelihood\n"
+    );
+    let _ = writeln!(
+        s,
+        "Every model above, and the data model, on the same test sequences: −log p̂(O) per \
+         sequence with the hidden neurons integrated out by the particle filter \
+         (`vi_train::marginal`; {} particles × {} independent runs per sequence, quadrature \
+         compensator, so p̂(O) is unbiased; the same filter seed for every model of a trial). \
+         Mean ± standard error over the trials; lower is better. The data model minimises the \
+         expected value over data, so it should rank first up to noise; the last column counts \
+         the trials where it has the lowest value of the three models (the data model and the \
+         two trained ones), on this metric and on the negative ELBO. The filter is noisy: \
+         independent runs of one sequence differ, log p̂ having a standard deviation over the \
+         runs of {} nats on average over the data models' test sequences and up to {} for the \
+         worst model (its reported delta-method standard error, at most {} here, is bounded \
+         with 2 runs and understates this). Since E[log p̂] ≤ log p, −log p̂ is biased upwards, \
+         by more with fewer particles and for models whose hidden neurons matter most (the \
+         data models): their values here are upper bounds in expectation, and more particles \
+         (`--particles`) lower them.\n",
+        e2.smc_particles,
+        e2.smc_runs,
+        num(e2.true_smc_log_sd),
+        num(e2.smc_max_log_sd),
+        num(e2.smc_max_se),
+    );
+    let _ = writeln!(
+        s,
+        "| training sequences | path-wise | score function | data model | score − path-wise (paired) | data model first (filter / ELBO) |"
+    );
+    let _ = writeln!(s, "| ---: | ---: | ---: | ---: | ---: | :---: |");
+    for p in &e2.points {
+        smc_row(s, p, e2.trials);
+    }
+    let smc: Vec<MeanSe> = e2
+        .points
+        .iter()
+        .map(|p| p.score_minus_pathwise_smc)
+        .collect();
+    let elbo: Vec<MeanSe> = e2.points.iter().map(|p| p.score_minus_pathwise).collect();
+    let first_smc: usize = e2.points.iter().map(|p| p.true_first_smc).sum();
+    let first_elbo: usize = e2.points.iter().map(|p| p.true_first_elbo).sum();
+    let pairs = e2.trials * e2.points.len();
+    let paired = |f: fn(&Exp2Point) -> MeanSe| e2.points.iter().map(|p| f(p).n).sum::<usize>();
+    let lower_smc: usize = e2.points.iter().map(|p| p.pathwise_lower_smc).sum();
+    let lower_elbo: usize = e2.points.iter().map(|p| p.pathwise_lower_elbo).sum();
+    let _ = writeln!(
+        s,
+        "\n{}\n\n{}\n\nThe data model ranks first in {first_smc} of {pairs} (trial, size) pairs \
+         on the particle filter's metric and in {first_elbo} of {pairs} on the negative ELBO.",
+        verdict(
+            "particle filter's test negative log-likelihood",
+            &smc,
+            lower_smc,
+            paired(|p| p.score_minus_pathwise_smc)
+        ),
+        verdict(
+            "test negative ELBO",
+            &elbo,
+            lower_elbo,
+            paired(|p| p.score_minus_pathwise)
+        ),
+    );
 }
 
 /// The report of `summary`, a run of `config` started by `command`.
@@ -103,19 +361,31 @@ pub fn report_markdown(summary: &Summary, config: &Config, command: &str) -> Str
     );
     let _ = writeln!(
         s,
-        "* Experiment 1: {} draws per variant, {} training sequences, temperature {}.",
-        e1.draws, e1.n_train, e1.temperature
+        "* Experiment 1: {} draws per variant, {} training sequences, temperature {}, {} problem \
+         instance{}.",
+        e1.draws,
+        e1.n_train,
+        e1.temperature,
+        1 + e1.other_instances.len(),
+        if e1.other_instances.is_empty() {
+            ""
+        } else {
+            "s"
+        }
     );
     let _ = writeln!(
         s,
         "* Experiment 2: training sequences {:?}, {} trials, {} epochs, {} test sequences, {} \
-         hidden samples per test sequence, evaluation compensator Monte Carlo with {} points.",
+         hidden samples per test sequence, evaluation compensator Monte Carlo with {} points; \
+         particle filter with {} particles × {} runs per test sequence (quadrature compensator).",
         config.exp2.n_train,
         e2.trials,
         e2.epochs,
         e2.n_test,
         e2.eval_samples,
-        config.exp2.eval_mc_points
+        config.exp2.eval_mc_points,
+        e2.smc_particles,
+        e2.smc_runs
     );
     let _ = writeln!(
         s,
@@ -131,71 +401,7 @@ pub fn report_markdown(summary: &Summary, config: &Config, command: &str) -> Str
         }
     );
 
-    let _ = writeln!(
-        s,
-        "## Experiment 1: gradient standard deviation at the initial parameters\n"
-    );
-    let _ = writeln!(
-        s,
-        "One gradient is the **sum** over the {} training sequences of the per-sequence \
-         E-step gradients (each with its own sample), as the reference differentiates the \
-         objective summed over its sequences; the table gives the mean over the {} \
-         coordinates (biases and weights) of each coordinate's standard deviation over {} \
-         draws. The paper's numbers are for the Monte Carlo compensator (the reference's \
-         protocol). The path-wise gradient is heavy-tailed (rare draws hundreds of times larger \
-         than the median one), so its standard deviation over R draws is itself noisy; the \
-         robust column (per coordinate 1.4826 × the median absolute deviation, the standard \
-         deviation for normal data) shows the typical spread.\n",
-        e1.n_train, e1.n_params, e1.draws
-    );
-    let _ = writeln!(
-        s,
-        "| estimator | compensator | mean std (ours) | paper | mean robust std (1.4826 MAD) | mean abs. mean gradient | largest std |"
-    );
-    let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    let mc = format!("Monte Carlo ({} points)", e1.mc_points);
-    for (est, comp, g, paper) in [
-        (
-            "path-wise",
-            mc.as_str(),
-            &e1.pathwise_mc,
-            num(PAPER_PATHWISE_STD),
-        ),
-        (
-            "score function",
-            mc.as_str(),
-            &e1.score_mc,
-            num(PAPER_SCORE_STD),
-        ),
-        (
-            "path-wise",
-            "quadrature",
-            &e1.pathwise_quadrature,
-            "—".into(),
-        ),
-        (
-            "score function",
-            "quadrature",
-            &e1.score_quadrature,
-            "—".into(),
-        ),
-    ] {
-        let _ = writeln!(
-            s,
-            "| {est} | {comp} | {} | {paper} | {} | {} | {} |",
-            num(g.mean_std),
-            num(g.mean_mad_std),
-            num(g.mean_abs_mean),
-            num(g.max_std)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "\nRatio score function / path-wise: {} with Monte Carlo (paper {}), {} with quadrature.\n",
-        num(e1.score_mc.mean_std / e1.pathwise_mc.mean_std),
-        num(PAPER_SCORE_STD / PAPER_PATHWISE_STD),
-        num(e1.score_quadrature.mean_std / e1.pathwise_quadrature.mean_std),
-    );
+    experiment1(&mut s, e1);
     let _ = writeln!(s, "![experiment 1](exp1_gradient_std.svg)\n");
 
     let _ = writeln!(
@@ -238,6 +444,7 @@ pub fn report_markdown(summary: &Summary, config: &Config, command: &str) -> Str
             p.score_failed
         );
     }
+    experiment2_smc(&mut s, e2);
     let _ = writeln!(s, "\n![experiment 2](exp2_test_loss.svg)\n");
 
     let _ = writeln!(

@@ -32,6 +32,8 @@ pub const INIT: u64 = 3;
 pub const TRAIN: u64 = 4;
 /// Purpose: the evaluation's hidden samples.
 pub const EVAL: u64 = 5;
+/// Purpose: the particle filter's draws in the evaluation.
+pub const SMC: u64 = 6;
 
 /// The generator at `path` below `seed`: `s ← sequence_rng(s, i).next_u64()` for every index of
 /// `path` but the last, then `sequence_rng(s, last)`. Every random draw of a run comes from its

@@ -1,8 +1,9 @@
 //! `summary.json`: the machine-readable result of a run.
 //!
 //! The required keys (so that runs can be compared by machine) are
-//! `exp1.draws`, `exp1.{pathwise_mc, score_mc, pathwise_quadrature, score_quadrature}.mean_std`,
-//! `exp2.points[].{n_train, pathwise, score, true}` (the last three `{mean, se}`), and
+//! `exp1.draws`, `exp1.{pathwise_mc, score_mc, pathwise_quadrature, score_quadrature}.{mean_std,
+//! mean_mad_std, top1_share}`, `exp2.points[].{n_train, pathwise, score, true, pathwise_smc,
+//! score_smc, true_smc}` (the last six `{mean, se}`), and
 //! `exp3.points[].{amplitude, pathwise_s, score_s}`; everything else is extra. Wall-clock
 //! quantities are the keys ending in `_s` and the `timings` object; everything else is a
 //! function of the configuration and the seed only.

@@ -2,7 +2,7 @@
 //! writes `REPORT.md`, `summary.json` and one SVG plot per experiment.
 //!
 //! ```text
-//! cargo run --release -p bench-suite --bin reproduce            # reduced defaults, minutes
+//! cargo run --release -p bench-suite --bin reproduce            # reduced defaults, under a minute
 //! cargo run --release -p bench-suite --bin reproduce -- --full  # the reference's protocol
 //! ```
 
@@ -17,7 +17,7 @@ use clap::Parser;
 /// log-likelihood against the number of training sequences, (3) per-epoch training time
 /// against the amplitude a.
 ///
-/// Without options: reduced versions that finish in a few minutes on two cores. With --full:
+/// Without options: reduced versions that finish in under a minute on two cores. With --full:
 /// the reference's protocol (1,000 gradient draws on 3 problem instances; 10…200 training
 /// sequences × 24 trials × 10 epochs, the filter with 128 particles; a = 1…20 with 100 timed
 /// epochs), about 30–40 minutes (estimated). Options below

@@ -7,7 +7,8 @@
 //! [`Compensator`] ([`ClosedForm`], adaptive Gauss–Legendre [`Quadrature`], [`MonteCarlo`]),
 //! homogeneous and inhomogeneous [`Poisson`] processes, the multivariate exponential Hawkes
 //! process [`ExpHawkes`] (O(n·D) recursive log-likelihood and exact gradient), time-rescaling
-//! goodness of fit ([`time_rescale`], [`ks_exp1`], [`KsPlot`]), stable log-domain helpers
+//! goodness of fit ([`time_rescale`], [`ks_exp1`], [`KsPlot`]), windows of a long recording
+//! ([`EventSequence::split_windows`], [`ScoredWindow`]), stable log-domain helpers
 //! ([`numeric`]) and the shared error type [`PpError`].
 //!
 //! ```
@@ -53,6 +54,7 @@ pub mod messages;
 pub mod numeric;
 pub mod poisson;
 pub mod quadrature;
+pub mod recording_windows;
 pub mod rescaling;
 pub mod sequence;
 pub mod soft_events;
@@ -77,6 +79,7 @@ pub use intensity::{
 };
 pub use poisson::{InhomogeneousPoisson, Poisson};
 pub use quadrature::GaussLegendre;
+pub use recording_windows::{MAX_WINDOWS, ScoredWindow};
 pub use rescaling::{RescaledIntervals, time_rescale};
 pub use sequence::{DimensionIndex, EventSequence, History};
 pub use soft_events::SoftEvents;

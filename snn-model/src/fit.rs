@@ -1,7 +1,7 @@
 //! Fully observed maximum likelihood: the summed objective over many sequences (rayon, with a
 //! result independent of the number of threads) and a plain first-order fitting loop.
 
-use pp_core::{EventSequence, Parametric};
+use pp_core::{EventSequence, Parametric, ScoredWindow};
 use rayon::prelude::*;
 
 use crate::error::{Result, SnnError};
@@ -47,7 +47,6 @@ pub fn total_objective(
             format!("[{}]", g.len()),
         ));
     }
-    let want = grad.is_some();
     // few sequences: each is split over blocks of target neurons, so that one long recording
     // uses every core (a split that depends on the data only, not on the threads)
     let blocks = if data.len() >= TARGET_BLOCKS {
@@ -55,19 +54,107 @@ pub fn total_objective(
     } else {
         TARGET_BLOCKS
     };
-    let chunk = data.len().div_ceil(CHUNKS).max(1);
-    let parts: Vec<Result<(f64, Vec<f64>)>> = data
+    parallel_sum(model, data, grad, |ws, _, s, g| {
+        Ok(ws.evaluate_split(model, s, options, g, blocks)?.objective())
+    })
+}
+
+/// `Σ_w objective(w)` over windows of long recordings (from
+/// [`EventSequence::split_windows_with_history`]), each the conditional log-likelihood of its
+/// piece given its lead-in, `ℓ(lead-in + piece) − ℓ(lead-in)`, minus its share of the penalty;
+/// and, if `grad` is given, its gradient, computed in parallel (the same bits for any thread
+/// count). With a lead-in of at least the model's kernel support ([`Basis::support`]) the sum
+/// over the windows of a recording is its [`total_objective`] (to rounding), while a gradient
+/// holds only one window at a time. The quadrature compensator is required (a Monte Carlo
+/// one would not cancel over the lead-in).
+///
+/// [`Basis::support`]: crate::Basis::support
+///
+/// ```
+/// use pp_core::Window;
+/// let m = snn_model::SnnBuilder::new(2, 0).weights(vec![-1.0, 0.8, 0.5, -1.0, 0.3, -0.2, 0.4, -1.0]).check()?;
+/// let seq = m.simulate(Window::new(0.0, 60.0)?, &mut <rand_xoshiro::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(1))?;
+/// let opts = snn_model::LikelihoodOptions::default();
+/// let whole = snn_model::fit::total_objective(&m, &[seq.clone()], &opts, None)?;
+/// let windows = seq.split_windows_with_history(15.0, m.basis().support())?;
+/// let pieces = snn_model::fit::total_window_objective(&m, &windows, &opts, None)?;
+/// assert!((pieces - whole).abs() < 1e-9 * whole.abs());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn total_window_objective(
+    model: &Snn,
+    windows: &[ScoredWindow],
+    options: &LikelihoodOptions,
+    grad: Option<&mut [f64]>,
+) -> Result<f64> {
+    if matches!(
+        options.compensator,
+        pp_core::CompensatorMethod::MonteCarlo(_)
+    ) {
+        return Err(SnnError::invalid(
+            "compensator",
+            "monte-carlo",
+            "windows with a lead-in need the quadrature compensator (a Monte Carlo one does \
+             not cancel over the lead-in)",
+        ));
+    }
+    let blocks = if windows.len() >= TARGET_BLOCKS {
+        1
+    } else {
+        TARGET_BLOCKS
+    };
+    let history_options = LikelihoodOptions {
+        regularisation: 0.0,
+        ..*options
+    };
+    parallel_sum(model, windows, grad, |ws, g_history, w, g| {
+        let share = LikelihoodOptions {
+            regularisation: options.regularisation * w.share(),
+            ..*options
+        };
+        let want = g.is_some();
+        let mut value = ws
+            .evaluate_split(model, w.sequence(), &share, g, blocks)?
+            .objective();
+        if let Some(h) = w.history() {
+            let e = ws.evaluate_split(
+                model,
+                h,
+                &history_options,
+                want.then_some(g_history),
+                blocks,
+            )?;
+            value -= e.log_likelihood();
+        }
+        Ok(value)
+    })
+}
+
+/// Evaluates `f(workspace, history gradient buffer, item, gradient)` on every item in a fixed
+/// chunking (whatever the number of threads) and adds the values and gradients in order.
+/// `f` writes the item's gradient into its buffer; the history buffer, when `f` fills it, is
+/// subtracted.
+fn parallel_sum<T: Sync>(
+    model: &Snn,
+    items: &[T],
+    grad: Option<&mut [f64]>,
+    f: impl Fn(&mut LikelihoodWorkspace, &mut [f64], &T, Option<&mut [f64]>) -> Result<f64> + Sync,
+) -> Result<f64> {
+    let p = model.n_params();
+    let want = grad.is_some();
+    let chunk = items.len().div_ceil(CHUNKS).max(1);
+    let parts: Vec<Result<(f64, Vec<f64>)>> = items
         .par_chunks(chunk)
-        .map(|seqs| {
+        .map(|chunk| {
             let mut ws = LikelihoodWorkspace::new(model)?;
-            let mut acc = vec![0.0; if want { p } else { 0 }];
-            let mut g = vec![0.0; if want { p } else { 0 }];
+            let len = if want { p } else { 0 };
+            let (mut acc, mut g, mut g_history) = (vec![0.0; len], vec![0.0; len], vec![0.0; len]);
             let mut value = 0.0;
-            for s in seqs {
-                let e = ws.evaluate_split(model, s, options, want.then_some(&mut g[..]), blocks)?;
-                value += e.objective();
-                for (a, gv) in acc.iter_mut().zip(&g) {
-                    *a += gv;
+            for item in chunk {
+                g_history.fill(0.0);
+                value += f(&mut ws, &mut g_history, item, want.then_some(&mut g[..]))?;
+                for ((a, gv), hv) in acc.iter_mut().zip(&g).zip(&g_history) {
+                    *a += gv - hv;
                 }
             }
             Ok((value, acc))

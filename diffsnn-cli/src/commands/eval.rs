@@ -10,11 +10,11 @@ use serde::Serialize;
 use super::input::SpikeInput;
 use super::load_model;
 use super::loglik::Compensator as CompensatorArg;
-use super::select::NeuronSelection;
+use super::select::{NeuronSelection, first_neurons};
+use super::windows::WindowSplit;
 use crate::error::{CliError, Result};
 use crate::io::{ReadOptions, read_spikes};
 use pp_core::CompensatorMethod;
-use pp_core::spike_files::SpikeTrains;
 use vi_train::marginal::{IwaeOptions, SmcOptions, iwae_bound, marginal_log_likelihood};
 use vi_train::vi::{EvalOptions, VariationalModel, evaluate};
 
@@ -78,6 +78,9 @@ pub struct EvalArgs {
     /// `0..n_obs`; the spikes of others are dropped with a warning).
     #[command(flatten)]
     pub neurons: NeuronSelection,
+    /// Cut every sequence into windows of `--window-length` seconds.
+    #[command(flatten)]
+    pub windows: WindowSplit,
     /// The test metric.
     #[arg(long, value_enum, default_value_t = MethodArg::Elbo)]
     pub method: MethodArg,
@@ -228,20 +231,6 @@ pub struct SmcOutput {
     pub particles: usize,
     /// Runs per sequence.
     pub runs: usize,
-}
-
-/// Keeps the neurons `0..n_obs` of every sequence; returns the sequences and the number of
-/// spikes dropped.
-fn observed_only(trains: &SpikeTrains, n_obs: usize) -> Result<(Vec<EventSequence>, usize)> {
-    let keep: Vec<u32> = (0..n_obs as u32).collect();
-    let mut dropped = 0;
-    let mut out = Vec::with_capacity(trains.sequences().len());
-    for s in trains.sequences() {
-        let kept = s.select_dimensions(&keep)?;
-        dropped += s.len() - kept.len();
-        out.push(kept);
-    }
-    Ok((out, dropped))
 }
 
 impl EvalArgs {
@@ -465,7 +454,7 @@ impl EvalArgs {
                     ),
                 });
             }
-            let (sequences, dropped) = observed_only(&trains, n_obs)?;
+            let (sequences, dropped) = first_neurons(trains.sequences(), n_obs)?;
             if dropped > 0 {
                 eprintln!(
                     "warning: {label}: dropped {dropped} spikes of neurons >= {n_obs} (the \
@@ -475,6 +464,7 @@ impl EvalArgs {
             }
             sequences
         };
+        let sequences = self.windows.apply(sequences)?;
         let output = match self.method {
             MethodArg::Elbo => self.elbo(&model, &sequences, compensator)?,
             MethodArg::Iwae => self.iwae(&model, &sequences, compensator)?,

@@ -10,6 +10,7 @@ use snn_model::Snn;
 use vi_train::marginal::SmcOptions;
 
 use super::input::SpikeInput;
+use super::select::first_neurons;
 use crate::error::{CliError, Result};
 
 /// The particle-filter arguments (flattened into `intensity` and `plot ks`).
@@ -139,13 +140,7 @@ pub fn observed_sequences(
             ),
         });
     }
-    let keep: Vec<u32> = (0..n_obs as u32).collect();
-    let kept = sequences
-        .iter()
-        .map(|s| s.select_dimensions(&keep))
-        .collect::<pp_core::Result<Vec<_>>>()?;
-    let dropped: usize = sequences.iter().map(EventSequence::len).sum::<usize>()
-        - kept.iter().map(EventSequence::len).sum::<usize>();
+    let (kept, dropped) = first_neurons(sequences, n_obs)?;
     if dropped > 0 {
         eprintln!(
             "warning: {label}: dropped {dropped} spikes of neurons >= {n_obs} (hidden neurons \

@@ -20,6 +20,7 @@ use super::input::SpikeInput;
 use super::load_model;
 use super::loglik::Compensator as CompensatorArg;
 use super::select::NeuronSelection;
+use super::windows::WindowSplit;
 use crate::checkpoint::{Checkpoint, DataSummary};
 use crate::error::{CliError, Result};
 use crate::io::{ReadOptions, read_spikes};
@@ -122,6 +123,9 @@ pub struct FitArgs {
     /// Which neurons of the spike file are observed (default: all of them).
     #[command(flatten)]
     pub neurons: NeuronSelection,
+    /// Cut every sequence into windows of `--window-length` seconds.
+    #[command(flatten)]
+    pub windows: WindowSplit,
     /// Number of hidden neurons to add; 0 fits the fully observed network by maximum
     /// likelihood (exact gradient, one full-batch step per epoch).
     #[arg(long, value_name = "H")]
@@ -326,6 +330,7 @@ impl FitArgs {
             ("--window", json!(self.input.window.map(|(a, b)| [a, b]))),
             ("--observed", json!(self.neurons.observed)),
             ("--n-observed", json!(self.neurons.n_observed)),
+            ("--window-length", json!(self.windows.window_length)),
             (
                 "--allow-empty-sequences",
                 json!(self.input.allow_empty_sequences),
@@ -563,6 +568,7 @@ impl FitArgs {
         let Some(config) = config else {
             return super::mle::fit_fully_observed(self, &data, stdout);
         };
+        let data = self.windows.apply(data)?;
         let n_obs = data.first().map_or(0, EventSequence::dim);
         let identity = RunIdentity {
             settings: self.settings(),

@@ -13,6 +13,7 @@ use snn_model::{LikelihoodOptions, LikelihoodWorkspace, Snn};
 
 use super::input::SpikeInput;
 use super::select::NeuronSelection;
+use super::windows::WindowSplit;
 use super::{emit, load_model};
 use crate::error::{CliError, Result};
 
@@ -60,6 +61,9 @@ pub struct LoglikArgs {
     /// Which neurons of the spike file are the model's (default: all, in order).
     #[command(flatten)]
     pub neurons: NeuronSelection,
+    /// Cut every sequence into windows of `--window-length` seconds.
+    #[command(flatten)]
+    pub windows: WindowSplit,
     /// How the compensator is computed.
     #[arg(long, value_enum, default_value_t = Compensator::Quadrature)]
     pub compensator: Compensator,
@@ -194,7 +198,7 @@ impl LoglikArgs {
     /// std::fs::write(&spikes, "sequence,time,neuron\n0,0.5,0\n").unwrap();
     /// let args = diffsnn_cli::commands::loglik::LoglikArgs {
     ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes).window(0.0, 2.0),
-    ///     neurons: Default::default(), compensator: diffsnn_cli::commands::loglik::Compensator::Quadrature,
+    ///     neurons: Default::default(), windows: Default::default(), compensator: diffsnn_cli::commands::loglik::Compensator::Quadrature,
     ///     mc_points: None, seed: None, out: None,
     /// };
     /// let mut out = Vec::new();
@@ -244,6 +248,7 @@ impl LoglikArgs {
                 .sequences()
                 .to_vec()
         };
+        let sequences = self.windows.apply(sequences)?;
         let per_sequence =
             per_sequence_loglik(&model, &sequences, self.compensator, n_points, seed)
                 .map_err(|(k, e)| e.evaluating(&self.model, k))?;

@@ -3,14 +3,16 @@
 //! [`total_objective`](snn_model::fit::total_objective), summed over all sequences on all
 //! cores in a fixed order); each epoch is one full-batch step of the optimiser on the negative
 //! mean objective (log-likelihood minus the penalty `--regularisation ‖M ⊙ W‖_F`), followed
-//! by the refractory clamp.
+//! by the refractory clamp. With `--window-length` the recordings are cut into windows, each
+//! conditioned on the kernel support of spikes before it: the same objective, one window's
+//! gradient in memory at a time, and many windows for all cores.
 
 use std::io::Write;
 use std::time::Instant;
 
 use pp_core::{CompensatorMethod, EventSequence, Parametric};
 use snn_model::LikelihoodOptions;
-use snn_model::fit::total_objective;
+use snn_model::fit::{total_objective, total_window_objective};
 use vi_train::vi::EpochRecord;
 
 use super::fit::{BaselineArg, FitArgs, FitSummary, OptimizerArg, StepArg, initial_model};
@@ -127,13 +129,21 @@ pub(super) fn fit_fully_observed(
         args.loss_csv.clone(),
         checkpoints,
     );
+    let windows = match args.windows.window_length {
+        None => None,
+        Some(length) => Some(conditioned_windows(data, length, &model, &options)?),
+    };
+    let objective = |model: &snn_model::Snn, grad: &mut [f64]| match &windows {
+        None => total_objective(model, data, &options, Some(grad)),
+        Some(w) => total_window_objective(model, w, &options, Some(grad)),
+    };
     let scale = 1.0 / data.len() as f64;
     let mut grad = vec![0.0; model.n_params()];
     let mut params = model.params();
     let (mut best, mut since_best, mut stopped_early) = (f64::INFINITY, 0, false);
     for epoch in 1..=args.epochs {
         let start = Instant::now();
-        let value = total_objective(&model, data, &options, Some(&mut grad))?;
+        let value = objective(&model, &mut grad)?;
         let loss = -value * scale;
         if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
             observer.finish();
@@ -189,4 +199,49 @@ pub(super) fn fit_fully_observed(
     stdout
         .write_all(b"\n")
         .map_err(|e| CliError::io("(standard output)", e))
+}
+
+/// The sequences cut into windows of `length`, each with a lead-in of the model's kernel
+/// support as fixed history: the windows' objective is the whole recordings' (to rounding),
+/// while a gradient holds one window at a time. Said on standard error.
+fn conditioned_windows(
+    data: &[EventSequence],
+    length: f64,
+    model: &snn_model::Snn,
+    options: &LikelihoodOptions,
+) -> Result<Vec<pp_core::ScoredWindow>> {
+    let lead = model.basis().support();
+    if !lead.is_finite() {
+        return Err(CliError::argument(
+            "--window-length",
+            "needs filters of finite support with --hidden 0 (each window is conditioned on \
+             the spikes within the support before it): the model's basis reaches back without \
+             end; use the epanechnikov basis, or no --window-length",
+        ));
+    }
+    if matches!(options.compensator, CompensatorMethod::MonteCarlo(_)) {
+        return Err(CliError::argument(
+            "--window-length",
+            "with --hidden 0 needs the quadrature compensator (the lead-in before each window \
+             must cancel exactly)",
+        ));
+    }
+    let mut out = Vec::new();
+    for s in data {
+        out.extend(
+            s.split_windows_with_history(length, lead)
+                .map_err(super::windows::flag_error)?,
+        );
+    }
+    eprintln!(
+        "note: --window-length {} cut {} sequence{} into {} windows, each conditioned on the \
+         {} s of spikes before it (the kernel support): the same objective as the whole \
+         recordings, one window in memory at a time",
+        pp_core::messages::show_number(length),
+        data.len(),
+        if data.len() == 1 { "" } else { "s" },
+        out.len(),
+        pp_core::messages::show_number(lead)
+    );
+    Ok(out)
 }

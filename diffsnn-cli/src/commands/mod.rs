@@ -33,6 +33,7 @@ mod mle;
 pub mod plot;
 pub mod select;
 pub mod simulate;
+pub mod windows;
 
 /// `diffsnn`: simulate, evaluate and plot spiking neural networks with hidden neurons.
 ///

@@ -114,3 +114,25 @@ impl NeuronSelection {
             .collect::<pp_core::Result<Vec<_>>>()?)
     }
 }
+
+/// The neurons `0..n` of every sequence (the observed ones of a model with `n` observed
+/// neurons) and the number of spikes of other neurons dropped.
+///
+/// ```
+/// let w = pp_core::Window::new(0.0, 5.0)?;
+/// let s = pp_core::EventSequence::new(w, 3, vec![1.0, 2.0], vec![0, 2])?;
+/// let (kept, dropped) = diffsnn_cli::commands::select::first_neurons(&[s], 2)?;
+/// assert_eq!((kept[0].dim(), kept[0].len(), dropped), (2, 1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn first_neurons(sequences: &[EventSequence], n: usize) -> Result<(Vec<EventSequence>, usize)> {
+    let keep: Vec<u32> = (0..n as u32).collect();
+    let mut dropped = 0;
+    let mut out = Vec::with_capacity(sequences.len());
+    for s in sequences {
+        let kept = s.select_dimensions(&keep)?;
+        dropped += s.len() - kept.len();
+        out.push(kept);
+    }
+    Ok((out, dropped))
+}

@@ -572,8 +572,9 @@ impl Trainer {
                         reason.push_str(
                             " (the path-wise gradient overflowed: through a long chain of soft \
                              spikes of several hidden neurons the adjoint can grow beyond f64; \
-                             split the recording into shorter sequences, or train with the \
-                             score-function estimator)",
+                             train on windows of the recording (EventSequence::split_windows; \
+                             the program's --window-length), or with the score-function \
+                             estimator)",
                         );
                     }
                     return Err(self.diverged(k, reason));

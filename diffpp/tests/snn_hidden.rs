@@ -449,3 +449,33 @@ fn bad_models_and_sequences_are_errors() {
     let srm = SnnHidden::new(&ht, &obs, 1e-6).unwrap();
     assert_eq!(srm.candidate_rate(), 2.0 * (3.0 + 1e-8) + 1e-6);
 }
+
+/// An adjoint that overflows in the reverse sweep (here from loss adjoints near f64's largest)
+/// is a numerical error naming the sample adjoint, raised where it first appears, not a
+/// complaint about an invalid soft mark further down.
+#[test]
+fn an_overflowing_adjoint_is_a_numerical_error_of_the_sweep() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let model = random_model(4, 2, 3, 1.0);
+    let obs = observed(4, 2, 2, 10.0);
+    let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
+    let trace = DiffPP::new(obs.window(), Mode::soft(0.3).unwrap())
+        .sample(&hidden, &mut rng)
+        .unwrap();
+    assert!(trace.times().len() > 2);
+    let dl = vec![f64::MAX / 2.0; trace.y().len()]; // finite, but sums of them are not
+    let mut grad = vec![0.0; model.n_params()];
+    let err = gradient_through_sample(
+        &hidden,
+        &trace,
+        0.0,
+        Some(&dl),
+        &mut grad,
+        &mut ReverseWorkspace::new(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, DiffppError::NonFinite { what, .. } if what.starts_with("sample adjoint")),
+        "{err}"
+    );
+}

@@ -22,7 +22,7 @@
 use snn_model::{Basis, BasisTracker};
 
 use super::SnnHidden;
-use crate::error::Result;
+use crate::error::{DiffppError, Result};
 use crate::expconcrete::{log_density_grad_unchecked, sample_vjp_unchecked};
 use crate::numeric::complete_vjp_unchecked;
 use crate::reverse::SweepRequest;
@@ -193,6 +193,15 @@ impl SnnHidden<'_> {
                 ws.ubar[hh] = ub;
                 grad_params[n_obs + hh] += ub;
                 any |= ub != 0.0;
+            }
+            if let Some(hh) = ws.ubar.iter().position(|v| !v.is_finite()) {
+                // the adjoint overflowed along a chain of soft spikes: stop here, at the first
+                // candidate (in reverse time) where it did, with a numerical error
+                return Err(DiffppError::NonFinite {
+                    what: "sample adjoint (reverse sweep, candidate × hidden neuron)",
+                    index: k * h + hh,
+                    value: ws.ubar[hh],
+                });
             }
             if any {
                 reverse.push_soft(-s, 0, &ws.ubar)?;

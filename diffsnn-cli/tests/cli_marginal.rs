@@ -112,6 +112,7 @@ fn the_particle_filter_ranks_the_true_model_first() {
     for s in seqs {
         assert!(s["ess_min"].as_f64().unwrap() >= 1.0, "{s}");
         assert!(s["se"].as_f64().unwrap() >= 0.0, "{s}");
+        assert!(s["run_spread"].as_f64().unwrap() >= 0.0, "{s}");
     }
     let mean = |v: &serde_json::Value| {
         (
@@ -364,4 +365,46 @@ fn the_marginal_ks_check_accepts_the_data_model_and_rejects_a_wrong_one() {
         ],
     ));
     assert_eq!(full.iter().map(|l| l.0).collect::<Vec<_>>(), [0, 1, 2]);
+}
+
+#[test]
+fn runs_that_disagree_are_reported_beside_the_standard_error() {
+    let dir = workdir();
+    let d = dir.path();
+    setup(d);
+    let smc = |model: &str, particles: &str| {
+        ok(
+            d,
+            &[
+                "eval",
+                "--model",
+                model,
+                "--spikes",
+                "obs.json",
+                "--method",
+                "smc",
+                "--particles",
+                particles,
+                "--runs",
+                "4",
+                "--seed",
+                "1",
+            ],
+        )
+    };
+    // two particles of a wrong model: runs tens of nats apart, while the delta-method error
+    // stays at most 1 by construction; the warning says so
+    let few = smc("wrong.json", "2");
+    let v = json(&few);
+    let seqs = v["per_sequence"].as_array().unwrap();
+    let spread = |s: &serde_json::Value| s["run_spread"].as_f64().unwrap();
+    assert!(seqs.iter().any(|s| spread(s) > 1.0), "{}", few.stdout);
+    assert!(
+        seqs.iter()
+            .all(|s| s["se"].as_f64().unwrap() <= 1.0 + 1e-12)
+    );
+    assert!(few.stderr.contains("runs disagree"), "{}", few.stderr);
+    // enough particles of the data model: no warning
+    let many = smc("m.json", "400");
+    assert!(!many.stderr.contains("runs disagree"), "{}", many.stderr);
 }

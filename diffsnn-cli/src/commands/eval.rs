@@ -192,7 +192,7 @@ pub struct IwaeOutput {
 ///
 /// ```
 /// let s = diffsnn_cli::commands::eval::SmcSequence { neg_log_likelihood: 3.0, se: None,
-///     ess_min: 12.5, ess_mean: 600.0, resamplings: 4 };
+///     run_spread: None, ess_min: 12.5, ess_mean: 600.0, resamplings: 4 };
 /// assert!(serde_json::to_string(&s).unwrap().contains(r#""resamplings":4"#));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -201,6 +201,9 @@ pub struct SmcSequence {
     pub neg_log_likelihood: f64,
     /// Its standard error (delta method over the runs; `null` with one run).
     pub se: Option<f64>,
+    /// The standard deviation of the runs' `log p̂` (`null` with one run): above about 1 the
+    /// runs disagree, the standard error understates, and more `--particles` are needed.
+    pub run_spread: Option<f64>,
     /// The smallest effective sample size over the filter's steps (over the runs).
     pub ess_min: f64,
     /// The mean effective sample size.
@@ -364,6 +367,7 @@ impl EvalArgs {
                 .map(|s| SmcSequence {
                     neg_log_likelihood: -s.log_p,
                     se: s.se,
+                    run_spread: s.log_spread(),
                     ess_min: s.ess_min,
                     ess_mean: s.ess_mean,
                     resamplings: s.resamplings,
@@ -372,6 +376,21 @@ impl EvalArgs {
             particles: r.particles,
             runs: r.runs,
         };
+        let spreads: Vec<f64> = output
+            .per_sequence
+            .iter()
+            .filter_map(|s| s.run_spread)
+            .collect();
+        let disagree = spreads.iter().filter(|&&v| v > 1.0).count();
+        if disagree > 0 {
+            eprintln!(
+                "warning: the filter's runs disagree by more than 1 in log p on {disagree} of {} \
+                 sequences (largest spread {:.3}): the standard errors understate the error; \
+                 use more --particles",
+                spreads.len(),
+                spreads.iter().copied().fold(0.0, f64::max)
+            );
+        }
         Ok(serde_json::to_string(&output).expect("a report serialises"))
     }
 

@@ -113,6 +113,33 @@ impl SequenceEstimate {
             runs,
         })
     }
+
+    /// The standard deviation of the runs' `log p̂_r` (`None` with one run): how far the
+    /// independent runs disagree. The delta-method [`se`](Self::se) assumes they agree to well
+    /// under one nat: it never exceeds 1 however far apart they are (the relative deviations
+    /// `ρ_r − 1` of runs that average to 1 are bounded), so a spread above about 1 says that
+    /// the standard error understates the error and the filter needs more particles.
+    ///
+    /// ```
+    /// use vi_train::marginal::{RunEstimate, SequenceEstimate};
+    /// let run = |log_p: f64| RunEstimate { log_p, ess_min: 1.0, ess_mean: 1.0, resamplings: 0, peak_particle_bytes: 0 };
+    /// let s = SequenceEstimate::from_runs(vec![run(-100.0), run(-140.0)], 1).unwrap();
+    /// assert!((s.log_spread().unwrap() - 40.0 / 2f64.sqrt()).abs() < 1e-12);
+    /// assert!(s.se.unwrap() <= 1.0); // the delta method does not see it
+    /// ```
+    pub fn log_spread(&self) -> Option<f64> {
+        let r = self.runs.len();
+        (r >= 2).then(|| {
+            let mean = self.runs.iter().map(|x| x.log_p).sum::<f64>() / r as f64;
+            let var = self
+                .runs
+                .iter()
+                .map(|x| (x.log_p - mean).powi(2))
+                .sum::<f64>()
+                / (r - 1) as f64;
+            var.sqrt()
+        })
+    }
 }
 
 /// The particle filter's estimate of the marginal log-likelihood of a data set.

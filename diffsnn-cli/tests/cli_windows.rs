@@ -111,6 +111,13 @@ fn fitting_on_windows_is_fitting_on_the_windows_as_sequences() {
         std::fs::read_to_string(d.join("w.json")).unwrap(),
         std::fs::read_to_string(d.join("c.json")).unwrap()
     );
+    // a window that covers the recording is the recording
+    fit("all.json", &["--window-length", "60"], "cover.json");
+    fit("all.json", &[], "plain.json");
+    assert_eq!(
+        std::fs::read_to_string(d.join("cover.json")).unwrap(),
+        std::fs::read_to_string(d.join("plain.json")).unwrap()
+    );
 }
 
 /// The parameters of a model file, flattened.

@@ -76,20 +76,48 @@ fn new_file_target(path: &Path) -> Result<Destination> {
     ))
 }
 
-/// Temporary files that exist now (removed by the signal handler).
-static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Temporary files that exist now (removed by the signal handler), and whether the program is
+/// exiting on a signal. A temporary file is created and registered under this lock, and the
+/// handler keeps the lock from its clean-up to the process's exit, so no temporary file can
+/// appear between the two.
+struct Pending {
+    paths: Vec<PathBuf>,
+    exiting: bool,
+}
 
-fn register(path: &Path) {
-    if let Ok(mut pending) = PENDING.lock() {
-        pending.push(path.to_path_buf());
+static PENDING: Mutex<Pending> = Mutex::new(Pending {
+    paths: Vec::new(),
+    exiting: false,
+});
+
+fn pending() -> std::sync::MutexGuard<'static, Pending> {
+    PENDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Creates a temporary file with `builder` in `dir` and registers it, atomically with respect
+/// to the signal handler.
+fn create_registered(
+    builder: &tempfile::Builder<'_, '_>,
+    dir: &Path,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut pending = pending();
+    if pending.exiting {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "the program is exiting on a signal",
+        ));
     }
+    let tmp = builder.tempfile_in(dir)?;
+    pending.paths.push(tmp.path().to_path_buf());
+    Ok(tmp)
 }
 
 fn unregister(path: &Path) {
-    if let Ok(mut pending) = PENDING.lock()
-        && let Some(i) = pending.iter().position(|p| p == path)
-    {
-        pending.swap_remove(i);
+    let mut pending = pending();
+    if let Some(i) = pending.paths.iter().position(|p| p == path) {
+        pending.paths.swap_remove(i);
     }
 }
 
@@ -109,10 +137,12 @@ fn unregister(path: &Path) {
 /// assert!(err.is_err() && !path.exists());
 /// ```
 pub fn remove_pending_temporaries() {
-    if let Ok(pending) = PENDING.lock() {
-        for path in pending.iter() {
-            let _ = std::fs::remove_file(path);
-        }
+    remove_all(&pending());
+}
+
+fn remove_all(pending: &Pending) {
+    for path in &pending.paths {
+        let _ = std::fs::remove_file(path);
     }
 }
 
@@ -121,7 +151,10 @@ pub fn remove_pending_temporaries() {
 /// program's `main` (a library must not take over a process's signals).
 pub fn install_signal_cleanup() -> Result<()> {
     ctrlc::set_handler(|| {
-        remove_pending_temporaries();
+        // hold the lock until the process is gone: no new temporary file in between
+        let mut pending = pending();
+        pending.exiting = true;
+        remove_all(&pending);
         std::process::exit(130);
     })
     .map_err(|e| CliError::argument("(signal handler)", e.to_string()))
@@ -206,11 +239,8 @@ where
             .unwrap_or(0o666);
         builder.permissions(std::fs::Permissions::from_mode(mode));
     }
-    let tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| CliError::io(path, e))?;
+    let tmp = create_registered(&builder, dir).map_err(|e| CliError::io(path, e))?;
     let tmp_path = tmp.path().to_path_buf();
-    register(&tmp_path);
     let result = (|| {
         let mut out = BufWriter::new(tmp);
         write(&mut out)?;

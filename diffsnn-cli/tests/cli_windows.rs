@@ -187,6 +187,45 @@ fn fully_observed_fitting_on_conditioned_windows_is_fitting_the_whole_recording(
         ],
     );
     assert!(!r.ok && r.stderr.contains("quadrature"), "{}", r.stderr);
+    // nor with filters that reach back without end
+    ok(
+        d,
+        &[
+            "init",
+            "--observed",
+            "3",
+            "--basis",
+            "exponential",
+            "--init",
+            "zero",
+            "--out",
+            "e.json",
+        ],
+    );
+    let r = diffsnn(
+        d,
+        &[
+            "fit",
+            "--spikes",
+            "all.json",
+            "--hidden",
+            "0",
+            "--epochs",
+            "1",
+            "--init",
+            "e.json",
+            "--window-length",
+            "7",
+            "--out",
+            "x.json",
+        ],
+    );
+    assert!(
+        !r.ok && r.stderr.contains("--window-length") && r.stderr.contains("finite support"),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.join("x.json").exists());
 }
 
 #[test]

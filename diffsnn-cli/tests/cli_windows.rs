@@ -216,6 +216,8 @@ fn fully_observed_fitting_on_conditioned_windows_is_fitting_the_whole_recording(
             "e.json",
             "--window-length",
             "7",
+            "--loss-csv",
+            "x.csv",
             "--out",
             "x.json",
         ],
@@ -225,7 +227,7 @@ fn fully_observed_fitting_on_conditioned_windows_is_fitting_the_whole_recording(
         "{}",
         r.stderr
     );
-    assert!(!d.join("x.json").exists());
+    assert!(!d.join("x.json").exists() && !d.join("x.csv").exists());
 }
 
 #[test]

@@ -101,6 +101,11 @@ pub(super) fn fit_fully_observed(
         }
         None => initial_model(n_obs, 0, args.amplitude, args.n_basis, args.seed)?,
     };
+    // checked before anything is written
+    let windows = match args.windows.window_length {
+        None => None,
+        Some(length) => Some(conditioned_windows(data, length, &model, &options)?),
+    };
     let kind = match args.optimizer {
         OptimizerArg::Adagrad => snn_model::optim::OptimizerKind::Adagrad,
         OptimizerArg::Adam => snn_model::optim::OptimizerKind::Adam,
@@ -129,10 +134,6 @@ pub(super) fn fit_fully_observed(
         args.loss_csv.clone(),
         checkpoints,
     );
-    let windows = match args.windows.window_length {
-        None => None,
-        Some(length) => Some(conditioned_windows(data, length, &model, &options)?),
-    };
     let objective = |model: &snn_model::Snn, grad: &mut [f64]| match &windows {
         None => total_objective(model, data, &options, Some(grad)),
         Some(w) => total_window_objective(model, w, &options, Some(grad)),

@@ -56,6 +56,26 @@ proptest! {
         prop_assert_eq!(read_json(&t.to_json_string()).unwrap(), t);
     }
 
+    /// The typed fast path and the tree-walking reader read a valid file alike, also written
+    /// by hand (integers for times, another field order, spaces).
+    #[test]
+    fn the_fast_path_reads_what_the_tree_reads(t in trains()) {
+        let text = t.to_json_string();
+        prop_assert_eq!(json::fast_path(&text), Some(SpikeTrains::from_json_tree(&text, "s.json").unwrap()));
+        let by_hand = format!(
+            r#"{{ "sequences": [{}], "n_neurons": {}, "format": "spikes/v1" }}"#,
+            t.sequences().iter().map(|q| format!(
+                r#"{{"neurons": {:?}, "times": [{}], "window": [{}, {}]}}"#,
+                q.marks(),
+                q.times().iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(", "),
+                q.window().t0().floor(), q.window().t1().ceil() + 1.0,
+            )).collect::<Vec<_>>().join(", "),
+            t.n_neurons(),
+        );
+        let tree = SpikeTrains::from_json_tree(&by_hand, "s.json").unwrap();
+        prop_assert_eq!(json::fast_path(&by_hand), Some(tree));
+    }
+
     /// CSV keeps the spikes bit for bit (with the window and the neuron count given back), and
     /// the row order does not matter.
     #[test]

@@ -9,7 +9,9 @@ use rayon::prelude::*;
 use super::options::IwaeOptions;
 use super::resample::log_mean_exp;
 use crate::error::{Result, ViError};
-use crate::vi::{EstimatorWorkspace, VariationalModel, hard_neg_elbo_draw};
+use crate::vi::{
+    EstimatorWorkspace, Pooled, VariationalModel, check_test_data, hard_neg_elbo_draw,
+};
 
 /// The negative importance-weighted bound of a data set (loss-like: lower is better, and
 /// `−L_K` decreases towards `−log p(O)` as `K` grows).
@@ -76,18 +78,7 @@ pub fn iwae_bound(
     options: &IwaeOptions,
 ) -> Result<IwaeReport> {
     options.check()?;
-    if data.is_empty() {
-        return Err(ViError::argument("data", "needs at least one sequence"));
-    }
-    let n_obs = model.p().n_obs();
-    if let Some(i) = data.iter().position(|s| s.dim() != n_obs) {
-        return Err(ViError::Mismatch {
-            reason: format!(
-                "sequence {i} has {} neurons; the model has {n_obs} observed neurons",
-                data[i].dim()
-            ),
-        });
-    }
+    check_test_data(model, data)?;
     let (k, r) = (options.samples, options.replicates);
     let results: Vec<Result<(f64, f64)>> = data
         .par_iter()
@@ -126,21 +117,12 @@ pub fn iwae_bound(
             },
         )
         .collect();
-    let mut per_sequence = Vec::with_capacity(data.len());
-    let mut per_sequence_se = Vec::with_capacity(data.len());
-    let mut var_sum = 0.0;
-    for res in results {
-        let (mean, var) = res?;
-        per_sequence.push(mean);
-        per_sequence_se.push((var / r as f64).sqrt());
-        var_sum += var;
-    }
-    let n = data.len() as f64;
+    let pooled = Pooled::of(results, r)?;
     Ok(IwaeReport {
-        mean: per_sequence.iter().sum::<f64>() / n,
-        se: (r >= 2).then(|| (var_sum / r as f64).sqrt() / n),
-        per_sequence,
-        per_sequence_se: (r >= 2).then_some(per_sequence_se),
+        mean: pooled.mean,
+        se: (r >= 2).then_some(pooled.se),
+        per_sequence: pooled.per_sequence,
+        per_sequence_se: (r >= 2).then_some(pooled.per_sequence_se),
         samples: k,
         replicates: r,
     })

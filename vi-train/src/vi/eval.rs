@@ -98,21 +98,7 @@ pub fn evaluate(
             ),
         ));
     }
-    if data.is_empty() {
-        return Err(ViError::argument("data", "needs at least one sequence"));
-    }
-    let n_obs = model.p().n_obs();
-    if let Some(i) = data.iter().position(|s| s.dim() != n_obs) {
-        return Err(ViError::Mismatch {
-            reason: format!(
-                "sequence {i} has {} neurons; the model has {n_obs} observed neurons",
-                data[i].dim()
-            ),
-        });
-    }
-    for (i, s) in data.iter().enumerate() {
-        crate::vi::hidden::check_hidden_work(model.q(), s, i)?;
-    }
+    check_test_data(model, data)?;
     let k = options.samples;
     let results: Vec<Result<(f64, f64)>> = data
         .par_iter()
@@ -140,23 +126,67 @@ pub fn evaluate(
             },
         )
         .collect();
-    let mut per_sequence = Vec::with_capacity(data.len());
-    let mut per_sequence_se = Vec::with_capacity(data.len());
-    let mut var_sum = 0.0;
-    for r in results {
-        let (mean, var) = r?;
-        per_sequence.push(mean);
-        per_sequence_se.push((var / k as f64).sqrt());
-        var_sum += var;
-    }
-    let n = data.len() as f64;
+    let pooled = Pooled::of(results, k)?;
     Ok(EvalReport {
-        mean: per_sequence.iter().sum::<f64>() / n,
-        se: (var_sum / k as f64).sqrt() / n,
-        per_sequence,
-        per_sequence_se,
+        mean: pooled.mean,
+        se: pooled.se,
+        per_sequence: pooled.per_sequence,
+        per_sequence_se: pooled.per_sequence_se,
         samples_per_sequence: k,
     })
+}
+
+/// The checks of a test metric's data: at least one sequence, each of the model's observed
+/// neurons only, none whose hidden sampler would expect more candidates than the bound.
+pub(crate) fn check_test_data(model: &VariationalModel, data: &[EventSequence]) -> Result<()> {
+    if data.is_empty() {
+        return Err(ViError::argument("data", "needs at least one sequence"));
+    }
+    let n_obs = model.p().n_obs();
+    if let Some(i) = data.iter().position(|s| s.dim() != n_obs) {
+        return Err(ViError::Mismatch {
+            reason: format!(
+                "sequence {i} has {} neurons; the model has {n_obs} observed neurons",
+                data[i].dim()
+            ),
+        });
+    }
+    for (i, s) in data.iter().enumerate() {
+        crate::vi::hidden::check_hidden_work(model.q(), s, i)?;
+    }
+    Ok(())
+}
+
+/// Per-sequence estimates pooled over a data set: each sequence's mean and sample variance
+/// over `draws` independent draws give its standard error `√(var/draws)`; the data set's mean
+/// is the mean of the sequences' means, with standard error `√(Σ var / draws) / n`.
+pub(crate) struct Pooled {
+    pub(crate) per_sequence: Vec<f64>,
+    pub(crate) per_sequence_se: Vec<f64>,
+    pub(crate) mean: f64,
+    pub(crate) se: f64,
+}
+
+impl Pooled {
+    /// Pools the sequences' `(mean, variance)` in order (the first error, if any).
+    pub(crate) fn of(results: Vec<Result<(f64, f64)>>, draws: usize) -> Result<Self> {
+        let mut per_sequence = Vec::with_capacity(results.len());
+        let mut per_sequence_se = Vec::with_capacity(results.len());
+        let mut var_sum = 0.0;
+        for r in results {
+            let (mean, var) = r?;
+            per_sequence.push(mean);
+            per_sequence_se.push((var / draws as f64).sqrt());
+            var_sum += var;
+        }
+        let n = per_sequence.len() as f64;
+        Ok(Self {
+            mean: per_sequence.iter().sum::<f64>() / n,
+            se: (var_sum / draws as f64).sqrt() / n,
+            per_sequence,
+            per_sequence_se,
+        })
+    }
 }
 
 fn clone_error(e: &ViError) -> ViError {

@@ -17,6 +17,7 @@ pub use estimate::{
     gradient_estimate, hard_densities,
 };
 pub use eval::{EvalOptions, EvalReport, evaluate};
+pub(crate) use eval::{Pooled, check_test_data};
 pub(crate) use hidden::check_observed as check_observed_sequence;
 pub use hidden::{
     HiddenSampleWorkspace, HiddenState, HiddenThinning, MAX_HIDDEN_CANDIDATES, sample_hidden,

@@ -212,19 +212,27 @@ fn experiment1(s: &mut String, e1: &Exp1Result) {
 fn smc_row(s: &mut String, p: &Exp2Point, trials: usize) {
     let _ = writeln!(
         s,
-        "| {} | {} ± {} | {} ± {} | {} ± {} | {} ± {} | {} / {} of {trials} |",
+        "| {} | {} | {} / {} of {trials} |",
         p.n_train,
-        num(p.pathwise_smc.mean),
-        num(p.pathwise_smc.se),
-        num(p.score_smc.mean),
-        num(p.score_smc.se),
-        num(p.true_smc.mean),
-        num(p.true_smc.se),
-        num(p.score_minus_pathwise_smc.mean),
-        num(p.score_minus_pathwise_smc.se),
+        metric_cells([
+            &p.pathwise_smc,
+            &p.score_smc,
+            &p.true_smc,
+            &p.score_minus_pathwise_smc
+        ]),
         p.true_first_smc,
         p.true_first_elbo,
     );
+}
+
+/// Experiment 2's four metric cells (path-wise, score function, data model, paired
+/// difference), each `mean ± se`, joined by the table's separators.
+fn metric_cells(cells: [&MeanSe; 4]) -> String {
+    cells
+        .iter()
+        .map(|c| format!("{} ± {}", num(c.mean), num(c.se)))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 fn experiment2_smc(s: &mut String, e2: &Exp2Result) {
@@ -430,16 +438,9 @@ pub fn report_markdown(summary: &Summary, config: &Config, command: &str) -> Str
     for p in &e2.points {
         let _ = writeln!(
             s,
-            "| {} | {} ± {} | {} ± {} | {} ± {} | {} ± {} | {} / {} |",
+            "| {} | {} | {} / {} |",
             p.n_train,
-            num(p.pathwise.mean),
-            num(p.pathwise.se),
-            num(p.score.mean),
-            num(p.score.se),
-            num(p.truth.mean),
-            num(p.truth.se),
-            num(p.score_minus_pathwise.mean),
-            num(p.score_minus_pathwise.se),
+            metric_cells([&p.pathwise, &p.score, &p.truth, &p.score_minus_pathwise]),
             p.pathwise_failed,
             p.score_failed
         );

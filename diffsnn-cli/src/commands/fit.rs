@@ -12,7 +12,7 @@ use snn_model::Snn;
 use pp_core::CompensatorMethod;
 use vi_train::ViError;
 use vi_train::vi::{
-    Baseline, EarlyStop, Estimator, ObjectiveOptions, OptimizerKind, StepScheme,
+    Baseline, EarlyStop, EpochRecord, Estimator, ObjectiveOptions, OptimizerKind, StepScheme,
     TemperatureSchedule, TrainConfig, Trainer, VariationalModel, loss_csv_string,
 };
 
@@ -491,6 +491,38 @@ impl FitArgs {
         })
     }
 
+    /// The observer of a run over `n_sequences` sequences after the `earlier` epochs (of a
+    /// resumed run): the loss CSV is written at once with those epochs, so that a run of no
+    /// epochs (or one that fails) leaves a valid file; progress as `--quiet` says; checkpoints
+    /// every `--checkpoint-every` epochs, marked with the run's `identity` (computed only then).
+    pub(super) fn start_observer(
+        &self,
+        n_sequences: usize,
+        earlier: &[EpochRecord],
+        identity: impl FnOnce() -> RunIdentity,
+    ) -> Result<FitObserver> {
+        if let Some(path) = &self.loss_csv {
+            write_text(path, &loss_csv_string(earlier))?;
+        }
+        let checkpoints = self.checkpoint_every.map(|every| {
+            (
+                Checkpoints {
+                    every,
+                    path: self.out.clone(),
+                },
+                identity(),
+            )
+        });
+        Ok(FitObserver::new(
+            self.epochs,
+            n_sequences,
+            !self.quiet,
+            self.loss_csv.clone(),
+            checkpoints,
+        )
+        .with_earlier_records(earlier))
+    }
+
     /// The trainer of a saved run, after checking that this run continues it.
     fn resumed_trainer(
         &self,
@@ -578,28 +610,8 @@ impl FitArgs {
             Some(path) => self.resumed_trainer(path, &identity, config)?,
             None => Trainer::new(self.initial_variational_model(n_obs)?, config)?,
         };
-        let earlier = trainer.state().records;
-        if let Some(path) = &self.loss_csv {
-            // at once: a run of no epochs (or one that fails) leaves a valid file
-            write_text(path, &loss_csv_string(&earlier))?;
-        }
-        let checkpoints = self.checkpoint_every.map(|every| {
-            (
-                Checkpoints {
-                    every,
-                    path: self.out.clone(),
-                },
-                identity,
-            )
-        });
-        let mut observer = FitObserver::new(
-            self.epochs,
-            data.len(),
-            !self.quiet,
-            self.loss_csv.clone(),
-            checkpoints,
-        )
-        .with_earlier_records(&earlier);
+        let mut observer =
+            self.start_observer(data.len(), &trainer.state().records, || identity)?;
         let report = trainer.fit_observed(&data, &mut observer);
         observer.finish();
         let report = report?;

@@ -19,7 +19,7 @@ use super::fit::{BaselineArg, FitArgs, FitSummary, OptimizerArg, StepArg, initia
 use super::load_model;
 use super::loglik::Compensator as CompensatorArg;
 use crate::error::{CliError, Result};
-use crate::progress::{Checkpoints, FitObserver, RunIdentity, write_text};
+use crate::progress::{RunIdentity, write_text};
 
 /// The flags of variational training that mean nothing without hidden neurons: an error names
 /// the first one given.
@@ -112,28 +112,10 @@ pub(super) fn fit_fully_observed(
         OptimizerArg::Sgd => snn_model::optim::OptimizerKind::Sgd,
     };
     let mut optimizer = kind.build(args.lr)?;
-    if let Some(p) = &args.loss_csv {
-        write_text(p, &vi_train::vi::loss_csv_string(&[]))?;
-    }
-    let checkpoints = args.checkpoint_every.map(|every| {
-        (
-            Checkpoints {
-                every,
-                path: args.out.clone(),
-            },
-            RunIdentity {
-                settings: args.settings(),
-                data: crate::checkpoint::DataSummary::of(data),
-            },
-        )
-    });
-    let mut observer = FitObserver::new(
-        args.epochs,
-        data.len(),
-        !args.quiet,
-        args.loss_csv.clone(),
-        checkpoints,
-    );
+    let mut observer = args.start_observer(data.len(), &[], || RunIdentity {
+        settings: args.settings(),
+        data: crate::checkpoint::DataSummary::of(data),
+    })?;
     let objective = |model: &snn_model::Snn, grad: &mut [f64]| match &windows {
         None => total_objective(model, data, &options, Some(grad)),
         Some(w) => total_window_objective(model, w, &options, Some(grad)),

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use clap::Args;
 use pp_core::EventSequence;
+use pp_core::spike_files::SpikeTrains;
 use snn_model::Snn;
 use vi_train::marginal::SmcOptions;
 
@@ -48,15 +49,35 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    /// Whether to integrate the hidden neurons out: `--marginal`, or a model with hidden neurons
-    /// and a spike file of no more than its observed neurons (said on standard error). The
-    /// filter's flags without it are an error; so is `--marginal` for a model without hidden
-    /// neurons.
-    pub fn marginal_for(&self, model: &Snn, model_path: &Path, input: &SpikeInput) -> Result<bool> {
+    /// The spike file, read as it is, if the hidden neurons are to be integrated out:
+    /// `--marginal`, or a model with hidden neurons and a spike file of no more than its
+    /// observed neurons (said on standard error); `None` otherwise (the caller reads the file
+    /// with the model's neuron count). The filter's flags without it are an error; so is
+    /// `--marginal` for a model without hidden neurons.
+    pub fn marginal_input(
+        &self,
+        model: &Snn,
+        model_path: &Path,
+        input: &SpikeInput,
+    ) -> Result<Option<SpikeTrains>> {
+        if self.marginal && model.n_hidden() == 0 {
+            return Err(CliError::argument(
+                "--marginal",
+                format!(
+                    "{} has no hidden neuron: nothing to integrate out",
+                    model_path.display()
+                ),
+            ));
+        }
+        let candidate = if self.marginal || (!self.no_marginal && model.n_hidden() > 0) {
+            Some(input.read(None)?)
+        } else {
+            None
+        };
         let marginal = self.marginal
-            || (!self.no_marginal
-                && model.n_hidden() > 0
-                && input.read(None)?.n_neurons() <= model.n_obs());
+            || candidate
+                .as_ref()
+                .is_some_and(|t| t.n_neurons() <= model.n_obs());
         let given = [
             ("--particles", self.particles.is_some()),
             ("--runs", self.runs.is_some()),
@@ -70,15 +91,6 @@ impl FilterArgs {
                 "applies to the hidden neurons integrated out (--marginal) only",
             ));
         }
-        if marginal && model.n_hidden() == 0 {
-            return Err(CliError::argument(
-                "--marginal",
-                format!(
-                    "{} has no hidden neuron: nothing to integrate out",
-                    model_path.display()
-                ),
-            ));
-        }
         if marginal && !self.marginal {
             eprintln!(
                 "note: {} has {} hidden neuron{} and {} only the observed ones: the hidden \
@@ -90,7 +102,7 @@ impl FilterArgs {
                 input.label()
             );
         }
-        Ok(marginal)
+        Ok(candidate.filter(|_| marginal))
     }
 
     /// The filter's settings (checked; errors name the flag).

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use pp_core::EventSequence;
+use pp_core::spike_files::SpikeTrains;
 use serde::Serialize;
 use snn_model::Snn;
 
@@ -185,8 +186,11 @@ impl IntensityArgs {
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
         let model = load_model(&self.model)?;
         let label = self.input.label();
-        if self.filter.marginal_for(&model, &self.model, &self.input)? {
-            return self.run_marginal(&model, stdout);
+        if let Some(trains) = self
+            .filter
+            .marginal_input(&model, &self.model, &self.input)?
+        {
+            return self.run_marginal(&model, &trains, stdout);
         }
         let trains = self.input.read(Some((&model, &self.model)))?;
         let seq = crate::io::sequence(&trains, self.sequence, &label)?;
@@ -204,11 +208,15 @@ impl IntensityArgs {
     }
 
     /// The predictive intensity of the observed neurons (`--marginal`).
-    fn run_marginal(&self, model: &Snn, stdout: &mut dyn Write) -> Result<()> {
+    fn run_marginal(
+        &self,
+        model: &Snn,
+        trains: &SpikeTrains,
+        stdout: &mut dyn Write,
+    ) -> Result<()> {
         let label = self.input.label();
-        let trains = self.input.read(None)?;
         let model_label = self.model.display().to_string();
-        let full = crate::io::sequence(&trains, self.sequence, &label)?;
+        let full = crate::io::sequence(trains, self.sequence, &label)?;
         let observed = observed_sequences(
             std::slice::from_ref(full),
             model.n_obs(),

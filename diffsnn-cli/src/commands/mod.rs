@@ -82,10 +82,12 @@ pub enum Command {
     /// Log-likelihood of fully observed spike trains under a model.
     #[command(long_about = loglik::LONG_ABOUT)]
     Loglik(loglik::LoglikArgs),
-    /// Train an SNN with hidden neurons on observed spike trains (variational inference).
+    /// Fit an SNN to observed spike trains: with hidden neurons by variational inference,
+    /// fully observed (--hidden 0) by maximum likelihood.
     #[command(long_about = fit::LONG_ABOUT)]
     Fit(fit::FitArgs),
-    /// Test negative ELBO of a trained model on held-out spike trains (hard spikes).
+    /// Test metrics of a trained model on held-out spike trains: negative ELBO,
+    /// importance-weighted bound, or the particle filter's marginal likelihood.
     #[command(long_about = eval::LONG_ABOUT)]
     Eval(eval::EvalArgs),
     /// SVG pictures: raster, intensity, filters, ks, loss.

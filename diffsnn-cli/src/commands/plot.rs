@@ -323,9 +323,11 @@ impl KsArgs {
     /// ```
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
         let model = load_model(&self.model)?;
-        let summary = if self.filter.marginal_for(&model, &self.model, &self.input)? {
+        let marginal = self
+            .filter
+            .marginal_input(&model, &self.model, &self.input)?;
+        let summary = if let Some(trains) = marginal {
             let label = self.input.label();
-            let trains = self.input.read(None)?;
             let observed = observed_sequences(
                 trains.sequences(),
                 model.n_obs(),

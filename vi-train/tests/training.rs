@@ -10,8 +10,9 @@ use pp_core::EventSequence;
 use snn_model::{Snn, SnnBuilder};
 use vi_train::ViError;
 use vi_train::vi::{
-    EarlyStop, EpochRecord, Estimator, EvalOptions, OptimizerKind, StepScheme, TrainConfig,
-    TrainObserver, Trainer, TrainerState, VariationalModel, evaluate, fit,
+    BatchGradients, EarlyStop, EpochRecord, Estimator, EstimatorWorkspace, EvalOptions,
+    OptimizerKind, StepRequest, StepScheme, StepValue, TrainConfig, TrainObserver, Trainer,
+    TrainerState, VariationalModel, evaluate, fit,
 };
 
 /// The data-generating model: 2 observed + 1 hidden neuron; the hidden neuron drives both
@@ -312,4 +313,106 @@ fn resume_refuses_a_state_of_another_run() {
     bad.optimizer_p.buffers[0][0] = f64::NAN;
     let err = Trainer::resume(model, config, bad).unwrap_err();
     assert!(err.to_string().contains("finite"), "{err}");
+}
+
+/// A gradient source that computes each gradient alone, in reverse batch order, with a fresh
+/// workspace (as remote workers would) and records the batches it was asked for.
+struct Remote<'a> {
+    data: &'a [EventSequence],
+    batches: Vec<Vec<usize>>,
+}
+
+impl BatchGradients for Remote<'_> {
+    fn gradients(
+        &mut self,
+        model: &VariationalModel,
+        config: &TrainConfig,
+        request: &StepRequest,
+        batch: &[usize],
+        grads: &mut [Vec<f64>],
+    ) -> Vec<vi_train::Result<StepValue>> {
+        self.batches.push(batch.to_vec());
+        let mut out: Vec<_> = batch
+            .iter()
+            .zip(grads.iter_mut())
+            .rev()
+            .map(|(&k, g)| {
+                let mut ws = EstimatorWorkspace::new(model)?;
+                request.estimate(model, config, &self.data[k], k, &mut ws, g)
+            })
+            .collect();
+        out.reverse();
+        out
+    }
+}
+
+#[test]
+fn gradients_computed_elsewhere_give_the_same_model() {
+    let data = observed_data(&truth(), 15.0, 7, 3);
+    let separate = VariationalModel::separate(random_snn(2, 1, 1), random_snn(2, 1, 2)).unwrap();
+    for (estimator, model, shuffle) in [
+        (Estimator::Pathwise, initial(), true),
+        (Estimator::Score, initial(), false),
+        (Estimator::Pathwise, separate, false),
+    ] {
+        let config = TrainConfig {
+            epochs: 2,
+            estimator,
+            batch_size: 3,
+            shuffle,
+            baseline: if estimator == Estimator::Score {
+                vi_train::vi::Baseline::RunningMean { decay: 0.5 }
+            } else {
+                vi_train::vi::Baseline::None
+            },
+            ..Default::default()
+        };
+        let mut local = Trainer::new(model.clone(), config.clone()).unwrap();
+        let local_report = local.fit(&data).unwrap();
+        let mut remote = Trainer::new(model, config).unwrap();
+        let mut source = Remote {
+            data: &data,
+            batches: Vec::new(),
+        };
+        let remote_report = remote
+            .fit_observed_with(&data, Some(&mut source), &mut ())
+            .unwrap();
+        assert_eq!(remote.model(), local.model(), "{estimator:?}");
+        let losses =
+            |r: &vi_train::vi::TrainReport| r.records.iter().map(|e| e.loss).collect::<Vec<_>>();
+        assert_eq!(losses(&remote_report), losses(&local_report));
+        // 2 epochs x 3 batches (3 + 3 + 1) x 2 phases, every sequence once per phase
+        assert_eq!(source.batches.len(), 12);
+        assert_eq!(
+            source.batches.iter().map(Vec::len).sum::<usize>(),
+            2 * 2 * 7
+        );
+    }
+}
+
+#[test]
+fn a_source_that_returns_too_few_results_is_an_error() {
+    struct Short;
+    impl BatchGradients for Short {
+        fn gradients(
+            &mut self,
+            _: &VariationalModel,
+            _: &TrainConfig,
+            _: &StepRequest,
+            _: &[usize],
+            _: &mut [Vec<f64>],
+        ) -> Vec<vi_train::Result<StepValue>> {
+            Vec::new()
+        }
+    }
+    let data = observed_data(&truth(), 10.0, 2, 3);
+    let mut t = Trainer::new(initial(), TrainConfig::default()).unwrap();
+    let err = t
+        .fit_observed_with(&data, Some(&mut Short), &mut ())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the gradient source returned 0 results for a batch of 1 sequences"),
+        "{err}"
+    );
 }

@@ -26,6 +26,6 @@ pub use model::{Variational, VariationalModel, add_regulariser};
 /// The optimisers (snn-model's, the workspace's one home of them).
 pub use snn_model::optim::{OptimizerKind, Sgd};
 pub use train::{
-    Baseline, EarlyStop, EpochRecord, StepScheme, TemperatureSchedule, TrainConfig, TrainObserver,
-    TrainReport, Trainer, TrainerState, fit, loss_csv_string, step_rng,
+    Baseline, BatchGradients, EarlyStop, EpochRecord, StepRequest, StepScheme, TemperatureSchedule,
+    TrainConfig, TrainObserver, TrainReport, Trainer, TrainerState, fit, loss_csv_string, step_rng,
 };

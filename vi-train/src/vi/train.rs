@@ -379,6 +379,96 @@ pub fn step_rng(seed: u64, epoch: usize, phase: u8, index: usize) -> Xoshiro256P
     sequence_rng(stream, index as u64)
 }
 
+/// What one phase of one mini-batch asks of whoever computes its gradients: the epoch
+/// (0-based), the phase, the ∂PP temperature and the score function's baseline. Every
+/// gradient of a run is [`estimate`](Self::estimate) of a request, so that a gradient
+/// computed elsewhere (another process or machine) is the same bits as the trainer's own.
+///
+/// ```
+/// use vi_train::vi::{EstimatorWorkspace, Phase, StepRequest, TrainConfig, VariationalModel};
+/// use pp_core::{EventSequence, Window};
+/// let model = VariationalModel::shared(snn_model::SnnBuilder::new(1, 1).check()?)?;
+/// let seq = EventSequence::new(Window::new(0.0, 5.0)?, 1, vec![1.0, 2.5], vec![0, 0])?;
+/// let request = StepRequest { epoch: 0, phase: Phase::E, temperature: 0.3, baseline: 0.0 };
+/// let config = TrainConfig::default();
+/// let n = model.n_params();
+/// let (mut ws, mut a, mut b) = (EstimatorWorkspace::new(&model)?, vec![0.0; n], vec![0.0; n]);
+/// let va = request.estimate(&model, &config, &seq, 7, &mut ws, &mut a)?;
+/// let vb = request.estimate(&model, &config, &seq, 7, &mut ws, &mut b)?;
+/// assert_eq!((va, a), (vb, b)); // a function of the request, the sequence and its index
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepRequest {
+    /// Epochs done before this one (0 in the first).
+    pub epoch: usize,
+    /// The E (or joint) step or the M step.
+    pub phase: Phase,
+    /// The ∂PP temperature of the epoch.
+    pub temperature: f64,
+    /// The score function's baseline (0 without one).
+    pub baseline: f64,
+}
+
+impl StepRequest {
+    /// The gradient of sequence `index` (its position in the training data, which seeds its
+    /// random draws with `(config.seed, epoch, phase, index)`) written into `grad` (the
+    /// model's `n_params()` values), and the step's loss.
+    pub fn estimate(
+        &self,
+        model: &VariationalModel,
+        config: &TrainConfig,
+        sequence: &EventSequence,
+        index: usize,
+        workspace: &mut EstimatorWorkspace,
+        grad: &mut [f64],
+    ) -> Result<StepValue> {
+        let phase_id = if self.phase == Phase::E { 0 } else { 1 };
+        let mut rng = step_rng(config.seed, self.epoch, phase_id, index);
+        GradientStep::for_phase(
+            config.estimator,
+            self.phase,
+            self.temperature,
+            self.baseline,
+        )
+        .estimate(
+            model,
+            sequence,
+            &config.objective,
+            &mut rng,
+            workspace,
+            grad,
+        )
+    }
+}
+
+/// Computes the gradients of a mini-batch for [`Trainer::fit_observed_with`]: for each
+/// sequence index of `batch`, its gradient into the `grads` slot of the same position and its
+/// [`StepValue`] (or the error met), in batch order. An implementation may compute them
+/// anywhere and in any order; to reproduce a local run it computes each as
+/// [`StepRequest::estimate`] does.
+pub trait BatchGradients {
+    /// The batch's results, one per sequence of `batch`, in its order.
+    fn gradients(
+        &mut self,
+        model: &VariationalModel,
+        config: &TrainConfig,
+        request: &StepRequest,
+        batch: &[usize],
+        grads: &mut [Vec<f64>],
+    ) -> Vec<Result<StepValue>>;
+}
+
+/// The source again, for one more call (the trait object's lifetime shortened to the borrow).
+fn reborrow<'b>(
+    source: &'b mut Option<&mut dyn BatchGradients>,
+) -> Option<&'b mut dyn BatchGradients> {
+    match source {
+        Some(s) => Some(&mut **s),
+        None => None,
+    }
+}
+
 /// Whether an error is a numerical failure (non-finite values), reported as divergence.
 fn is_numerical(e: &ViError) -> bool {
     use diffpp::DiffppError as D;
@@ -528,36 +618,61 @@ impl Trainer {
         order
     }
 
-    /// Computes the gradients of one phase for the sequences `batch` (in parallel when there
-    /// are several), at the current parameters.
+    /// Computes the gradients of one phase for the sequences `batch` at the current
+    /// parameters: here, in parallel when there are several (`source` none), or by `source`
+    /// (e.g. on other machines); then checks every value in batch order.
     fn compute(
         &mut self,
         data: &[EventSequence],
         batch: &[usize],
         phase: Phase,
         tau: f64,
+        source: Option<&mut dyn BatchGradients>,
     ) -> Result<()> {
-        let model = &self.model;
-        let config = &self.config;
-        let epoch = self.epoch;
-        let baseline = self.baseline.unwrap_or(0.0);
-        let step = GradientStep::for_phase(config.estimator, phase, tau, baseline);
-        let run = |k: usize, ws: &mut EstimatorWorkspace, grad: &mut [f64]| -> Result<StepValue> {
-            let phase_id = if phase == Phase::E { 0 } else { 1 };
-            let mut rng = step_rng(config.seed, epoch, phase_id, k);
-            step.estimate(model, &data[k], &config.objective, &mut rng, ws, grad)
+        let request = StepRequest {
+            epoch: self.epoch,
+            phase,
+            temperature: tau,
+            baseline: self.baseline.unwrap_or(0.0),
         };
         let m = batch.len();
-        let results: Vec<Result<StepValue>> = if m == 1 {
-            vec![run(batch[0], &mut self.workspaces[0], &mut self.grads[0])]
-        } else {
-            self.workspaces[..m]
-                .par_iter_mut()
-                .zip(self.grads[..m].par_iter_mut())
-                .zip(batch.par_iter())
-                .map(|((ws, g), &k)| run(k, ws, g))
-                .collect()
+        let results: Vec<Result<StepValue>> = match source {
+            Some(source) => {
+                let results = source.gradients(
+                    &self.model,
+                    &self.config,
+                    &request,
+                    batch,
+                    &mut self.grads[..m],
+                );
+                if results.len() != m {
+                    return Err(ViError::Mismatch {
+                        reason: format!(
+                            "the gradient source returned {} results for a batch of {m} sequences",
+                            results.len()
+                        ),
+                    });
+                }
+                results
+            }
+            None => {
+                let (model, config) = (&self.model, &self.config);
+                let run = |k: usize, ws: &mut EstimatorWorkspace, grad: &mut [f64]| {
+                    request.estimate(model, config, &data[k], k, ws, grad)
+                };
+                if m == 1 {
+                    vec![run(batch[0], &mut self.workspaces[0], &mut self.grads[0])]
+                } else {
+                    self.workspaces[..m]
+                        .par_iter_mut()
+                        .zip(self.grads[..m].par_iter_mut())
+                        .zip(batch.par_iter())
+                        .map(|((ws, g), &k)| run(k, ws, g))
+                        .collect()
+                }
+            }
         };
+        let config = &self.config;
         for (slot, (r, &k)) in results.into_iter().zip(batch).enumerate() {
             match r {
                 Ok(v) => {
@@ -638,7 +753,7 @@ impl Trainer {
     /// Runs one epoch over `data` (observed sequences, dimension `n_obs`) and returns its
     /// record.
     pub fn run_epoch(&mut self, data: &[EventSequence]) -> Result<EpochRecord> {
-        self.run_epoch_with(data, &mut |_| {})
+        self.run_epoch_with(data, None, &mut |_| {})
     }
 
     /// [`run_epoch`](Self::run_epoch), calling `on_batch(done)` after each mini-batch with
@@ -646,6 +761,7 @@ impl Trainer {
     fn run_epoch_with(
         &mut self,
         data: &[EventSequence],
+        mut source: Option<&mut dyn BatchGradients>,
         on_batch: &mut dyn FnMut(usize),
     ) -> Result<EpochRecord> {
         if data.is_empty() {
@@ -669,7 +785,7 @@ impl Trainer {
         let mut done = 0;
         for batch in order.chunks(self.config.batch_size) {
             let m = batch.len();
-            self.compute(data, batch, Phase::E, tau)?;
+            self.compute(data, batch, Phase::E, tau, reborrow(&mut source))?;
             let mut f_sum = 0.0;
             for v in self.values[..m].iter().flatten() {
                 f_sum += v.f;
@@ -686,7 +802,7 @@ impl Trainer {
                 });
             }
             if em {
-                self.compute(data, batch, Phase::M, tau)?;
+                self.compute(data, batch, Phase::M, tau, reborrow(&mut source))?;
                 if report_m {
                     loss_sum += self.values[..m]
                         .iter()
@@ -823,6 +939,52 @@ impl Trainer {
         data: &[EventSequence],
         observer: &mut O,
     ) -> std::result::Result<TrainReport, O::Error> {
+        self.fit_observed_with(data, None, observer)
+    }
+
+    /// [`fit_observed`](Self::fit_observed) with the gradients of every mini-batch computed
+    /// by `source` (none: here, on all cores), for instance on the workers of a cluster. The
+    /// trainer keeps the order of the sequences, the averaging in batch order and the
+    /// optimiser steps, so a source that computes each gradient as
+    /// [`StepRequest::estimate`] does gives the same model bits as a local run.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// use vi_train::vi::{
+    ///     BatchGradients, EstimatorWorkspace, StepRequest, StepValue, TrainConfig, Trainer,
+    ///     VariationalModel,
+    /// };
+    /// /// Computes each gradient in turn, as a remote worker would, with a fresh workspace.
+    /// struct OneByOne<'a>(&'a [EventSequence]);
+    /// impl BatchGradients for OneByOne<'_> {
+    ///     fn gradients(&mut self, model: &VariationalModel, config: &TrainConfig,
+    ///         request: &StepRequest, batch: &[usize], grads: &mut [Vec<f64>],
+    ///     ) -> Vec<vi_train::Result<StepValue>> {
+    ///         batch.iter().zip(grads).map(|(&k, g)| {
+    ///             let mut ws = EstimatorWorkspace::new(model)?;
+    ///             request.estimate(model, config, &self.0[k], k, &mut ws, g)
+    ///         }).collect()
+    ///     }
+    /// }
+    /// let mut rng = pp_thinning::sequence_rng(3, 0);
+    /// let truth = snn_model::SnnBuilder::new(1, 1).random(&mut rng)?;
+    /// let data: Vec<_> = truth.simulate_many(Window::new(0.0, 10.0)?, 4, 2)?
+    ///     .into_iter().map(|s| s.split_dimensions(1).map(|(o, _)| o)).collect::<Result<_, _>>()?;
+    /// let init = VariationalModel::shared(snn_model::SnnBuilder::new(1, 1).random(&mut rng)?)?;
+    /// let config = TrainConfig { epochs: 2, batch_size: 2, ..Default::default() };
+    /// let mut local = Trainer::new(init.clone(), config.clone())?;
+    /// local.fit(&data)?;
+    /// let mut remote = Trainer::new(init, config)?;
+    /// remote.fit_observed_with(&data, Some(&mut OneByOne(&data)), &mut ())?;
+    /// assert_eq!(remote.model(), local.model()); // the same bits
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fit_observed_with<O: TrainObserver + ?Sized>(
+        &mut self,
+        data: &[EventSequence],
+        mut source: Option<&mut dyn BatchGradients>,
+        observer: &mut O,
+    ) -> std::result::Result<TrainReport, O::Error> {
         for (k, s) in data.iter().enumerate() {
             crate::vi::hidden::check_hidden_work(self.model.q(), s, k)?;
         }
@@ -832,8 +994,9 @@ impl Trainer {
         while !stopped_early && self.epoch < self.config.epochs {
             let epoch = self.epoch + 1;
             let total = data.len();
-            let record =
-                self.run_epoch_with(data, &mut |done| observer.on_batch(epoch, done, total))?;
+            let record = self.run_epoch_with(data, reborrow(&mut source), &mut |done| {
+                observer.on_batch(epoch, done, total)
+            })?;
             // the early-stopping state takes this epoch in before the observer sees the
             // trainer, so that a state saved now resumes exactly (and stops if it should)
             if let Some(es) = self.config.early_stop {

@@ -394,6 +394,86 @@ impl EvalArgs {
         Ok(serde_json::to_string(&output).expect("a report serialises"))
     }
 
+    /// The compensator the flags ask for, after checking that the flags of the method and
+    /// of the compensator go together.
+    fn compensator_method(&self) -> Result<CompensatorMethod> {
+        let monte_carlo = self.compensator == CompensatorArg::MonteCarlo;
+        if !monte_carlo && self.mc_points.is_some() {
+            return Err(CliError::argument(
+                "--mc-points",
+                "applies to --compensator monte-carlo only",
+            ));
+        }
+        self.check_method_flags()?;
+        Ok(if monte_carlo {
+            let n_points = self.mc_points.unwrap_or(1000);
+            if n_points == 0 {
+                return Err(CliError::argument("--mc-points", "must be at least 1"));
+            }
+            // the seed is drawn afresh for every estimate (the points are part of its noise)
+            CompensatorMethod::monte_carlo(n_points, 0)?
+        } else {
+            CompensatorMethod::default()
+        })
+    }
+
+    /// The pair of `p` and `q` (the `--variational` model), or `q = p`; errors name the
+    /// model by `--model`.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "eval", "--model", "m.json", "--spikes", "s.json",
+    /// ]).unwrap();
+    /// let diffsnn_cli::commands::Command::Eval(args) = cli.command else { unreachable!() };
+    /// let no_hidden = snn_model::SnnBuilder::new(1, 0).check()?;
+    /// assert!(args.model_pair(no_hidden, None).unwrap_err().to_string().starts_with("m.json: "));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn model_pair(
+        &self,
+        p: snn_model::Snn,
+        q: Option<snn_model::Snn>,
+    ) -> Result<VariationalModel> {
+        let named = |e: vi_train::ViError| CliError::Mismatch {
+            reason: format!("{}: {e}", self.model.display()),
+        };
+        match q {
+            Some(q) => VariationalModel::separate(p, q).map_err(named),
+            None => VariationalModel::shared(p).map_err(named),
+        }
+    }
+
+    /// The report (one line of JSON, as `run` writes it) of `model` on observed `sequences`
+    /// (cut with `--window-length` first): what `run` does after reading its files.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// use pp_core::{EventSequence, Window};
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "eval", "--model", "m.json", "--spikes", "s.json", "--samples", "3",
+    /// ]).unwrap();
+    /// let diffsnn_cli::commands::Command::Eval(args) = cli.command else { unreachable!() };
+    /// let model = args.model_pair(snn_model::SnnBuilder::new(1, 1).check()?, None)?;
+    /// let seq = EventSequence::new(Window::new(0.0, 4.0)?, 1, vec![0.5, 1.5], vec![0, 0])?;
+    /// let v: serde_json::Value = serde_json::from_str(&args.report(&model, vec![seq])?).unwrap();
+    /// assert_eq!((v["method"].as_str(), v["samples_per_sequence"].as_u64()), (Some("elbo"), Some(3)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn report(
+        &self,
+        model: &VariationalModel,
+        sequences: Vec<EventSequence>,
+    ) -> Result<String> {
+        let compensator = self.compensator_method()?;
+        let sequences = self.windows.apply(sequences)?;
+        match self.method {
+            MethodArg::Elbo => self.elbo(model, &sequences, compensator),
+            MethodArg::Iwae => self.iwae(model, &sequences, compensator),
+            MethodArg::Smc => self.smc(model.p(), &sequences, compensator),
+        }
+    }
+
     /// Reads the inputs, evaluates, and writes the report (one JSON line) to `--out`
     /// (atomically) or `stdout`; the warning about dropped spikes goes to standard error.
     ///
@@ -415,32 +495,13 @@ impl EvalArgs {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
-        let monte_carlo = self.compensator == CompensatorArg::MonteCarlo;
-        if !monte_carlo && self.mc_points.is_some() {
-            return Err(CliError::argument(
-                "--mc-points",
-                "applies to --compensator monte-carlo only",
-            ));
-        }
-        self.check_method_flags()?;
-        let compensator = if monte_carlo {
-            let n_points = self.mc_points.unwrap_or(1000);
-            if n_points == 0 {
-                return Err(CliError::argument("--mc-points", "must be at least 1"));
-            }
-            // the seed is drawn afresh for every estimate (the points are part of its noise)
-            CompensatorMethod::monte_carlo(n_points, 0)?
-        } else {
-            CompensatorMethod::default()
-        };
+        self.compensator_method()?;
         let p = load_model(&self.model)?;
-        let named = |e: vi_train::ViError| CliError::Mismatch {
-            reason: format!("{}: {e}", self.model.display()),
+        let q = match &self.variational {
+            Some(path) => Some(load_model(path)?),
+            None => None,
         };
-        let model = match &self.variational {
-            Some(path) => VariationalModel::separate(p, load_model(path)?).map_err(named)?,
-            None => VariationalModel::shared(p).map_err(named)?,
-        };
+        let model = self.model_pair(p, q)?;
         let n_obs = model.p().n_obs();
         let label = self.input.label();
         let sequences = if self.neurons.is_given() {
@@ -483,12 +544,7 @@ impl EvalArgs {
             }
             sequences
         };
-        let sequences = self.windows.apply(sequences)?;
-        let output = match self.method {
-            MethodArg::Elbo => self.elbo(&model, &sequences, compensator)?,
-            MethodArg::Iwae => self.iwae(&model, &sequences, compensator)?,
-            MethodArg::Smc => self.smc(model.p(), &sequences, compensator)?,
-        };
+        let output = self.report(&model, sequences)?;
         super::emit(self.out.as_ref(), stdout, |w| {
             w.write_all(output.as_bytes())?;
             w.write_all(b"\n")

@@ -365,7 +365,19 @@ impl FitArgs {
             .collect()
     }
 
-    fn config(&self) -> Result<TrainConfig> {
+    /// The training configuration these settings describe, every setting checked (errors
+    /// name the flag). For variational training (`--hidden` ≥ 1).
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "fit", "--spikes", "s.json", "--hidden", "1", "--estimator", "score",
+    ///     "--out", "m.json", "--lr", "-1",
+    /// ]).unwrap();
+    /// let diffsnn_cli::commands::Command::Fit(args) = cli.command else { unreachable!() };
+    /// assert_eq!(args.config().unwrap_err().to_string(), "--lr: must be finite and positive, got -1");
+    /// ```
+    pub fn config(&self) -> Result<TrainConfig> {
         let monte_carlo = self.compensator == CompensatorArg::MonteCarlo;
         if !monte_carlo && self.mc_points.is_some() {
             return Err(CliError::argument(
@@ -457,15 +469,39 @@ impl FitArgs {
 
     /// The model a new run starts from: `--init`, or the reference's random initialisation.
     fn initial_variational_model(&self, n_obs: usize) -> Result<VariationalModel> {
-        let p = match &self.init {
-            Some(path) => {
-                let m = load_model(path)?;
+        let init = match &self.init {
+            Some(path) => Some((load_model(path)?, path.display().to_string())),
+            None => None,
+        };
+        self.variational_model(self.initial_p(n_obs, init)?)
+    }
+
+    /// The model `p` a new run on `n_obs` observed neurons starts from: `init` (a model and
+    /// the name it goes by in messages), checked against the data and `--hidden`, or the
+    /// reference's random initialisation from `--seed`, `--amplitude` and `--n-basis`.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "fit", "--spikes", "s.json", "--hidden", "1", "--estimator", "score",
+    ///     "--out", "m.json", "--seed", "7",
+    /// ]).unwrap();
+    /// let diffsnn_cli::commands::Command::Fit(args) = cli.command else { unreachable!() };
+    /// let p = args.initial_p(2, None)?;
+    /// assert_eq!(p, diffsnn_cli::commands::fit::initial_model(2, 1, 5.0, 2, 7)?);
+    /// let wrong = snn_model::SnnBuilder::new(3, 1).check()?;
+    /// assert!(args.initial_p(2, Some((wrong, "m0.json".into()))).unwrap_err().to_string()
+    ///     .starts_with("m0.json: the initial model has 3 observed and 1 hidden neurons"));
+    /// # Ok::<(), diffsnn_cli::CliError>(())
+    /// ```
+    pub fn initial_p(&self, n_obs: usize, init: Option<(Snn, String)>) -> Result<Snn> {
+        match init {
+            Some((m, label)) => {
                 if m.n_obs() != n_obs || m.n_hidden() != self.hidden {
                     return Err(CliError::Mismatch {
                         reason: format!(
-                            "{}: the initial model has {} observed and {} hidden neurons; the \
-                             spike file {} has {n_obs} observed neurons and --hidden is {}",
-                            path.display(),
+                            "{label}: the initial model has {} observed and {} hidden neurons; \
+                             the spike file {} has {n_obs} observed neurons and --hidden is {}",
                             m.n_obs(),
                             m.n_hidden(),
                             self.input.spikes.display(),
@@ -473,22 +509,70 @@ impl FitArgs {
                         ),
                     });
                 }
-                m
+                Ok(m)
             }
-            None => initial_model(n_obs, self.hidden, self.amplitude, self.n_basis, self.seed)?,
-        };
+            None => initial_model(n_obs, self.hidden, self.amplitude, self.n_basis, self.seed),
+        }
+    }
+
+    /// The model pair of variational training from `p`: `q = p` (the reference), or with
+    /// `--separate-variational` a `q` of its own drawn from `--seed` + 1.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "fit", "--spikes", "s.json", "--hidden", "1", "--estimator", "score",
+    ///     "--out", "m.json", "--separate-variational",
+    /// ]).unwrap();
+    /// let diffsnn_cli::commands::Command::Fit(args) = cli.command else { unreachable!() };
+    /// let m = args.variational_model(args.initial_p(2, None)?)?;
+    /// assert!(!m.is_shared());
+    /// # Ok::<(), diffsnn_cli::CliError>(())
+    /// ```
+    pub fn variational_model(&self, p: Snn) -> Result<VariationalModel> {
         Ok(if self.separate_variational {
             let q = initial_model(
-                n_obs,
+                p.n_obs(),
                 self.hidden,
                 p.activation().bound().unwrap_or(self.amplitude),
                 p.n_basis(),
                 self.seed.wrapping_add(1),
             )?;
-            VariationalModel::separate(p.clone(), q)?
+            VariationalModel::separate(p, q)?
         } else {
             VariationalModel::shared(p)?
         })
+    }
+
+    /// The checks of the settings of a new model and of the outputs' cadence, made before
+    /// anything is read: `--amplitude`, `--n-basis`, `--checkpoint-every`.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "fit", "--spikes", "s.json", "--hidden", "1", "--out", "m.json",
+    ///     "--n-basis", "0",
+    /// ]).unwrap();
+    /// let diffsnn_cli::commands::Command::Fit(args) = cli.command else { unreachable!() };
+    /// assert_eq!(args.check_settings().unwrap_err().to_string(), "--n-basis: must be at least 1");
+    /// ```
+    pub fn check_settings(&self) -> Result<()> {
+        if !(self.amplitude.is_finite() && self.amplitude > 0.0) {
+            return Err(CliError::argument(
+                "--amplitude",
+                format!("must be finite and positive, got {}", self.amplitude),
+            ));
+        }
+        if self.n_basis == 0 {
+            return Err(CliError::argument("--n-basis", "must be at least 1"));
+        }
+        if self.checkpoint_every == Some(0) {
+            return Err(CliError::argument(
+                "--checkpoint-every",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
     }
 
     /// The observer of a run over `n_sequences` sequences after the `earlier` epochs (of a
@@ -567,21 +651,7 @@ impl FitArgs {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run(&self, stdout: &mut dyn Write) -> Result<()> {
-        if !(self.amplitude.is_finite() && self.amplitude > 0.0) {
-            return Err(CliError::argument(
-                "--amplitude",
-                format!("must be finite and positive, got {}", self.amplitude),
-            ));
-        }
-        if self.n_basis == 0 {
-            return Err(CliError::argument("--n-basis", "must be at least 1"));
-        }
-        if self.checkpoint_every == Some(0) {
-            return Err(CliError::argument(
-                "--checkpoint-every",
-                "must be at least 1",
-            ));
-        }
+        self.check_settings()?;
         let config = if self.hidden == 0 {
             None
         } else {

@@ -29,7 +29,7 @@ pub mod init;
 pub mod input;
 pub mod intensity;
 pub mod loglik;
-mod mle;
+pub mod mle;
 pub mod plot;
 pub mod select;
 pub mod simulate;

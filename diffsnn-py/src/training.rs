@@ -1,0 +1,429 @@
+//! `fit`: training as the program's `diffsnn fit` does it (variational with hidden neurons,
+//! maximum likelihood without), with a per-epoch callback that can stop the run, and
+//! optionally with the gradients of every mini-batch computed elsewhere (`gradient_map`, used
+//! by `diffsnn.distributed` to compute them on Dask workers); `sequence_gradient` is what such
+//! a worker runs.
+
+use std::ops::ControlFlow;
+
+use diffsnn_cli::CliError;
+use diffsnn_cli::commands::fit::FitArgs;
+use diffsnn_cli::commands::mle::MaximumLikelihood;
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pp_core::EventSequence;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde_json::json;
+use vi_train::ViError;
+use vi_train::vi::{
+    BatchGradients, EpochRecord, EstimatorWorkspace, Phase, StepRequest, StepValue, TrainConfig,
+    TrainObserver, Trainer, VariationalModel,
+};
+
+use crate::errors::to_py;
+use crate::model::Model;
+use crate::options::fit_args;
+use crate::sequences::{sequence_of, sequences_of};
+
+/// The outcome of `fit`.
+#[pyclass(module = "diffsnn._native", name = "FitResult", frozen, get_all)]
+pub struct FitResult {
+    /// The trained model `p`.
+    pub model: Py<Model>,
+    /// The trained `q` when it had its own parameters (`separate_variational=True`), else
+    /// `None`.
+    pub q: Option<Py<Model>>,
+    /// The training loss of each epoch (the program's loss CSV column).
+    pub losses: Vec<f64>,
+    /// The ∂PP temperature of each epoch (0 for maximum likelihood).
+    pub temperatures: Vec<f64>,
+    /// Wall-clock seconds of each epoch.
+    pub seconds: Vec<f64>,
+    /// Whether early stopping (`patience`) ended the run.
+    pub stopped_early: bool,
+    /// Whether the callback ended the run.
+    pub stopped_by_callback: bool,
+}
+
+#[pymethods]
+impl FitResult {
+    fn __repr__(&self) -> String {
+        let final_loss = self
+            .losses
+            .last()
+            .map_or_else(|| "None".to_string(), |l| format!("{l:?}"));
+        let flag = |b: bool| if b { "True" } else { "False" };
+        format!(
+            "FitResult(epochs={}, final_loss={final_loss}, stopped_early={}, \
+             stopped_by_callback={})",
+            self.losses.len(),
+            flag(self.stopped_early),
+            flag(self.stopped_by_callback)
+        )
+    }
+}
+
+/// An error of the run or of the caller's Python code, which is raised as it was.
+enum RunError {
+    Library(CliError),
+    Python(PyErr),
+}
+
+impl From<ViError> for RunError {
+    fn from(e: ViError) -> Self {
+        RunError::Library(e.into())
+    }
+}
+
+impl From<CliError> for RunError {
+    fn from(e: CliError) -> Self {
+        RunError::Library(e)
+    }
+}
+
+impl RunError {
+    fn into_py(self) -> PyErr {
+        match self {
+            RunError::Library(e) => to_py(e),
+            RunError::Python(e) => e,
+        }
+    }
+}
+
+/// The callback's verdict on one epoch: `callback(epoch, loss, model)` returning true stops
+/// the run. Also raises a pending `KeyboardInterrupt`.
+fn call_back(
+    callback: Option<&Py<PyAny>>,
+    record: &EpochRecord,
+    model: &snn_model::Snn,
+) -> Result<ControlFlow<()>, PyErr> {
+    Python::attach(|py| {
+        py.check_signals()?;
+        let Some(callback) = callback else {
+            return Ok(ControlFlow::Continue(()));
+        };
+        let model = Py::new(
+            py,
+            Model {
+                inner: model.clone(),
+            },
+        )?;
+        let verdict = callback.call1(py, (record.epoch, record.loss, model))?;
+        Ok(if verdict.bind(py).is_truthy()? {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    })
+}
+
+/// Reports each epoch to the callback (variational training).
+struct CallbackObserver {
+    callback: Option<Py<PyAny>>,
+    records: Vec<EpochRecord>,
+}
+
+impl TrainObserver for CallbackObserver {
+    type Error = RunError;
+
+    fn on_epoch(
+        &mut self,
+        record: &EpochRecord,
+        trainer: &Trainer,
+    ) -> Result<ControlFlow<()>, RunError> {
+        self.records.push(*record);
+        call_back(self.callback.as_ref(), record, trainer.model().p()).map_err(RunError::Python)
+    }
+}
+
+/// The message a gradient task carries: the models and the request.
+fn task_json(model: &VariationalModel, request: &StepRequest) -> Result<String, CliError> {
+    let q = if model.is_shared() {
+        serde_json::Value::Null
+    } else {
+        serde_json::Value::String(model.q().to_json_string()?)
+    };
+    Ok(json!({
+        "p": model.p().to_json_string()?,
+        "q": q,
+        "epoch": request.epoch,
+        "phase": if request.phase == Phase::E { "E" } else { "M" },
+        "temperature": request.temperature,
+        "baseline": request.baseline,
+    })
+    .to_string())
+}
+
+/// The models and request of a task.
+fn parse_task(task: &str) -> Result<(VariationalModel, StepRequest), CliError> {
+    let bad = |what: &str| CliError::argument("task", format!("not a gradient task: {what}"));
+    let v: serde_json::Value = serde_json::from_str(task).map_err(|e| bad(&e.to_string()))?;
+    let p = snn_model::Snn::from_json_str(v["p"].as_str().ok_or_else(|| bad("no `p`"))?)?;
+    let model = match v["q"].as_str() {
+        Some(q) => VariationalModel::separate(p, snn_model::Snn::from_json_str(q)?)?,
+        None => VariationalModel::shared(p)?,
+    };
+    let number = |key: &str| v[key].as_f64().ok_or_else(|| bad(&format!("no `{key}`")));
+    let request = StepRequest {
+        epoch: v["epoch"].as_u64().ok_or_else(|| bad("no `epoch`"))? as usize,
+        phase: match v["phase"].as_str() {
+            Some("E") => Phase::E,
+            Some("M") => Phase::M,
+            _ => return Err(bad("`phase` is not E or M")),
+        },
+        temperature: number("temperature")?,
+        baseline: number("baseline")?,
+    };
+    Ok((model, request))
+}
+
+/// Mini-batch gradients from a Python `gradient_map(task, batch)`, which returns one
+/// `(gradient, loss, f)` per sequence of the batch, each what `sequence_gradient` returns.
+struct MappedGradients {
+    map: Py<PyAny>,
+    error: Option<PyErr>,
+}
+
+impl MappedGradients {
+    fn call(
+        &self,
+        model: &VariationalModel,
+        request: &StepRequest,
+        batch: &[usize],
+        grads: &mut [Vec<f64>],
+    ) -> PyResult<Vec<StepValue>> {
+        let task = task_json(model, request).map_err(to_py)?;
+        Python::attach(|py| {
+            py.check_signals()?;
+            let results = self.map.call1(py, (task, batch.to_vec()))?;
+            let results = results.bind(py);
+            let n = results.len()?;
+            if n != batch.len() {
+                return Err(PyValueError::new_err(format!(
+                    "gradient_map returned {n} results for a batch of {} sequences",
+                    batch.len()
+                )));
+            }
+            let mut values = Vec::with_capacity(n);
+            for (slot, item) in results.try_iter()?.enumerate() {
+                let (grad, loss, f): (PyReadonlyArray1<'_, f64>, f64, f64) = item?.extract()?;
+                // any layout: arrays received from workers may be misaligned
+                let grad = grad.as_array();
+                if grad.len() != grads[slot].len() {
+                    return Err(PyValueError::new_err(format!(
+                        "gradient_map: the gradient of sequence {} has {} values; the model has \
+                         {} parameters",
+                        batch[slot],
+                        grad.len(),
+                        grads[slot].len()
+                    )));
+                }
+                for (to, from) in grads[slot].iter_mut().zip(grad.iter()) {
+                    *to = *from;
+                }
+                values.push(StepValue { loss, f });
+            }
+            Ok(values)
+        })
+    }
+}
+
+impl BatchGradients for MappedGradients {
+    fn gradients(
+        &mut self,
+        model: &VariationalModel,
+        _config: &TrainConfig,
+        request: &StepRequest,
+        batch: &[usize],
+        grads: &mut [Vec<f64>],
+    ) -> Vec<vi_train::Result<StepValue>> {
+        match self.call(model, request, batch, grads) {
+            Ok(values) => values.into_iter().map(Ok).collect(),
+            Err(e) => {
+                self.error = Some(e);
+                // replaced by the Python error once the trainer returns
+                let failed = || {
+                    Err(ViError::Mismatch {
+                        reason: "gradient_map raised an exception".into(),
+                    })
+                };
+                batch.iter().map(|_| failed()).collect()
+            }
+        }
+    }
+}
+
+/// All training sequences with the same number of neurons (the observed ones).
+fn observed_data(trains: &Bound<'_, PyAny>) -> PyResult<Vec<EventSequence>> {
+    let data = sequences_of(trains)?;
+    let Some(first) = data.first() else {
+        return Err(crate::errors::argument(
+            "trains",
+            "needs at least one spike train",
+        ));
+    };
+    if let Some(k) = data.iter().position(|s| s.dim() != first.dim()) {
+        return Err(crate::errors::argument(
+            "trains",
+            format!(
+                "sequence {k} has {} neurons and sequence 0 has {}: every train holds the same \
+                 observed neurons",
+                data[k].dim(),
+                first.dim()
+            ),
+        ));
+    }
+    Ok(data)
+}
+
+/// Fits a spiking network to observed spike trains, as `diffsnn fit` does (docs in the
+/// package: `diffsnn.fit`).
+#[pyfunction]
+#[pyo3(signature = (trains, hidden, options = None, *, init = None, callback = None, gradient_map = None))]
+pub fn fit(
+    py: Python<'_>,
+    trains: &Bound<'_, PyAny>,
+    hidden: usize,
+    options: Option<&Bound<'_, PyDict>>,
+    init: Option<PyRef<'_, Model>>,
+    callback: Option<Py<PyAny>>,
+    gradient_map: Option<Py<PyAny>>,
+) -> PyResult<FitResult> {
+    let args = fit_args(hidden, options)?;
+    args.check_settings().map_err(to_py)?;
+    let data = observed_data(trains)?;
+    let init = init.map(|m| (m.inner.clone(), "init".to_string()));
+    if hidden == 0 {
+        if gradient_map.is_some() {
+            return Err(crate::errors::argument(
+                "gradient_map",
+                "applies to variational training (hidden >= 1)",
+            ));
+        }
+        return fit_mle(py, &args, &data, init, callback);
+    }
+    let config = args.config().map_err(to_py)?;
+    let data = args.windows.apply(data).map_err(to_py)?;
+    let n_obs = data[0].dim();
+    let model = args
+        .initial_p(n_obs, init)
+        .and_then(|p| args.variational_model(p))
+        .map_err(to_py)?;
+    let mut trainer = Trainer::new(model, config).map_err(|e| to_py(CliError::from(e)))?;
+    let mut observer = CallbackObserver {
+        callback,
+        records: Vec::new(),
+    };
+    let mut mapped = gradient_map.map(|map| MappedGradients { map, error: None });
+    let outcome = py.detach(|| {
+        let source = mapped.as_mut().map(|m| m as &mut dyn BatchGradients);
+        trainer.fit_observed_with(&data, source, &mut observer)
+    });
+    let report = match outcome {
+        Ok(report) => report,
+        Err(e) => {
+            return Err(match mapped.and_then(|m| m.error) {
+                Some(python_error) => python_error,
+                None => e.into_py(),
+            });
+        }
+    };
+    let model = trainer.into_model();
+    let q = if model.is_shared() {
+        None
+    } else {
+        Some(Py::new(
+            py,
+            Model {
+                inner: model.q().clone(),
+            },
+        )?)
+    };
+    Ok(FitResult {
+        model: Py::new(
+            py,
+            Model {
+                inner: model.p().clone(),
+            },
+        )?,
+        q,
+        losses: observer.records.iter().map(|r| r.loss).collect(),
+        temperatures: observer.records.iter().map(|r| r.temperature).collect(),
+        seconds: observer.records.iter().map(|r| r.seconds).collect(),
+        stopped_early: report.stopped_early,
+        stopped_by_callback: report.stopped_by_observer,
+    })
+}
+
+/// `hidden = 0`: maximum likelihood with the exact gradient.
+fn fit_mle(
+    py: Python<'_>,
+    args: &FitArgs,
+    data: &[EventSequence],
+    init: Option<(snn_model::Snn, String)>,
+    callback: Option<Py<PyAny>>,
+) -> PyResult<FitResult> {
+    let mut records = Vec::new();
+    let mut python_error = None;
+    let mut stopped_by_callback = false;
+    let outcome = py.detach(|| {
+        let fit = MaximumLikelihood::prepare(args, data, init)?;
+        fit.run(&mut |record, model| {
+            records.push(*record);
+            match call_back(callback.as_ref(), record, model) {
+                Ok(flow) => {
+                    stopped_by_callback = flow.is_break();
+                    Ok(flow)
+                }
+                Err(e) => {
+                    python_error = Some(e);
+                    Err(CliError::Mismatch {
+                        reason: "the callback raised an exception".into(),
+                    })
+                }
+            }
+        })
+    });
+    let (model, stopped_early) = match outcome {
+        Ok(v) => v,
+        Err(e) => return Err(python_error.unwrap_or_else(|| to_py(e))),
+    };
+    Ok(FitResult {
+        model: Py::new(py, Model { inner: model })?,
+        q: None,
+        losses: records.iter().map(|r| r.loss).collect(),
+        temperatures: records.iter().map(|r| r.temperature).collect(),
+        seconds: records.iter().map(|r| r.seconds).collect(),
+        stopped_early,
+        stopped_by_callback,
+    })
+}
+
+/// The gradient of one training sequence for one step of a run, as the trainer computes it:
+/// `task` is what `gradient_map` received, `index` the sequence's position in the training
+/// data, `hidden` and `options` those of the run. Returns `(gradient, loss, f)`.
+#[pyfunction]
+#[pyo3(signature = (task, train, index, hidden, options = None))]
+pub fn sequence_gradient<'py>(
+    py: Python<'py>,
+    task: &str,
+    train: &Bound<'py, PyAny>,
+    index: usize,
+    hidden: usize,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, f64, f64)> {
+    let args = fit_args(hidden, options)?;
+    let config = args.config().map_err(to_py)?;
+    let seq = sequence_of(train, &format!("sequence {index}"))?;
+    let (model, request) = parse_task(task).map_err(to_py)?;
+    let (grad, value) = py
+        .detach(move || -> Result<(Vec<f64>, StepValue), CliError> {
+            let mut ws = EstimatorWorkspace::new(&model)?;
+            let mut grad = vec![0.0; model.n_params()];
+            let value = request.estimate(&model, &config, &seq, index, &mut ws, &mut grad)?;
+            Ok((grad, value))
+        })
+        .map_err(to_py)?;
+    Ok((grad.into_pyarray(py), value.loss, value.f))
+}

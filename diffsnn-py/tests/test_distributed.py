@@ -1,0 +1,60 @@
+"""Training on a Dask cluster gives the model of the single-process mini-batch run, to the
+bit."""
+
+import pytest
+
+import diffsnn
+import diffsnn.distributed
+
+distributed = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(estimator="pathwise", batch_size=4, epochs=2, shuffle=True),
+        dict(estimator="score", batch_size=3, epochs=2, baseline="running-mean"),
+        dict(estimator="pathwise", batch_size=8, epochs=1, separate_variational=True),
+    ],
+    ids=["pathwise-shuffle", "score-baseline", "separate-q"],
+)
+def test_dask_training_matches_one_process(client, observed_data, options):
+    _, trains = observed_data
+    local = diffsnn.fit(trains, 1, seed=4, **options)
+    seen = []
+    remote = diffsnn.distributed.fit(client, trains, 1, seed=4,
+                                     callback=lambda e, loss, m: seen.append(loss), **options)
+    assert remote.model.params().tobytes() == local.model.params().tobytes()
+    assert remote.losses == local.losses == seen
+    if options.get("separate_variational"):
+        assert remote.q == local.q
+    # the workers did the work: each computed gradients
+    assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_errors_of_the_gradient_map_reach_the_caller(client, observed_data):
+    _, trains = observed_data
+    with pytest.raises(ValueError, match="^lr: must be finite and positive"):
+        diffsnn.distributed.fit(client, trains, 1, estimator="score", lr=0.0)
+    native = diffsnn._native
+
+    def failing(task, batch):
+        raise ZeroDivisionError("on the worker")
+
+    with pytest.raises(ZeroDivisionError, match="on the worker"):
+        native.fit(trains, 1, {"estimator": "score"}, gradient_map=failing)
+
+    def short(task, batch):
+        return [native.sequence_gradient(task, trains[k], k, 1, {"estimator": "score"})
+                for k in batch[:-1]]
+
+    with pytest.raises(ValueError, match="gradient_map returned 1 results for a batch of 2"):
+        native.fit(trains, 1, {"estimator": "score", "batch_size": 2}, gradient_map=short)

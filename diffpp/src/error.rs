@@ -137,5 +137,24 @@ pub enum DiffppError {
     },
 }
 
+impl DiffppError {
+    /// Whether the error is a numerical failure (non-finite values), here or in the layers
+    /// under it.
+    ///
+    /// ```
+    /// use diffpp::DiffppError;
+    /// let e = DiffppError::from(pp_core::PpError::NonFinite { what: "x", index: 0, value: f64::NAN });
+    /// assert!(e.is_numerical());
+    /// ```
+    pub fn is_numerical(&self) -> bool {
+        match self {
+            DiffppError::NonFinite { .. } | DiffppError::NonFiniteIntensity { .. } => true,
+            DiffppError::Core(p) => p.is_numerical(),
+            DiffppError::Snn(s) => s.is_numerical(),
+            _ => false,
+        }
+    }
+}
+
 /// Result alias for `diffpp`.
 pub type Result<T> = std::result::Result<T, DiffppError>;

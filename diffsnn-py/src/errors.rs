@@ -42,28 +42,15 @@ pub fn keyword_spelling(text: &str) -> String {
     out
 }
 
-/// Whether the error (or the error it wraps) is a numerical failure.
+/// Whether the error (or the error it wraps) is a numerical failure or a diverged run.
 fn is_numerical(e: &CliError) -> bool {
-    use pp_core::PpError as P;
-    use snn_model::SnnError as S;
-    let pp = |p: &P| {
-        matches!(
-            p,
-            P::Numerical { .. }
-                | P::NonPositiveIntensity { .. }
-                | P::NonFinite { .. }
-                | P::NonFiniteTime { .. }
-        )
-    };
     match e {
         CliError::Numerical { .. } => true,
         CliError::Evaluating { source, .. } => is_numerical(source),
-        CliError::Vi(vi_train::ViError::Diverged { .. } | vi_train::ViError::Numerical { .. }) => {
-            true
-        }
-        CliError::Pp(p) => pp(p),
-        CliError::Snn(S::Numerical { .. }) => true,
-        CliError::Snn(S::Pp(p)) => pp(p),
+        CliError::Vi(v) => matches!(v, vi_train::ViError::Diverged { .. }) || v.is_numerical(),
+        CliError::Pp(p) => p.is_numerical(),
+        CliError::Snn(s) => s.is_numerical(),
+        CliError::Diffpp(d) => d.is_numerical(),
         _ => false,
     }
 }

@@ -6,7 +6,7 @@ use numpy::{
 };
 use pp_core::{
     ExpHawkes as Hawkes, HawkesFitOptions, InitialPoint, LogLikelihood, LogLikelihoodGradient,
-    Parametric, Window, fit_exp_hawkes, fit_exp_hawkes_decay,
+    Parametric, fit_exp_hawkes, fit_exp_hawkes_decay,
 };
 use pp_thinning::Thinning;
 use pyo3::exceptions::PyValueError;
@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::errors::{argument, to_py};
-use crate::sequences::{sequences_of, train_of};
+use crate::sequences::{sequences_of, simulation_window, train_of};
 
 /// A multivariate Hawkes process with exponential kernels:
 /// `λ_i(t) = μ_i + Σ_j α_ij Σ_{t_e < t, i_e = j} β exp(−β (t − t_e))`
@@ -114,18 +114,7 @@ impl ExpHawkes {
         seed: u64,
         max_events: u64,
     ) -> PyResult<Bound<'py, PyList>> {
-        if t_end.is_nan() || t_end <= t_start {
-            return Err(argument(
-                "t_end",
-                format!(
-                    "the duration must be positive: t_end {t_end} is not after t_start {t_start}"
-                ),
-            ));
-        }
-        if sequences == 0 {
-            return Err(argument("sequences", "must be at least 1"));
-        }
-        let window = Window::new(t_start, t_end).map_err(|e| argument("t_start/t_end", e))?;
+        let window = simulation_window(t_start, t_end, sequences, max_events)?;
         let model = self.inner.clone();
         let samples = py
             .detach(move || {

@@ -6,17 +6,15 @@ use std::path::PathBuf;
 use diffsnn_cli::CliError;
 use diffsnn_cli::commands::intensity::intensity_rows;
 use diffsnn_cli::commands::loglik::{Compensator, per_sequence_loglik};
-use diffsnn_cli::commands::simulate::{
-    DEFAULT_MAX_EVENTS, Limits, MAX_SEQUENCES, simulate_sequences,
-};
+use diffsnn_cli::commands::simulate::{DEFAULT_MAX_EVENTS, Limits, simulate_sequences};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1};
-use pp_core::{Parametric, Window};
+use pp_core::Parametric;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use snn_model::{LikelihoodOptions, LikelihoodWorkspace, Snn};
 
 use crate::errors::{argument, to_py};
-use crate::sequences::{sequence_of, sequences_of, train_of};
+use crate::sequences::{sequence_of, sequences_of, simulation_window, train_of};
 
 /// A float64 matrix for Python.
 type Matrix<'py> = Bound<'py, PyArray2<f64>>;
@@ -216,24 +214,7 @@ impl Model {
         seed: u64,
         max_events: usize,
     ) -> PyResult<Bound<'py, PyList>> {
-        if t_end.is_nan() || t_end <= t_start {
-            return Err(argument(
-                "t_end",
-                format!(
-                    "the duration must be positive: t_end {t_end} is not after t_start {t_start}"
-                ),
-            ));
-        }
-        let window = Window::new(t_start, t_end).map_err(|e| argument("t_start/t_end", e))?;
-        if sequences == 0 || sequences > MAX_SEQUENCES {
-            return Err(argument(
-                "sequences",
-                format!("must be between 1 and {MAX_SEQUENCES}, got {sequences}"),
-            ));
-        }
-        if max_events == 0 {
-            return Err(argument("max_events", "must be at least 1"));
-        }
+        let window = simulation_window(t_start, t_end, sequences, max_events as u64)?;
         let model = self.inner.clone();
         let simulated = py
             .detach(move || {

@@ -121,3 +121,31 @@ pub fn train_of<'py>(py: Python<'py>, seq: EventSequence) -> PyResult<Bound<'py,
         (times, neurons, (window.t0(), window.t1()), dim),
     )
 }
+
+/// The window `[t_start, t_end]` of a simulation of `sequences` sequences limited to
+/// `max_events`, every argument checked (errors name it).
+pub fn simulation_window(
+    t_start: f64,
+    t_end: f64,
+    sequences: usize,
+    max_events: u64,
+) -> PyResult<Window> {
+    use crate::errors::argument;
+    use diffsnn_cli::commands::simulate::MAX_SEQUENCES;
+    if t_end.is_nan() || t_end <= t_start {
+        return Err(argument(
+            "t_end",
+            format!("the duration must be positive: t_end {t_end} is not after t_start {t_start}"),
+        ));
+    }
+    if sequences == 0 || sequences > MAX_SEQUENCES {
+        return Err(argument(
+            "sequences",
+            format!("must be between 1 and {MAX_SEQUENCES}, got {sequences}"),
+        ));
+    }
+    if max_events == 0 {
+        return Err(argument("max_events", "must be at least 1"));
+    }
+    Window::new(t_start, t_end).map_err(|e| argument("t_start/t_end", e))
+}

@@ -178,6 +178,26 @@ pub enum PpError {
     },
 }
 
+impl PpError {
+    /// Whether the error is a numerical failure (a non-finite or non-positive value where a
+    /// finite positive one belongs), as opposed to an invalid input or setting.
+    ///
+    /// ```
+    /// use pp_core::PpError;
+    /// assert!(PpError::NonFinite { what: "x", index: 0, value: f64::NAN }.is_numerical());
+    /// assert!(!PpError::Unsorted { index: 1, previous: 2.0, time: 1.0 }.is_numerical());
+    /// ```
+    pub fn is_numerical(&self) -> bool {
+        matches!(
+            self,
+            PpError::Numerical { .. }
+                | PpError::NonPositiveIntensity { .. }
+                | PpError::NonFinite { .. }
+                | PpError::NonFiniteTime { .. }
+        )
+    }
+}
+
 /// Result alias for `pp-core`.
 ///
 /// ```

@@ -202,6 +202,22 @@ pub enum SnnError {
 }
 
 impl SnnError {
+    /// Whether the error is a numerical failure (non-finite values), here or in pp-core.
+    ///
+    /// ```
+    /// use snn_model::SnnError;
+    /// let e = SnnError::from(pp_core::PpError::NonFinite { what: "x", index: 0, value: f64::NAN });
+    /// assert!(e.is_numerical());
+    /// assert!(!SnnError::MissingField { field: "bias".into() }.is_numerical());
+    /// ```
+    pub fn is_numerical(&self) -> bool {
+        match self {
+            SnnError::Numerical { .. } => true,
+            SnnError::Pp(p) => p.is_numerical(),
+            _ => false,
+        }
+    }
+
     /// Wraps the error with the path of the file it occurred in.
     ///
     /// ```

@@ -68,6 +68,25 @@ pub enum ViError {
 }
 
 impl ViError {
+    /// Whether the error is a numerical failure (non-finite values) met in a computation, in
+    /// this crate or the layers under it; the trainer reports those as divergence
+    /// ([`ViError::Diverged`], which is not itself counted here).
+    ///
+    /// ```
+    /// let e = vi_train::ViError::from(pp_core::PpError::NonFinite { what: "x", index: 0, value: f64::NAN });
+    /// assert!(e.is_numerical());
+    /// assert!(!vi_train::ViError::argument("beta", "must be finite").is_numerical());
+    /// ```
+    pub fn is_numerical(&self) -> bool {
+        match self {
+            ViError::Numerical { .. } => true,
+            ViError::Pp(p) => p.is_numerical(),
+            ViError::Snn(s) => s.is_numerical(),
+            ViError::Diffpp(d) => d.is_numerical(),
+            _ => false,
+        }
+    }
+
     /// An invalid setting.
     ///
     /// ```

@@ -469,36 +469,6 @@ fn reborrow<'b>(
     }
 }
 
-/// Whether an error is a numerical failure (non-finite values), reported as divergence.
-fn is_numerical(e: &ViError) -> bool {
-    use diffpp::DiffppError as D;
-    use pp_core::PpError as P;
-    use snn_model::SnnError as S;
-    let pp = |p: &P| {
-        matches!(
-            p,
-            P::Numerical { .. }
-                | P::NonPositiveIntensity { .. }
-                | P::NonFinite { .. }
-                | P::NonFiniteTime { .. }
-        )
-    };
-    let snn = |s: &S| match s {
-        S::Numerical { .. } => true,
-        S::Pp(p) => pp(p),
-        _ => false,
-    };
-    match e {
-        ViError::Numerical { .. } => true,
-        ViError::Pp(p) => pp(p),
-        ViError::Snn(s) => snn(s),
-        ViError::Diffpp(D::NonFinite { .. } | D::NonFiniteIntensity { .. }) => true,
-        ViError::Diffpp(D::Core(p)) => pp(p),
-        ViError::Diffpp(D::Snn(s)) => snn(s),
-        _ => false,
-    }
-}
-
 /// A training run in progress: the model, the optimisers' state, the baseline, the buffers.
 ///
 /// ```
@@ -681,7 +651,7 @@ impl Trainer {
                     }
                     self.values[slot] = Some(v);
                 }
-                Err(e) if is_numerical(&e) => {
+                Err(e) if e.is_numerical() => {
                     let mut reason = e.to_string();
                     if config.estimator == Estimator::Pathwise && matches!(e, ViError::Diffpp(_)) {
                         reason.push_str(

@@ -103,6 +103,8 @@ pub struct FitObserver {
     records: Vec<EpochRecord>,
     loss_csv: Option<PathBuf>,
     checkpoints: Option<(Checkpoints, RunIdentity)>,
+    /// Whether each epoch's line is printed on standard error.
+    epoch_lines: bool,
 }
 
 impl FitObserver {
@@ -139,7 +141,21 @@ impl FitObserver {
             records: Vec::new(),
             loss_csv,
             checkpoints,
+            epoch_lines: true,
         }
+    }
+
+    /// The same observer without the epoch lines on standard error (the loss curve and the
+    /// checkpoints are still written): for callers that report epochs themselves.
+    ///
+    /// ```
+    /// use diffsnn_cli::progress::FitObserver;
+    /// let observer = FitObserver::new(3, 10, false, None, None).without_epoch_lines();
+    /// assert!(observer.records().is_empty());
+    /// ```
+    pub fn without_epoch_lines(mut self) -> Self {
+        self.epoch_lines = false;
+        self
     }
 
     /// The records of the epochs reported so far (with those of a resumed run before them).
@@ -198,14 +214,16 @@ impl FitObserver {
     /// Prints the epoch line, keeps the record and rewrites the loss curve; whether a
     /// checkpoint is due after this epoch.
     fn log_epoch(&mut self, record: &EpochRecord) -> Result<bool> {
-        let line = format!(
-            "epoch {:>4}/{}  loss {:>14.6}  temperature {:.4}  {:.3} s",
-            record.epoch, self.epochs, record.loss, record.temperature, record.seconds
-        );
-        if self.bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            self.bar.println(line);
+        if self.epoch_lines {
+            let line = format!(
+                "epoch {:>4}/{}  loss {:>14.6}  temperature {:.4}  {:.3} s",
+                record.epoch, self.epochs, record.loss, record.temperature, record.seconds
+            );
+            if self.bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                self.bar.println(line);
+            }
         }
         self.records.push(*record);
         if let Some(path) = &self.loss_csv {
@@ -247,7 +265,15 @@ impl FitObserver {
 }
 
 /// Writes `text` (plus a final newline if missing) atomically.
-pub(crate) fn write_text(path: &Path, text: &str) -> Result<()> {
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("a.txt");
+/// diffsnn_cli::progress::write_text(&path, "hello")?;
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello\n");
+/// # Ok::<(), diffsnn_cli::CliError>(())
+/// ```
+pub fn write_text(path: &Path, text: &str) -> Result<()> {
     crate::io::write_atomic(path, |w| {
         w.write_all(text.as_bytes())
             .and_then(|()| {

@@ -1,8 +1,8 @@
 //! Keyword arguments as the program's options: `fit(..., lr=0.1, shuffle=True)` is parsed by
 //! the program's own parser as `diffsnn fit --lr=0.1 --shuffle`, so every option of the
 //! program exists here with the same default, the same check and the same message; the
-//! options that name files (the program's inputs and outputs) are refused, the package takes
-//! and returns objects instead.
+//! options that name the program's input files are refused (the package takes objects), its
+//! outputs (`out`, `loss_csv`, checkpoints, `resume`) are optional here.
 
 use clap::Parser;
 use diffsnn_cli::commands::{Cli, Command};
@@ -22,7 +22,9 @@ fn flag_of(key: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     if let Ok(b) = value.cast::<PyBool>() {
         return Ok(b.is_true().then_some(flag));
     }
-    let text = if value.cast::<PyInt>().is_ok() {
+    let text = if value.hasattr("__fspath__")? {
+        value.call_method0("__fspath__")?.extract::<String>()?
+    } else if value.cast::<PyInt>().is_ok() {
         value.extract::<i128>()?.to_string()
     } else if value.cast::<PyFloat>().is_ok() {
         // Rust's shortest representation reads back to the same bits
@@ -101,38 +103,41 @@ fn parse(
         })
 }
 
-/// The file options of `fit`, and those of data selection (the caller passes the trains).
+/// The options of `fit` for the input file and its neurons (the caller passes the trains),
+/// progress (never shown here) and `init` (a model object, not a file, here).
 const FIT_REFUSED: &[&str] = &[
     "spikes",
     "window",
     "allow_empty_sequences",
     "observed",
     "n_observed",
-    "out",
-    "loss_csv",
-    "checkpoint_every",
-    "resume",
     "quiet",
     "init",
 ];
 
-/// The program's `fit` settings from `hidden` and keyword `options`.
+/// The program's `fit` settings from `hidden` and keyword `options`, and whether the caller
+/// gave `out` (a file for the trained model, and the stem of the checkpoints' names).
 pub fn fit_args(
     hidden: usize,
     options: Option<&Bound<'_, PyDict>>,
-) -> PyResult<diffsnn_cli::commands::fit::FitArgs> {
+) -> PyResult<(diffsnn_cli::commands::fit::FitArgs, bool)> {
     let hidden = hidden.to_string();
-    let fixed = [
+    let out_given = match options {
+        Some(o) => o.get_item("out")?.is_some_and(|v| !v.is_none()),
+        None => false,
+    };
+    let mut fixed = vec![
         "--spikes",
         "(the spike trains)",
-        "--out",
-        "(returned)",
         "--quiet",
         "--hidden",
         hidden.as_str(),
     ];
+    if !out_given {
+        fixed.extend(["--out", "(returned)"]);
+    }
     match parse("fit", &fixed, options, FIT_REFUSED)? {
-        Command::Fit(args) => Ok(args),
+        Command::Fit(args) => Ok((args, out_given)),
         _ => unreachable!("parsed as fit"),
     }
 }

@@ -7,8 +7,10 @@
 use std::ops::ControlFlow;
 
 use diffsnn_cli::CliError;
-use diffsnn_cli::commands::fit::FitArgs;
+use diffsnn_cli::checkpoint::DataSummary;
+use diffsnn_cli::commands::fit::{FitArgs, q_path};
 use diffsnn_cli::commands::mle::MaximumLikelihood;
+use diffsnn_cli::progress::{FitObserver, RunIdentity, write_text};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pp_core::EventSequence;
 use pyo3::exceptions::PyValueError;
@@ -118,10 +120,11 @@ fn call_back(
     })
 }
 
-/// Reports each epoch to the callback (variational training).
+/// Reports each epoch to the program's observer when there are files to write (the loss CSV,
+/// checkpoints), then to the callback (variational training).
 struct CallbackObserver {
+    files: Option<FitObserver>,
     callback: Option<Py<PyAny>>,
-    records: Vec<EpochRecord>,
 }
 
 impl TrainObserver for CallbackObserver {
@@ -132,9 +135,60 @@ impl TrainObserver for CallbackObserver {
         record: &EpochRecord,
         trainer: &Trainer,
     ) -> Result<ControlFlow<()>, RunError> {
-        self.records.push(*record);
+        // the program's observer writes files and never stops a run
+        if let Some(files) = &mut self.files
+            && files.on_epoch(record, trainer)?.is_break()
+        {
+            return Ok(ControlFlow::Break(()));
+        }
         call_back(self.callback.as_ref(), record, trainer.model().p()).map_err(RunError::Python)
     }
+}
+
+/// The program's observer for the files the caller asked for (`loss_csv`, checkpoints), if
+/// any, after the `earlier` epochs of a resumed run.
+fn file_observer(
+    args: &FitArgs,
+    data: &[EventSequence],
+    earlier: &[EpochRecord],
+) -> Result<Option<FitObserver>, CliError> {
+    if args.loss_csv.is_none() && args.checkpoint_every.is_none() {
+        return Ok(None);
+    }
+    let observer = args.start_observer(data.len(), earlier, || RunIdentity {
+        settings: args.settings(),
+        data: DataSummary::of(data),
+    })?;
+    Ok(Some(observer.without_epoch_lines()))
+}
+
+/// Checks the output options before anything runs: checkpoints are named after `out`, and
+/// `resume` continues a saved run (its model, not `init`).
+fn check_outputs(args: &FitArgs, out_given: bool, init_given: bool) -> PyResult<()> {
+    if args.checkpoint_every.is_some() && !out_given {
+        return Err(crate::errors::argument(
+            "checkpoint_every",
+            "needs out: the checkpoints are named after it (<out stem>.epoch<e>.json)",
+        ));
+    }
+    if args.resume.is_some() && init_given {
+        return Err(crate::errors::argument(
+            "resume",
+            "continues the saved run from its own model; init does not apply",
+        ));
+    }
+    if out_given {
+        args.check_outputs().map_err(to_py)?;
+    } else if let Some(p) = &args.loss_csv {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+            return Err(crate::errors::argument(
+                "loss_csv",
+                format!("the directory {} does not exist", dir.display()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The message a gradient task carries: the models and the request.
@@ -290,8 +344,9 @@ pub fn fit(
     callback: Option<Py<PyAny>>,
     gradient_map: Option<Py<PyAny>>,
 ) -> PyResult<FitResult> {
-    let args = fit_args(hidden, options)?;
+    let (args, out_given) = fit_args(hidden, options)?;
     args.check_settings().map_err(to_py)?;
+    check_outputs(&args, out_given, init.is_some())?;
     let data = observed_data(trains)?;
     let init = init.map(|m| (m.inner.clone(), "init".to_string()));
     if hidden == 0 {
@@ -301,19 +356,27 @@ pub fn fit(
                 "applies to variational training (hidden >= 1)",
             ));
         }
-        return fit_mle(py, &args, &data, init, callback);
+        return fit_mle(py, &args, out_given, &data, init, callback);
     }
     let config = args.config().map_err(to_py)?;
     let data = args.windows.apply(data).map_err(to_py)?;
-    let n_obs = data[0].dim();
-    let model = args
-        .initial_p(n_obs, init)
-        .and_then(|p| args.variational_model(p))
-        .map_err(to_py)?;
-    let mut trainer = Trainer::new(model, config).map_err(|e| to_py(CliError::from(e)))?;
+    let mut trainer = match &args.resume {
+        Some(path) => {
+            let identity = RunIdentity {
+                settings: args.settings(),
+                data: DataSummary::of(&data),
+            };
+            args.resumed_trainer(path, &identity, config)
+        }
+        None => args
+            .initial_p(data[0].dim(), init)
+            .and_then(|p| args.variational_model(p))
+            .and_then(|model| Ok(Trainer::new(model, config)?)),
+    }
+    .map_err(to_py)?;
     let mut observer = CallbackObserver {
+        files: file_observer(&args, &data, trainer.records()).map_err(to_py)?,
         callback,
-        records: Vec::new(),
     };
     let mut mapped = gradient_map.map(|map| MappedGradients { map, error: None });
     let outcome = py.detach(|| {
@@ -329,7 +392,18 @@ pub fn fit(
             });
         }
     };
+    let records = trainer.records().to_vec();
     let model = trainer.into_model();
+    if out_given {
+        write_text(&args.out, &model.p().to_json_string().map_err(to_py)?).map_err(to_py)?;
+        if !model.is_shared() {
+            write_text(
+                &q_path(&args.out),
+                &model.q().to_json_string().map_err(to_py)?,
+            )
+            .map_err(to_py)?;
+        }
+    }
     let q = if model.is_shared() {
         None
     } else {
@@ -348,9 +422,9 @@ pub fn fit(
             },
         )?,
         q,
-        losses: observer.records.iter().map(|r| r.loss).collect(),
-        temperatures: observer.records.iter().map(|r| r.temperature).collect(),
-        seconds: observer.records.iter().map(|r| r.seconds).collect(),
+        losses: records.iter().map(|r| r.loss).collect(),
+        temperatures: records.iter().map(|r| r.temperature).collect(),
+        seconds: records.iter().map(|r| r.seconds).collect(),
         stopped_early: report.stopped_early,
         stopped_by_callback: report.stopped_by_observer,
     })
@@ -360,6 +434,7 @@ pub fn fit(
 fn fit_mle(
     py: Python<'_>,
     args: &FitArgs,
+    out_given: bool,
     data: &[EventSequence],
     init: Option<(snn_model::Snn, String)>,
     callback: Option<Py<PyAny>>,
@@ -369,8 +444,12 @@ fn fit_mle(
     let mut stopped_by_callback = false;
     let outcome = py.detach(|| {
         let fit = MaximumLikelihood::prepare(args, data, init)?;
+        let mut files = file_observer(args, data, &[])?;
         fit.run(&mut |record, model| {
             records.push(*record);
+            if let Some(files) = &mut files {
+                files.record_epoch(record, model)?;
+            }
             match call_back(callback.as_ref(), record, model) {
                 Ok(flow) => {
                     stopped_by_callback = flow.is_break();
@@ -389,6 +468,9 @@ fn fit_mle(
         Ok(v) => v,
         Err(e) => return Err(python_error.unwrap_or_else(|| to_py(e))),
     };
+    if out_given {
+        write_text(&args.out, &model.to_json_string().map_err(to_py)?).map_err(to_py)?;
+    }
     Ok(FitResult {
         model: Py::new(py, Model { inner: model })?,
         q: None,
@@ -413,7 +495,7 @@ pub fn sequence_gradient<'py>(
     hidden: usize,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(Bound<'py, PyArray1<f64>>, f64, f64)> {
-    let args = fit_args(hidden, options)?;
+    let (args, _) = fit_args(hidden, options)?;
     let config = args.config().map_err(to_py)?;
     let seq = sequence_of(train, &format!("sequence {index}"))?;
     let (model, request) = parse_task(task).map_err(to_py)?;

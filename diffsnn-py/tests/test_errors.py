@@ -58,8 +58,8 @@ def test_settings_errors_name_the_keyword():
         diffsnn.fit(trains, 1, estimator="score", optimizer="newton")
     with pytest.raises(TypeError, match="unexpected keyword argument 'learning_rate'"):
         diffsnn.fit(trains, 1, estimator="score", learning_rate=0.1)
-    with pytest.raises(TypeError, match="does not take `out`"):
-        diffsnn.fit(trains, 1, estimator="score", out="m.json")
+    with pytest.raises(TypeError, match="does not take `spikes`"):
+        diffsnn.fit(trains, 1, estimator="score", spikes="s.json")
     with pytest.raises(ValueError, match="^batch_size: must be at least 1"):
         diffsnn.fit(trains, 1, estimator="score", batch_size=0)
     with pytest.raises(ValueError, match="mc_points: applies to compensator monte-carlo only"):

@@ -106,3 +106,47 @@ def test_evaluate_matches_the_program(program, tmp_path, observed_data):
         options = {flags[i][2:]: flags[i + 1] for i in range(0, len(flags), 2)}
         options = {k: (v if not v.isdigit() else int(v)) for k, v in options.items()}
         assert diffsnn.evaluate(truth, trains[:3], seed=2, **options) == json.loads(out.stdout)
+
+
+def test_checkpoints_and_resume_continue_the_run(program, tmp_path, observed_data):
+    _, trains = observed_data
+    options = dict(estimator="pathwise", seed=5)
+    straight = diffsnn.fit(trains, 1, epochs=3, **options)
+    first = diffsnn.fit(trains, 1, epochs=2, out=tmp_path / "m.json", checkpoint_every=1,
+                        loss_csv=tmp_path / "loss.csv", **options)
+    assert diffsnn.Model.load(tmp_path / "m.json") == first.model
+    assert diffsnn.Model.load(tmp_path / "m.epoch1.json") != first.model
+    lines = (tmp_path / "loss.csv").read_text().splitlines()
+    assert lines[0] == "epoch,loss,temperature,seconds" and len(lines) == 3
+    assert [float(line.split(",")[1]) for line in lines[1:]] == first.losses
+    # the package continues its own run, and the program continues the package's run
+    resumed = diffsnn.fit(trains, 1, epochs=3, resume=tmp_path / "m.epoch2.state.json",
+                          **options)
+    assert resumed.model == straight.model and resumed.losses == straight.losses
+    diffsnn.write_spikes(tmp_path / "obs.json", trains)
+    program("fit", "--spikes", "obs.json", "--hidden", 1, "--estimator", "pathwise", "--seed", 5,
+            "--epochs", 3, "--resume", "m.epoch2.state.json", "--out", "p.json", "--quiet",
+            cwd=tmp_path)
+    assert diffsnn.Model.load(tmp_path / "p.json") == straight.model
+    # a state of other settings is refused, naming the setting
+    with pytest.raises(ValueError, match="lr"):
+        diffsnn.fit(trains, 1, epochs=3, resume=tmp_path / "m.epoch2.state.json", lr=0.01,
+                    **options)
+
+
+def test_output_options_are_checked_before_training(tmp_path, observed_data):
+    _, trains = observed_data
+    with pytest.raises(ValueError, match="^checkpoint_every: needs out"):
+        diffsnn.fit(trains, 1, estimator="score", checkpoint_every=1)
+    with pytest.raises(ValueError, match="^resume: continues the saved run"):
+        diffsnn.fit(trains, 1, estimator="score", init=diffsnn.Model.random(2, 1),
+                    resume="s.json")
+    with pytest.raises(ValueError, match="^out: the directory .*nowhere does not exist"):
+        diffsnn.fit(trains, 0, out=tmp_path / "nowhere" / "m.json")
+    with pytest.raises(ValueError, match="^loss_csv: the directory"):
+        diffsnn.fit(trains, 0, loss_csv=tmp_path / "nowhere" / "loss.csv")
+    assert list(tmp_path.iterdir()) == []
+    # maximum likelihood writes what it is asked for
+    r = diffsnn.fit(trains, 0, epochs=2, out=tmp_path / "m.json", loss_csv=tmp_path / "l.csv")
+    assert diffsnn.Model.load(tmp_path / "m.json") == r.model
+    assert len((tmp_path / "l.csv").read_text().splitlines()) == 3

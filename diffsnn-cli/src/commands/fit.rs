@@ -575,11 +575,30 @@ impl FitArgs {
         Ok(())
     }
 
+    /// The directories of `--out` and `--loss-csv` exist (checked before training, so that a
+    /// long run is not lost at the end).
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "fit", "--spikes", "s.json", "--hidden", "1", "--out", "no/such/dir/m.json",
+    /// ]).unwrap();
+    /// let diffsnn_cli::commands::Command::Fit(args) = cli.command else { unreachable!() };
+    /// assert!(args.check_outputs().unwrap_err().to_string().starts_with("--out: the directory"));
+    /// ```
+    pub fn check_outputs(&self) -> Result<()> {
+        check_parent(&self.out, "--out")?;
+        if let Some(p) = &self.loss_csv {
+            check_parent(p, "--loss-csv")?;
+        }
+        Ok(())
+    }
+
     /// The observer of a run over `n_sequences` sequences after the `earlier` epochs (of a
     /// resumed run): the loss CSV is written at once with those epochs, so that a run of no
     /// epochs (or one that fails) leaves a valid file; progress as `--quiet` says; checkpoints
     /// every `--checkpoint-every` epochs, marked with the run's `identity` (computed only then).
-    pub(super) fn start_observer(
+    pub fn start_observer(
         &self,
         n_sequences: usize,
         earlier: &[EpochRecord],
@@ -607,8 +626,9 @@ impl FitArgs {
         .with_earlier_records(earlier))
     }
 
-    /// The trainer of a saved run, after checking that this run continues it.
-    fn resumed_trainer(
+    /// The trainer of the run saved in the state checkpoint `path`, after checking that this
+    /// run (`identity`: its settings and data) continues it.
+    pub fn resumed_trainer(
         &self,
         path: &Path,
         identity: &RunIdentity,
@@ -657,10 +677,7 @@ impl FitArgs {
         } else {
             Some(self.config()?)
         };
-        check_parent(&self.out, "--out")?;
-        if let Some(p) = &self.loss_csv {
-            check_parent(p, "--loss-csv")?;
-        }
+        self.check_outputs()?;
         let options = ReadOptions {
             require_every_neuron: !self.neurons.is_given(),
             ..self.input.options()?

@@ -60,8 +60,12 @@ def fit(
     (``"monte-carlo"``), ``mc_points``, ``step="em"`` (``"joint"``), ``batch_size=1``,
     ``shuffle=False``, ``beta=1.0``, ``regularisation=0.1``, ``baseline="none"``
     (``"running-mean"``), ``baseline_decay=0.9``, ``amplitude=5.0``, ``n_basis=2``,
-    ``separate_variational=False``, ``patience``, ``window_length``. ``diffsnn fit --help``
-    explains each. The initial model is ``init`` or the reference's random one from ``seed``.
+    ``separate_variational=False``, ``patience``, ``window_length``; and the program's outputs,
+    all optional here: ``out`` (a file for the trained model, also the stem of the
+    checkpoints' names), ``loss_csv``, ``checkpoint_every`` and ``resume`` (a state checkpoint
+    of the package's or the program's, continued to the same bits as a run never
+    interrupted). ``diffsnn fit --help`` explains each. The initial model is ``init`` or the
+    reference's random one from ``seed``.
 
     ``callback(epoch, loss, model)`` is called after every epoch with the model ``p`` as it
     then is; returning ``True`` stops the run. A pending ``KeyboardInterrupt`` is raised after

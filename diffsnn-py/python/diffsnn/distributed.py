@@ -75,12 +75,15 @@ def fit(
     workers = sorted(client.scheduler_info().get("workers", {}))
     if not workers:
         raise ValueError("client: the cluster has no workers")
-    # every worker holds every recording, so that any run of a batch can go to any worker
-    scattered = client.scatter(trains, broadcast=True)
-
     costs = [len(t) + 1 for t in trains]
+    scattered: List[Any] = []
 
     def gradient_map(task: str, batch: List[int]) -> List[Any]:
+        if not scattered:
+            # on the first batch, once the settings have been checked: every worker holds every
+            # recording, so that any run of a batch can go to any worker (fresh keys, not ones
+            # derived from the data, which an earlier run may be releasing)
+            scattered.extend(client.scatter(trains, broadcast=True, hash=False))
         runs = _balance(batch, costs, len(workers))
         futures = [
             client.submit(_gradients, task, [scattered[k] for k in run], run, hidden, options,

@@ -20,10 +20,10 @@ use serde_json::json;
 use vi_train::ViError;
 use vi_train::vi::{
     BatchGradients, EpochRecord, EstimatorWorkspace, Phase, StepRequest, StepValue, TrainConfig,
-    TrainObserver, Trainer, VariationalModel,
+    TrainObserver, Trainer, VariationalModel, divergence_reason,
 };
 
-use crate::errors::to_py;
+use crate::errors::{NumericalError, to_py};
 use crate::model::Model;
 use crate::options::fit_args;
 use crate::sequences::{sequence_of, sequences_of};
@@ -233,7 +233,8 @@ fn parse_task(task: &str) -> Result<(VariationalModel, StepRequest), CliError> {
 }
 
 /// Mini-batch gradients from a Python `gradient_map(task, batch)`, which returns one
-/// `(gradient, loss, f)` per sequence of the batch, each what `sequence_gradient` returns.
+/// `(gradient, loss, f)` per sequence of the batch, each what `sequence_gradient` returns, or
+/// `("numerical", message)` for a sequence whose gradient met a `NumericalError`.
 struct MappedGradients {
     map: Py<PyAny>,
     error: Option<PyErr>,
@@ -246,7 +247,7 @@ impl MappedGradients {
         request: &StepRequest,
         batch: &[usize],
         grads: &mut [Vec<f64>],
-    ) -> PyResult<Vec<StepValue>> {
+    ) -> PyResult<Vec<vi_train::Result<StepValue>>> {
         let task = task_json(model, request).map_err(to_py)?;
         Python::attach(|py| {
             py.check_signals()?;
@@ -261,7 +262,16 @@ impl MappedGradients {
             }
             let mut values = Vec::with_capacity(n);
             for (slot, item) in results.try_iter()?.enumerate() {
-                let (grad, loss, f): (PyReadonlyArray1<'_, f64>, f64, f64) = item?.extract()?;
+                let item = item?;
+                // a numerical failure on a worker comes back as ("numerical", message), so
+                // that the trainer reports it as divergence, as it does its own
+                if let Ok((tag, message)) = item.extract::<(String, String)>()
+                    && tag == "numerical"
+                {
+                    values.push(Err(ViError::Elsewhere { reason: message }));
+                    continue;
+                }
+                let (grad, loss, f): (PyReadonlyArray1<'_, f64>, f64, f64) = item.extract()?;
                 // any layout: arrays received from workers may be misaligned
                 let grad = grad.as_array();
                 if grad.len() != grads[slot].len() {
@@ -276,7 +286,7 @@ impl MappedGradients {
                 for (to, from) in grads[slot].iter_mut().zip(grad.iter()) {
                     *to = *from;
                 }
-                values.push(StepValue { loss, f });
+                values.push(Ok(StepValue { loss, f }));
             }
             Ok(values)
         })
@@ -293,7 +303,7 @@ impl BatchGradients for MappedGradients {
         grads: &mut [Vec<f64>],
     ) -> Vec<vi_train::Result<StepValue>> {
         match self.call(model, request, batch, grads) {
-            Ok(values) => values.into_iter().map(Ok).collect(),
+            Ok(values) => values,
             Err(e) => {
                 self.error = Some(e);
                 // replaced by the Python error once the trainer returns
@@ -484,7 +494,9 @@ fn fit_mle(
 
 /// The gradient of one training sequence for one step of a run, as the trainer computes it:
 /// `task` is what `gradient_map` received, `index` the sequence's position in the training
-/// data, `hidden` and `options` those of the run. Returns `(gradient, loss, f)`.
+/// data, `hidden` and `options` those of the run. Returns `(gradient, loss, f)`; a numerical
+/// failure raises `NumericalError` with the reason the trainer would give (which
+/// `gradient_map` may return as `("numerical", message)`).
 #[pyfunction]
 #[pyo3(signature = (task, train, index, hidden, options = None))]
 pub fn sequence_gradient<'py>(
@@ -499,13 +511,22 @@ pub fn sequence_gradient<'py>(
     let config = args.config().map_err(to_py)?;
     let seq = sequence_of(train, &format!("sequence {index}"))?;
     let (model, request) = parse_task(task).map_err(to_py)?;
+    let estimator = config.estimator;
     let (grad, value) = py
-        .detach(move || -> Result<(Vec<f64>, StepValue), CliError> {
+        .detach(move || -> Result<(Vec<f64>, StepValue), ViError> {
             let mut ws = EstimatorWorkspace::new(&model)?;
             let mut grad = vec![0.0; model.n_params()];
             let value = request.estimate(&model, &config, &seq, index, &mut ws, &mut grad)?;
             Ok((grad, value))
         })
-        .map_err(to_py)?;
+        .map_err(|e| {
+            if e.is_numerical() {
+                // worded as the trainer words it, so that a run on workers says what a local
+                // run says
+                NumericalError::new_err(divergence_reason(&e, estimator))
+            } else {
+                to_py(e)
+            }
+        })?;
     Ok((grad.into_pyarray(py), value.loss, value.f))
 }

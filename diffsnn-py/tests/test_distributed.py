@@ -58,3 +58,21 @@ def test_errors_of_the_gradient_map_reach_the_caller(client, observed_data):
 
     with pytest.raises(ValueError, match="gradient_map returned 1 results for a batch of 2"):
         native.fit(trains, 1, {"estimator": "score", "batch_size": 2}, gradient_map=short)
+
+
+def test_divergence_is_reported_as_in_one_process(client, observed_data):
+    _, trains = observed_data
+    options = dict(estimator="score", optimizer="sgd", lr=1e300, epochs=2, batch_size=4)
+    with pytest.raises(diffsnn.NumericalError) as local:
+        diffsnn.fit(trains, 1, **options)
+    with pytest.raises(diffsnn.NumericalError) as remote:
+        diffsnn.distributed.fit(client, trains, 1, **options)
+    assert str(remote.value) == str(local.value)
+    assert str(local.value).startswith("training diverged at epoch 1")
+
+    # a numerical failure on a worker comes back as a value and is divergence at its sequence
+    def failing_worker(task, batch):
+        return [("numerical", "boom") for _ in batch]
+
+    with pytest.raises(diffsnn.NumericalError, match="^training diverged at epoch 1, sequence 0: boom$"):
+        diffsnn._native.fit(trains, 1, {"estimator": "score"}, gradient_map=failing_worker)

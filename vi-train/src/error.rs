@@ -53,6 +53,15 @@ pub enum ViError {
     #[error(transparent)]
     Diffpp(#[from] diffpp::DiffppError),
 
+    /// A numerical failure met where a [`BatchGradients`](crate::vi::BatchGradients) source
+    /// computed a gradient (another process or machine), with the reason as the trainer words
+    /// it there ([`divergence_reason`](crate::vi::divergence_reason)).
+    #[error("{reason}")]
+    Elsewhere {
+        /// The failure and its remedy.
+        reason: String,
+    },
+
     /// Training diverged: the loss, a gradient or the parameters stopped being finite (or the
     /// loss exceeded the configured limit). Training stops with this error instead of
     /// writing NaN parameters.
@@ -79,7 +88,7 @@ impl ViError {
     /// ```
     pub fn is_numerical(&self) -> bool {
         match self {
-            ViError::Numerical { .. } => true,
+            ViError::Numerical { .. } | ViError::Elsewhere { .. } => true,
             ViError::Pp(p) => p.is_numerical(),
             ViError::Snn(s) => s.is_numerical(),
             ViError::Diffpp(d) => d.is_numerical(),

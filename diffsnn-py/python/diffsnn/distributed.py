@@ -35,11 +35,16 @@ from ._spikes import SpikeTrain
 
 def _gradients(task: str, chunk: Sequence[SpikeTrain], indices: Sequence[int], hidden: int,
                options: dict) -> List[Any]:
-    """On a worker: the gradients of a run of recordings (their trains and positions)."""
-    return [
-        _native.sequence_gradient(task, train, index, hidden, options)
-        for train, index in zip(chunk, indices)
-    ]
+    """On a worker: the gradients of a run of recordings (their trains and positions); a
+    numerical failure comes back as ``("numerical", message)``, which the trainer reports as
+    divergence at that recording, as in a single process."""
+    results: List[Any] = []
+    for train, index in zip(chunk, indices):
+        try:
+            results.append(_native.sequence_gradient(task, train, index, hidden, options))
+        except _native.NumericalError as e:
+            results.append(("numerical", str(e)))
+    return results
 
 
 def _balance(batch: Sequence[int], costs: Sequence[int], parts: int) -> List[List[int]]:

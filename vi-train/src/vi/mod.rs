@@ -27,5 +27,6 @@ pub use model::{Variational, VariationalModel, add_regulariser};
 pub use snn_model::optim::{OptimizerKind, Sgd};
 pub use train::{
     Baseline, BatchGradients, EarlyStop, EpochRecord, StepRequest, StepScheme, TemperatureSchedule,
-    TrainConfig, TrainObserver, TrainReport, Trainer, TrainerState, fit, loss_csv_string, step_rng,
+    TrainConfig, TrainObserver, TrainReport, Trainer, TrainerState, divergence_reason, fit,
+    loss_csv_string, step_rng,
 };

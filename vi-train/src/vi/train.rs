@@ -469,6 +469,32 @@ fn reborrow<'b>(
     }
 }
 
+/// What the trainer says when a gradient met the numerical failure `e` (the reason of its
+/// [`ViError::Diverged`]): the failure, and for an overflow of the path-wise gradient the
+/// remedy. A failure met elsewhere ([`ViError::Elsewhere`]) carries its reason as worded there.
+///
+/// ```
+/// use vi_train::vi::{Estimator, divergence_reason};
+/// let e = vi_train::ViError::from(diffpp::DiffppError::NonFinite { what: "adjoint", index: 0, value: f64::NAN });
+/// assert!(divergence_reason(&e, Estimator::Pathwise).contains("--window-length"));
+/// assert!(!divergence_reason(&e, Estimator::Score).contains("--window-length"));
+/// ```
+pub fn divergence_reason(e: &ViError, estimator: Estimator) -> String {
+    if let ViError::Elsewhere { reason } = e {
+        return reason.clone();
+    }
+    let mut reason = e.to_string();
+    if estimator == Estimator::Pathwise && matches!(e, ViError::Diffpp(_)) {
+        reason.push_str(
+            " (the path-wise gradient overflowed: through a long chain of soft spikes of \
+             several hidden neurons the adjoint can grow beyond f64; train on windows of the \
+             recording (EventSequence::split_windows; the program's --window-length), or with \
+             the score-function estimator)",
+        );
+    }
+    reason
+}
+
 /// A training run in progress: the model, the optimisers' state, the baseline, the buffers.
 ///
 /// ```
@@ -652,17 +678,7 @@ impl Trainer {
                     self.values[slot] = Some(v);
                 }
                 Err(e) if e.is_numerical() => {
-                    let mut reason = e.to_string();
-                    if config.estimator == Estimator::Pathwise && matches!(e, ViError::Diffpp(_)) {
-                        reason.push_str(
-                            " (the path-wise gradient overflowed: through a long chain of soft \
-                             spikes of several hidden neurons the adjoint can grow beyond f64; \
-                             train on windows of the recording (EventSequence::split_windows; \
-                             the program's --window-length), or with the score-function \
-                             estimator)",
-                        );
-                    }
-                    return Err(self.diverged(k, reason));
+                    return Err(self.diverged(k, divergence_reason(&e, config.estimator)));
                 }
                 Err(e) => return Err(e),
             }

@@ -9,7 +9,7 @@ epoch" is the share of a `fit` call's time spent outside the epoch as the traine
 times it (argument parsing, conversion of the trains, model set-up, results): the package's
 own overhead, free of the machine's drift between the two programs.
 
-    scripts/test-python        # builds and installs the package into target/python-venv
+    PROFILE=release scripts/test-python   # builds and installs the release wheel into target/python-venv
     target/python-venv/bin/python bench-suite/scripts/python_overhead.py [--rounds 5]
 """
 

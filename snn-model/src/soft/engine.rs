@@ -51,7 +51,7 @@ pub struct SoftWorkspace {
     poly: bool,
     tracker: BasisTracker,
     kink_lags: Vec<f64>,
-    cuts: Vec<f64>,
+    /// The merge position in each stream of breakpoints (source times, and each kink lag).
     streams: Vec<usize>,
     coef: Vec<f64>,
     d: Vec<f64>,
@@ -135,7 +135,6 @@ impl SoftWorkspace {
                 .expect("a checked model has a valid basis and at least one neuron"),
             kink_lags: basis.kink_lags(),
             basis,
-            cuts: Vec::new(),
             streams: Vec::new(),
             coef: vec![0.0; k * n * p],
             d: vec![0.0; n * k * p],
@@ -185,7 +184,6 @@ impl SoftWorkspace {
         }
         let vectors = [
             b(&self.kink_lags),
-            b(&self.cuts),
             b(&self.streams),
             b(&self.coef),
             b(&self.d),
@@ -576,64 +574,33 @@ impl SoftWorkspace {
         Ok(sum)
     }
 
-    /// Sorted breakpoints inside the window (with its ends): every source event time and
-    /// every `t_e + lag` for the basis kink lags, by a merge of the sorted streams.
-    fn build_cuts(&mut self, window: Window) {
-        let (t0, t1) = (window.t0(), window.t1());
-        self.cuts.clear();
-        self.cuts.push(t0);
-        let times = &self.src_times;
-        let n_streams = 1 + self.kink_lags.len();
-        self.streams.clear();
-        self.streams.resize(n_streams, 0);
-        loop {
-            let mut best = f64::INFINITY;
-            let mut which = usize::MAX;
-            for s in 0..n_streams {
-                let e = self.streams[s];
-                if e < times.len() {
-                    let lag = if s == 0 { 0.0 } else { self.kink_lags[s - 1] };
-                    let c = times[e] + lag;
-                    if c < best {
-                        best = c;
-                        which = s;
-                    }
-                }
-            }
-            if which == usize::MAX || best >= t1 {
-                break;
-            }
-            self.streams[which] += 1;
-            if best > t0 && best > *self.cuts.last().expect("t0 is there") {
-                self.cuts.push(best);
-            }
-        }
-        if t1 > *self.cuts.last().expect("t0 is there") {
-            self.cuts.push(t1);
-        }
-    }
-
     fn run_quadrature(&mut self, model: &Snn, job: &Job<'_>, q: &Quadrature) -> Result<(f64, f64)> {
-        self.build_cuts(job.window);
-        let cuts = std::mem::take(&mut self.cuts);
+        let (t0, t1) = (job.window.t0(), job.window.t1());
+        self.streams.clear();
+        self.streams.resize(1 + self.kink_lags.len(), 0);
         let mut next = 0;
         let mut event_term = 0.0;
         let mut compensator = 0.0;
-        let result = (|| -> Result<()> {
-            for piece in cuts.windows(2) {
-                let (p, r) = (piece[0], piece[1]);
-                if job.ev_times.get(next).is_some_and(|&t| t <= p) {
-                    event_term += self.events_until(model, job, &mut next, Some(p))?;
-                }
-                if job.i1 > job.i0 {
-                    compensator += self.piece(model, job, p, r, q)?;
-                }
+        let mut p = t0;
+        loop {
+            // the pieces' ends are made one at a time: no list of breakpoints per spike
+            let (r, last) =
+                match next_cut(&mut self.streams, &self.src_times, &self.kink_lags, p, t1) {
+                    Some(c) => (c, false),
+                    None => (t1, true),
+                };
+            if job.ev_times.get(next).is_some_and(|&t| t <= p) {
+                event_term += self.events_until(model, job, &mut next, Some(p))?;
             }
-            event_term += self.events_until(model, job, &mut next, None)?;
-            Ok(())
-        })();
-        self.cuts = cuts;
-        result?;
+            if job.i1 > job.i0 {
+                compensator += self.piece(model, job, p, r, q)?;
+            }
+            p = r;
+            if last {
+                break;
+            }
+        }
+        event_term += self.events_until(model, job, &mut next, None)?;
         Ok((event_term, compensator))
     }
 
@@ -1068,5 +1035,34 @@ fn no_convergence(a: f64, b: f64, depth: u32) -> SnnError {
     SnnError::Numerical {
         what: "quadrature compensator",
         detail: format!("no convergence on [{a}, {b}] after {depth} bisections"),
+    }
+}
+
+/// The next breakpoint after `last` and before `t1`: the smallest of the streams `times[e] +
+/// lag` (lag 0 for the first stream, `lags[s − 1]` for stream `s`), each stream's position in
+/// `streams`, skipping values not after `last`; `None` when the streams reach `t1`. Called
+/// until `None` from `last = t0`, it yields the sorted distinct breakpoints inside `(t0, t1)`
+/// (every source event time and every `t_e + lag`) one at a time.
+fn next_cut(streams: &mut [usize], times: &[f64], lags: &[f64], last: f64, t1: f64) -> Option<f64> {
+    loop {
+        let mut best = f64::INFINITY;
+        let mut which = usize::MAX;
+        for (s, &e) in streams.iter().enumerate() {
+            if e < times.len() {
+                let lag = if s == 0 { 0.0 } else { lags[s - 1] };
+                let c = times[e] + lag;
+                if c < best {
+                    best = c;
+                    which = s;
+                }
+            }
+        }
+        if which == usize::MAX || best >= t1 {
+            return None;
+        }
+        streams[which] += 1;
+        if best > last {
+            return Some(best);
+        }
     }
 }

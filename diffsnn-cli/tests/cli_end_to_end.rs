@@ -49,12 +49,7 @@ fn simulate_then_loglik_intensity_and_every_plot() {
     assert!(r.ok, "loglik failed: {}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["compensator"], "quadrature");
-    let per: Vec<f64> = v["per_sequence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
+    let per = per_sequence(&v);
     assert_eq!(per.len(), 4);
     let total = v["loglik"].as_f64().unwrap();
     assert!((total - per.iter().sum::<f64>()).abs() <= 1e-9 * total.abs());

@@ -155,12 +155,7 @@ fn fit_then_eval() {
         let mean = v["neg_elbo"]["mean"].as_f64().unwrap();
         let se = v["neg_elbo"]["se"].as_f64().unwrap();
         assert!(mean.is_finite() && se > 0.0 && se < mean.abs());
-        let per: Vec<f64> = v["per_sequence"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
+        let per = per_sequence(&v);
         assert!((per.iter().sum::<f64>() / 3.0 - mean).abs() < 1e-9 * mean.abs());
         // on the observed-only file: the same numbers, no warning
         let r2 = diffsnn(

@@ -239,12 +239,7 @@ fn the_windows_log_likelihood_loses_only_the_history_at_the_cuts() {
         let mut args = vec!["loglik", "--model", model, "--spikes", "all.json"];
         args.extend_from_slice(extra);
         let v: Value = serde_json::from_str(ok(d, &args).stdout.trim()).unwrap();
-        let per: Vec<f64> = v["per_sequence"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
+        let per = per_sequence(&v);
         let total = v["loglik"].as_f64().unwrap();
         assert!((per.iter().sum::<f64>() - total).abs() < 1e-9 * total.abs());
         (total, per.len())

@@ -104,3 +104,13 @@ pub fn check(name: &str, files_to_write: &[(&str, String)], args: &[&str], expec
     }
     assert_eq!(files(d), before, "{name}: files changed");
 }
+
+/// The numbers of a JSON report's `per_sequence` array (`loglik`, `eval`).
+pub fn per_sequence(report: &serde_json::Value) -> Vec<f64> {
+    report["per_sequence"]
+        .as_array()
+        .expect("the report has a per_sequence array")
+        .iter()
+        .map(|x| x.as_f64().expect("a number"))
+        .collect()
+}

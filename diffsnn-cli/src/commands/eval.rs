@@ -397,24 +397,12 @@ impl EvalArgs {
     /// The compensator the flags ask for, after checking that the flags of the method and
     /// of the compensator go together.
     fn compensator_method(&self) -> Result<CompensatorMethod> {
-        let monte_carlo = self.compensator == CompensatorArg::MonteCarlo;
-        if !monte_carlo && self.mc_points.is_some() {
-            return Err(CliError::argument(
-                "--mc-points",
-                "applies to --compensator monte-carlo only",
-            ));
+        if self.compensator == CompensatorArg::Quadrature && self.mc_points.is_some() {
+            // the compensator's flags are checked before the method's
+            return self.compensator.per_estimate(self.mc_points, 1000);
         }
         self.check_method_flags()?;
-        Ok(if monte_carlo {
-            let n_points = self.mc_points.unwrap_or(1000);
-            if n_points == 0 {
-                return Err(CliError::argument("--mc-points", "must be at least 1"));
-            }
-            // the seed is drawn afresh for every estimate (the points are part of its noise)
-            CompensatorMethod::monte_carlo(n_points, 0)?
-        } else {
-            CompensatorMethod::default()
-        })
+        self.compensator.per_estimate(self.mc_points, 1000)
     }
 
     /// The pair of `p` and `q` (the `--variational` model), or `q = p`; errors name the

@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use snn_model::Snn;
 
-use pp_core::CompensatorMethod;
 use vi_train::ViError;
 use vi_train::vi::{
     Baseline, EarlyStop, EpochRecord, Estimator, ObjectiveOptions, OptimizerKind, StepScheme,
@@ -378,23 +377,7 @@ impl FitArgs {
     /// assert_eq!(args.config().unwrap_err().to_string(), "--lr: must be finite and positive, got -1");
     /// ```
     pub fn config(&self) -> Result<TrainConfig> {
-        let monte_carlo = self.compensator == CompensatorArg::MonteCarlo;
-        if !monte_carlo && self.mc_points.is_some() {
-            return Err(CliError::argument(
-                "--mc-points",
-                "applies to --compensator monte-carlo only",
-            ));
-        }
-        let compensator = if monte_carlo {
-            let n_points = self.mc_points.unwrap_or(100);
-            if n_points == 0 {
-                return Err(CliError::argument("--mc-points", "must be at least 1"));
-            }
-            // the seed is drawn afresh for every estimate (the points are part of its noise)
-            CompensatorMethod::monte_carlo(n_points, 0)?
-        } else {
-            CompensatorMethod::default()
-        };
+        let compensator = self.compensator.per_estimate(self.mc_points, 100)?;
         let estimator = self.estimator.ok_or_else(|| {
             CliError::argument(
                 "--estimator",

@@ -33,6 +33,41 @@ pub enum Compensator {
     MonteCarlo,
 }
 
+impl Compensator {
+    /// The compensator of a training or evaluation estimate: quadrature, or Monte Carlo with
+    /// `--mc-points` points (`default_points` when not given) drawn afresh for every estimate
+    /// (the points are part of its noise). `--mc-points` with quadrature, or 0 points, is an
+    /// error naming the flag.
+    ///
+    /// ```
+    /// use diffsnn_cli::commands::loglik::Compensator;
+    /// assert!(Compensator::MonteCarlo.per_estimate(None, 100).is_ok());
+    /// let e = Compensator::Quadrature.per_estimate(Some(5), 100).unwrap_err();
+    /// assert_eq!(e.to_string(), "--mc-points: applies to --compensator monte-carlo only");
+    /// ```
+    pub fn per_estimate(
+        self,
+        mc_points: Option<usize>,
+        default_points: usize,
+    ) -> Result<CompensatorMethod> {
+        match (self, mc_points) {
+            (Compensator::Quadrature, Some(_)) => Err(CliError::argument(
+                "--mc-points",
+                "applies to --compensator monte-carlo only",
+            )),
+            (Compensator::Quadrature, None) => Ok(CompensatorMethod::default()),
+            (Compensator::MonteCarlo, n) => {
+                let n_points = n.unwrap_or(default_points);
+                if n_points == 0 {
+                    return Err(CliError::argument("--mc-points", "must be at least 1"));
+                }
+                // the seed is drawn afresh for every estimate
+                Ok(CompensatorMethod::monte_carlo(n_points, 0)?)
+            }
+        }
+    }
+}
+
 /// The long help of `diffsnn loglik` (clap reads it from the subcommand).
 pub const LONG_ABOUT: &str = "Log-likelihood (docs/math.md (1.1), no penalty) of every sequence of a spike file, \
     taken as fully observed (every spike in the file counts, hidden neurons too). \

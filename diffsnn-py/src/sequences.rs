@@ -88,21 +88,14 @@ pub fn sequence_of(train: &Bound<'_, PyAny>, label: &str) -> PyResult<EventSeque
 
 /// The sequences of one train or of a list (or tuple) of them.
 pub fn sequences_of(trains: &Bound<'_, PyAny>) -> PyResult<Vec<EventSequence>> {
-    if let Ok(list) = trains.cast::<PyList>() {
-        return list
-            .iter()
-            .enumerate()
-            .map(|(k, t)| sequence_of(&t, &format!("sequence {k}")))
-            .collect();
+    if !(trains.is_instance_of::<PyList>() || trains.is_instance_of::<PyTuple>()) {
+        return Ok(vec![sequence_of(trains, "the spike train")?]);
     }
-    if let Ok(tuple) = trains.cast::<PyTuple>() {
-        return tuple
-            .iter()
-            .enumerate()
-            .map(|(k, t)| sequence_of(&t, &format!("sequence {k}")))
-            .collect();
-    }
-    Ok(vec![sequence_of(trains, "the spike train")?])
+    trains
+        .try_iter()?
+        .enumerate()
+        .map(|(k, t)| sequence_of(&t?, &format!("sequence {k}")))
+        .collect()
 }
 
 /// A train as the package's `SpikeTrain` (made without its checks, which the library's

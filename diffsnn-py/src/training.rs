@@ -48,6 +48,28 @@ pub struct FitResult {
     pub stopped_by_callback: bool,
 }
 
+impl FitResult {
+    /// The result of a run: the models, the columns of its epoch records, how it ended.
+    fn new(
+        py: Python<'_>,
+        p: snn_model::Snn,
+        q: Option<snn_model::Snn>,
+        records: &[EpochRecord],
+        stopped_early: bool,
+        stopped_by_callback: bool,
+    ) -> PyResult<Self> {
+        Ok(Self {
+            model: Py::new(py, Model { inner: p })?,
+            q: q.map(|inner| Py::new(py, Model { inner })).transpose()?,
+            losses: records.iter().map(|r| r.loss).collect(),
+            temperatures: records.iter().map(|r| r.temperature).collect(),
+            seconds: records.iter().map(|r| r.seconds).collect(),
+            stopped_early,
+            stopped_by_callback,
+        })
+    }
+}
+
 #[pymethods]
 impl FitResult {
     fn __repr__(&self) -> String {
@@ -414,30 +436,15 @@ pub fn fit(
             .map_err(to_py)?;
         }
     }
-    let q = if model.is_shared() {
-        None
-    } else {
-        Some(Py::new(
-            py,
-            Model {
-                inner: model.q().clone(),
-            },
-        )?)
-    };
-    Ok(FitResult {
-        model: Py::new(
-            py,
-            Model {
-                inner: model.p().clone(),
-            },
-        )?,
+    let q = (!model.is_shared()).then(|| model.q().clone());
+    FitResult::new(
+        py,
+        model.p().clone(),
         q,
-        losses: records.iter().map(|r| r.loss).collect(),
-        temperatures: records.iter().map(|r| r.temperature).collect(),
-        seconds: records.iter().map(|r| r.seconds).collect(),
-        stopped_early: report.stopped_early,
-        stopped_by_callback: report.stopped_by_observer,
-    })
+        &records,
+        report.stopped_early,
+        report.stopped_by_observer,
+    )
 }
 
 /// `hidden = 0`: maximum likelihood with the exact gradient.
@@ -481,15 +488,14 @@ fn fit_mle(
     if out_given {
         write_text(&args.out, &model.to_json_string().map_err(to_py)?).map_err(to_py)?;
     }
-    Ok(FitResult {
-        model: Py::new(py, Model { inner: model })?,
-        q: None,
-        losses: records.iter().map(|r| r.loss).collect(),
-        temperatures: records.iter().map(|r| r.temperature).collect(),
-        seconds: records.iter().map(|r| r.seconds).collect(),
+    FitResult::new(
+        py,
+        model,
+        None,
+        &records,
         stopped_early,
         stopped_by_callback,
-    })
+    )
 }
 
 /// The gradient of one training sequence for one step of a run, as the trainer computes it:

@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 
 use diffsnn_cli::CliError;
 use diffsnn_cli::checkpoint::DataSummary;
-use diffsnn_cli::commands::fit::{FitArgs, q_path};
+use diffsnn_cli::commands::fit::FitArgs;
 use diffsnn_cli::commands::mle::MaximumLikelihood;
 use diffsnn_cli::progress::{FitObserver, RunIdentity, write_text};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
@@ -427,14 +427,7 @@ pub fn fit(
     let records = trainer.records().to_vec();
     let model = trainer.into_model();
     if out_given {
-        write_text(&args.out, &model.p().to_json_string().map_err(to_py)?).map_err(to_py)?;
-        if !model.is_shared() {
-            write_text(
-                &q_path(&args.out),
-                &model.q().to_json_string().map_err(to_py)?,
-            )
-            .map_err(to_py)?;
-        }
+        args.write_models(&model).map_err(to_py)?;
     }
     let q = (!model.is_shared()).then(|| model.q().clone());
     FitResult::new(

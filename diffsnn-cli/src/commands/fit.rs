@@ -577,6 +577,30 @@ impl FitArgs {
         Ok(())
     }
 
+    /// Writes the trained `p` to `--out` and, when `q` has its own parameters, `q` to
+    /// `<out stem>.q.json`, each atomically.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let out = dir.path().join("m.json");
+    /// let cli = diffsnn_cli::commands::Cli::try_parse_from([
+    ///     "diffsnn", "fit", "--spikes", "s.json", "--hidden", "1", "--separate-variational",
+    ///     "--out", out.to_str().unwrap(),
+    /// ]).unwrap();
+    /// let diffsnn_cli::commands::Command::Fit(args) = cli.command else { unreachable!() };
+    /// args.write_models(&args.variational_model(args.initial_p(2, None)?)?)?;
+    /// assert!(out.exists() && dir.path().join("m.q.json").exists());
+    /// # Ok::<(), diffsnn_cli::CliError>(())
+    /// ```
+    pub fn write_models(&self, model: &VariationalModel) -> Result<()> {
+        write_text(&self.out, &model.p().to_json_string()?)?;
+        if !model.is_shared() {
+            write_text(&q_path(&self.out), &model.q().to_json_string()?)?;
+        }
+        Ok(())
+    }
+
     /// The observer of a run over `n_sequences` sequences after the `earlier` epochs (of a
     /// resumed run): the loss CSV is written at once with those epochs, so that a run of no
     /// epochs (or one that fails) leaves a valid file; progress as `--quiet` says; checkpoints
@@ -687,10 +711,7 @@ impl FitArgs {
         let report = report?;
         let epochs_done = trainer.state().epoch;
         let model = trainer.into_model();
-        write_text(&self.out, &model.p().to_json_string()?)?;
-        if !model.is_shared() {
-            write_text(&q_path(&self.out), &model.q().to_json_string()?)?;
-        }
+        self.write_models(&model)?;
         let summary = FitSummary {
             epochs: epochs_done,
             final_loss: observer.records().last().map(|r| r.loss),

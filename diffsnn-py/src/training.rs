@@ -199,18 +199,8 @@ fn check_outputs(args: &FitArgs, out_given: bool, init_given: bool) -> PyResult<
             "continues the saved run from its own model; init does not apply",
         ));
     }
-    if out_given {
-        args.check_outputs().map_err(to_py)?;
-    } else if let Some(p) = &args.loss_csv {
-        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
-        if let Some(dir) = dir.filter(|d| !d.is_dir()) {
-            return Err(crate::errors::argument(
-                "loss_csv",
-                format!("the directory {} does not exist", dir.display()),
-            ));
-        }
-    }
-    Ok(())
+    // (without `out`, its placeholder has no directory to check)
+    args.check_outputs().map_err(to_py)
 }
 
 /// The message a gradient task carries: the models and the request.

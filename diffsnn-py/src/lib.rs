@@ -25,7 +25,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<hawkes::ExpHawkes>()?;
     m.add_class::<training::FitResult>()?;
     m.add_function(wrap_pyfunction!(training::fit, m)?)?;
-    m.add_function(wrap_pyfunction!(training::sequence_gradient, m)?)?;
+    m.add_function(wrap_pyfunction!(training::sequence_gradients, m)?)?;
     m.add_function(wrap_pyfunction!(evaluation::evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(files::read_spikes, m)?)?;
     m.add_function(wrap_pyfunction!(files::write_spikes, m)?)?;

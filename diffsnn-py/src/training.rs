@@ -1,7 +1,7 @@
 //! `fit`: training as the program's `diffsnn fit` does it (variational with hidden neurons,
 //! maximum likelihood without), with a per-epoch callback that can stop the run, and
 //! optionally with the gradients of every mini-batch computed elsewhere (`gradient_map`, used
-//! by `diffsnn.distributed` to compute them on Dask workers); `sequence_gradient` is what such
+//! by `diffsnn.distributed` to compute them on Dask workers); `sequence_gradients` is what such
 //! a worker runs.
 
 use std::ops::ControlFlow;
@@ -11,11 +11,11 @@ use diffsnn_cli::checkpoint::DataSummary;
 use diffsnn_cli::commands::fit::FitArgs;
 use diffsnn_cli::commands::mle::MaximumLikelihood;
 use diffsnn_cli::progress::{FitObserver, RunIdentity, write_text};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pp_core::EventSequence;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 use serde_json::json;
 use vi_train::ViError;
 use vi_train::vi::{
@@ -23,10 +23,10 @@ use vi_train::vi::{
     TrainObserver, Trainer, VariationalModel, divergence_reason,
 };
 
-use crate::errors::{NumericalError, to_py};
+use crate::errors::to_py;
 use crate::model::Model;
 use crate::options::fit_args;
-use crate::sequences::{sequence_of, sequences_of};
+use crate::sequences::sequences_of;
 
 /// The outcome of `fit`.
 #[pyclass(module = "diffsnn._native", name = "FitResult", frozen, get_all)]
@@ -244,9 +244,9 @@ fn parse_task(task: &str) -> Result<(VariationalModel, StepRequest), CliError> {
     Ok((model, request))
 }
 
-/// Mini-batch gradients from a Python `gradient_map(task, batch)`, which returns one
-/// `(gradient, loss, f)` per sequence of the batch, each what `sequence_gradient` returns, or
-/// `("numerical", message)` for a sequence whose gradient met a `NumericalError`.
+/// Mini-batch gradients from a Python `gradient_map(task, batch)`, which returns one item
+/// per sequence of the batch as `sequence_gradients` makes them: `(gradient, loss, f)`, or
+/// `("numerical", reason)` for a sequence whose gradient met a numerical failure.
 struct MappedGradients {
     map: Py<PyAny>,
     error: Option<PyErr>,
@@ -481,41 +481,62 @@ fn fit_mle(
     )
 }
 
-/// The gradient of one training sequence for one step of a run, as the trainer computes it:
-/// `task` is what `gradient_map` received, `index` the sequence's position in the training
-/// data, `hidden` and `options` those of the run. Returns `(gradient, loss, f)`; a numerical
-/// failure raises `NumericalError` with the reason the trainer would give (which
-/// `gradient_map` may return as `("numerical", message)`).
+/// The gradients of training sequences for one step of a run, as the trainer computes them
+/// (what a worker runs): `task` is what `gradient_map` received, `trains` the sequences and
+/// `indices` their positions in the training data, `hidden` and `options` those of the run.
+/// Returns one `(gradient, loss, f)` per sequence, or `("numerical", reason)` for a sequence
+/// whose gradient met a numerical failure (the reason worded as the trainer words it, which
+/// then reports divergence at that sequence as a single process does). The task and the
+/// options are read once for all the sequences.
 #[pyfunction]
-#[pyo3(signature = (task, train, index, hidden, options = None))]
-pub fn sequence_gradient<'py>(
+#[pyo3(signature = (task, trains, indices, hidden, options = None))]
+pub fn sequence_gradients<'py>(
     py: Python<'py>,
     task: &str,
-    train: &Bound<'py, PyAny>,
-    index: usize,
+    trains: &Bound<'py, PyAny>,
+    indices: Vec<usize>,
     hidden: usize,
     options: Option<&Bound<'py, PyDict>>,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, f64, f64)> {
+) -> PyResult<Bound<'py, PyList>> {
     let (args, _) = fit_args(hidden, options)?;
     let config = args.config().map_err(to_py)?;
-    let seq = sequence_of(train, &format!("sequence {index}"))?;
+    let sequences = sequences_of(trains)?;
+    if sequences.len() != indices.len() {
+        return Err(crate::errors::argument(
+            "indices",
+            format!(
+                "{} positions for {} trains: one per train",
+                indices.len(),
+                sequences.len()
+            ),
+        ));
+    }
     let (model, request) = parse_task(task).map_err(to_py)?;
     let estimator = config.estimator;
-    let (grad, value) = py
-        .detach(move || -> Result<(Vec<f64>, StepValue), ViError> {
+    type Gradient = Result<(Vec<f64>, StepValue), String>;
+    let results = py
+        .detach(move || -> Result<Vec<Gradient>, ViError> {
             let mut ws = EstimatorWorkspace::new(&model)?;
-            let mut grad = vec![0.0; model.n_params()];
-            let value = request.estimate(&model, &config, &seq, index, &mut ws, &mut grad)?;
-            Ok((grad, value))
-        })
-        .map_err(|e| {
-            if e.is_numerical() {
-                // worded as the trainer words it, so that a run on workers says what a local
-                // run says
-                NumericalError::new_err(divergence_reason(&e, estimator))
-            } else {
-                to_py(e)
+            let mut out = Vec::with_capacity(sequences.len());
+            for (seq, &index) in sequences.iter().zip(&indices) {
+                let mut grad = vec![0.0; model.n_params()];
+                match request.estimate(&model, &config, seq, index, &mut ws, &mut grad) {
+                    Ok(value) => out.push(Ok((grad, value))),
+                    Err(e) if e.is_numerical() => out.push(Err(divergence_reason(&e, estimator))),
+                    Err(e) => return Err(e),
+                }
             }
-        })?;
-    Ok((grad.into_pyarray(py), value.loss, value.f))
+            Ok(out)
+        })
+        .map_err(to_py)?;
+    let items = results
+        .into_iter()
+        .map(|r| match r {
+            Ok((grad, v)) => (grad.into_pyarray(py), v.loss, v.f)
+                .into_pyobject(py)
+                .map(Bound::into_any),
+            Err(reason) => ("numerical", reason).into_pyobject(py).map(Bound::into_any),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
 }

@@ -53,8 +53,8 @@ def test_errors_of_the_gradient_map_reach_the_caller(client, observed_data):
         native.fit(trains, 1, {"estimator": "score"}, gradient_map=failing)
 
     def short(task, batch):
-        return [native.sequence_gradient(task, trains[k], k, 1, {"estimator": "score"})
-                for k in batch[:-1]]
+        return native.sequence_gradients(task, [trains[k] for k in batch[:-1]], batch[:-1], 1,
+                                         {"estimator": "score"})
 
     with pytest.raises(ValueError, match="gradient_map returned 1 results for a batch of 2"):
         native.fit(trains, 1, {"estimator": "score", "batch_size": 2}, gradient_map=short)

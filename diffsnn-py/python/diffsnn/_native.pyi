@@ -128,13 +128,13 @@ def fit(
     callback: Optional[_Callback] = None,
     gradient_map: Optional[_GradientMap] = None,
 ) -> FitResult: ...
-def sequence_gradient(
+def sequence_gradients(
     task: str,
-    train: SpikeTrain,
-    index: int,
+    trains: Sequence[SpikeTrain],
+    indices: Sequence[int],
     hidden: int,
     options: Optional[Dict[str, Any]] = None,
-) -> Tuple[npt.NDArray[np.float64], float, float]: ...
+) -> List[Union[Tuple[npt.NDArray[np.float64], float, float], Tuple[str, str]]]: ...
 def evaluate(
     model: Model,
     trains: _Trains,

@@ -1,7 +1,7 @@
 """Training over many recordings on a Dask cluster (``pip install "diffsnn[distributed]"``).
 
 The gradients of the recordings of a mini-batch are independent: the workers compute them
-with the Rust kernels (``diffsnn._native.sequence_gradient``, what the trainer itself runs),
+with the Rust kernels (``diffsnn._native.sequence_gradients``, what the trainer itself runs),
 and the client sums them in recording order and takes the optimiser step. Every gradient is
 a function of the model, the seed and the recording's position only, so a run gives the same
 model, to the bit, as ``diffsnn.fit`` with the same ``batch_size`` in one process.
@@ -36,15 +36,9 @@ from ._spikes import SpikeTrain
 def _gradients(task: str, chunk: Sequence[SpikeTrain], indices: Sequence[int], hidden: int,
                options: dict) -> List[Any]:
     """On a worker: the gradients of a run of recordings (their trains and positions); a
-    numerical failure comes back as ``("numerical", message)``, which the trainer reports as
+    numerical failure comes back as ``("numerical", reason)``, which the trainer reports as
     divergence at that recording, as in a single process."""
-    results: List[Any] = []
-    for train, index in zip(chunk, indices):
-        try:
-            results.append(_native.sequence_gradient(task, train, index, hidden, options))
-        except _native.NumericalError as e:
-            results.append(("numerical", str(e)))
-    return results
+    return _native.sequence_gradients(task, list(chunk), list(indices), hidden, options)
 
 
 def _balance(batch: Sequence[int], costs: Sequence[int], parts: int) -> List[List[int]]:

@@ -1,8 +1,12 @@
-//! Inlineable kernels for the O(n) likelihood loops: `e^x` for `x <= 0` (pure arithmetic, so
-//! a block of decay factors vectorises) and a sum of logarithms computed as the logarithm of
-//! a renormalised running product (one multiplication per term instead of one `ln`).
+//! Inlineable kernels for the hot loops, written without calls or branches on their normal
+//! path so that a loop over a block compiles to vector instructions: `e^x` for `x <= 0` (the
+//! decay factors of the Hawkes likelihood), the logistic pair `(σ(u), σ(−u))` in one division
+//! (the quadrature nodes of the SNN likelihood: one per target neuron and node), and a sum of
+//! logarithms computed as the logarithm of a renormalised running product (one multiplication
+//! per term instead of one `ln`).
 //!
-//! Both are tested against `f64::exp` / `f64::ln` below.
+//! All share one range reduction `x = k ln 2 + r` and one polynomial for `e^r`; each is tested
+//! against `f64::exp` / `f64::ln` below.
 
 /// `ln 2` split so that `k · LN2_HI` is exact for `|k| < 2^20` (fdlibm's constants).
 const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // 6.93147180369123816490e-01
@@ -10,18 +14,22 @@ const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // 1.9082149292705877
 /// Adding then subtracting `1.5 · 2^52` rounds to the nearest integer (ties to even).
 const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
 
-/// `e^x` for `x <= 0`, accurate to about 2 ulp for `x > −708`; `0` for `x <= −708` (the true
-/// value is below `3.3e-308`: the subnormal range is flushed to zero), NaN for NaN. Written
-/// without calls or branches on the normal path so that loops over blocks vectorise.
+/// `(r, 2^k)` with `k = round(x / ln 2)` and `r = x − k ln 2` in `[−ln2/2, ln2/2]`; `2^k` is
+/// exact for `k` in `[−1022, 1023]` (the callers keep `x` in range).
 #[inline(always)]
-pub(crate) fn exp_neg(x: f64) -> f64 {
-    debug_assert!(x <= 0.0 || x.is_nan(), "exp_neg takes x <= 0, got {x}");
-    // k = round(x / ln 2), r = x − k ln 2 in [−ln2/2, ln2/2].
+fn reduce(x: f64) -> (f64, f64) {
     let shifted = x * std::f64::consts::LOG2_E + ROUND_MAGIC;
     let k = shifted - ROUND_MAGIC;
     let r = (x - k * LN2_HI) - k * LN2_LO;
-    // e^r by its Taylor series to degree 13 (remainder < 4e-18 relative for |r| <= 0.347),
-    // evaluated in Estrin's form (shorter dependency chains than Horner).
+    // 2^k from the low bits of `shifted`
+    let k_bits = shifted.to_bits().wrapping_sub(ROUND_MAGIC.to_bits());
+    (r, f64::from_bits(k_bits.wrapping_add(1023) << 52))
+}
+
+/// `e^r` for `|r| <= ln2/2` by its Taylor series to degree 13 (remainder < 4e-18 relative),
+/// evaluated in Estrin's form (shorter dependency chains than Horner).
+#[inline(always)]
+fn exp_reduced(r: f64) -> f64 {
     let r2 = r * r;
     let r4 = r2 * r2;
     let r8 = r4 * r4;
@@ -37,17 +45,71 @@ pub(crate) fn exp_neg(x: f64) -> f64 {
     let p811 = p89 + r2 * p1011;
     let p07 = p03 + r4 * p47;
     let p813 = p811 + r4 * p1213;
-    let p = p07 + r8 * p813;
-    // 2^k from the low bits of `shifted` (k in [−1021, 0] for x in (−708, 0]).
-    let k_bits = shifted.to_bits().wrapping_sub(ROUND_MAGIC.to_bits());
-    let scale = f64::from_bits(k_bits.wrapping_add(1023) << 52);
-    let value = p * scale;
+    p07 + r8 * p813
+}
+
+/// `e^x` for `x <= 0`, accurate to about 2 ulp for `x > −708`; `0` for `x <= −708` (the true
+/// value is below `3.3e-308`: the subnormal range is flushed to zero), NaN for NaN.
+#[inline(always)]
+pub(crate) fn exp_neg(x: f64) -> f64 {
+    debug_assert!(x <= 0.0 || x.is_nan(), "exp_neg takes x <= 0, got {x}");
+    // k in [−1021, 0] for x in (−708, 0]
+    let (r, scale) = reduce(x);
+    let value = exp_reduced(r) * scale;
     if x > -708.0 {
         value
     } else if x.is_nan() {
         f64::NAN
     } else {
         0.0
+    }
+}
+
+/// The clamp of `|u|` in [`logistic_pair`]: `2^k` of `k ≤ 1010` is a normal float.
+const LOGISTIC_CLAMP: f64 = 700.0;
+
+/// `(σ(u), σ(−u))` with `σ(u) = 1 / (1 + e^{−u})`, each to within a few units in the last place
+/// (tested against `exp` over `[−745, 745]`) and in one division: with `b = e^{−u}`,
+/// `σ(u) = 1 / (1 + b)` and `σ(−u) = b / (1 + b)`, both with full relative precision (no
+/// `1 − σ`). `u` is clamped to `[−700, 700]`, so beyond it the smaller member is about
+/// `e^{−700} ≈ 1e-304` (the true value being smaller still) and the larger is 1; NaN gives NaN.
+///
+/// ```
+/// use pp_core::fastmath::logistic_pair;
+/// assert_eq!(logistic_pair(0.0), (0.5, 0.5));
+/// let (p, q) = logistic_pair(40.0);
+/// assert_eq!(p, 1.0);
+/// assert!((q / (-40f64).exp() - 1.0).abs() < 1e-15); // the small side keeps its precision
+/// ```
+#[inline(always)]
+pub fn logistic_pair(u: f64) -> (f64, f64) {
+    let x = (-u).clamp(-LOGISTIC_CLAMP, LOGISTIC_CLAMP);
+    let (r, scale) = reduce(x);
+    let b = exp_reduced(r) * scale;
+    let inv = 1.0 / (1.0 + b);
+    (inv, b * inv)
+}
+
+/// The scaled logistic and its derivative in place over a slice: `value[i] ← a σ(u)` and
+/// `derivative[i] ← a σ(u) σ(−u)`, `u` being `value[i]`'s old content (for the first
+/// `min(len)` entries): a loop the compiler vectorises.
+///
+/// ```
+/// use pp_core::fastmath::scaled_logistic_in_place;
+/// let mut v = [0.0, 2.0];
+/// let mut d = [0.0; 2];
+/// scaled_logistic_in_place(5.0, &mut v, &mut d);
+/// assert_eq!((v[0], d[0]), (2.5, 1.25));
+/// let s = 1.0 / (1.0 + (-2f64).exp());
+/// assert!((v[1] - 5.0 * s).abs() < 1e-14 && (d[1] - 5.0 * s * (1.0 - s)).abs() < 1e-14);
+/// ```
+#[inline]
+pub fn scaled_logistic_in_place(amplitude: f64, value: &mut [f64], derivative: &mut [f64]) {
+    for (v, d) in value.iter_mut().zip(derivative.iter_mut()) {
+        let (p, q) = logistic_pair(*v);
+        let s = amplitude * p;
+        *v = s;
+        *d = s * q;
     }
 }
 
@@ -187,5 +249,75 @@ mod tests {
         s.add_ln(f64::NAN);
         assert!(s.value().is_nan());
         assert_eq!(LogSum::new().value(), 0.0);
+    }
+
+    /// `(σ(u), σ(−u))` from the library's `exp`, each side from the exponential that does not
+    /// overflow (the tests' reference, itself within about 2 ulp).
+    fn logistic_reference(u: f64) -> (f64, f64) {
+        let e = (-u.abs()).exp();
+        let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+        if u >= 0.0 { (big, small) } else { (small, big) }
+    }
+
+    fn ulps(a: f64, b: f64) -> f64 {
+        ((a - b) / b).abs() / f64::EPSILON
+    }
+
+    #[test]
+    fn logistic_pair_agrees_with_exp_to_a_few_ulps() {
+        let mut worst: f64 = 0.0;
+        let mut check = |u: f64| {
+            let (p, q) = logistic_pair(u);
+            let (rp, rq) = logistic_reference(u);
+            worst = worst.max(ulps(p, rp)).max(ulps(q, rq));
+        };
+        let mut u = -700.0;
+        while u <= 700.0 {
+            check(u);
+            check(u + 1e-3 * std::f64::consts::PI);
+            u += 0.0137;
+        }
+        // near 0, where both members are largest
+        for i in -2000..=2000 {
+            check(i as f64 * 1e-4);
+        }
+        assert!(worst <= 4.0, "worst error {worst} ulp");
+    }
+
+    #[test]
+    fn logistic_pair_sums_to_one_and_is_symmetric() {
+        for &u in &[-30.5, -3.0, -0.25, 0.0, 1e-9, 0.7, 12.0, 36.0] {
+            let (p, q) = logistic_pair(u);
+            assert!((p + q - 1.0).abs() <= 2.0 * f64::EPSILON, "u = {u}");
+            let (p2, q2) = logistic_pair(-u);
+            assert!(ulps(p, q2) <= 4.0 && ulps(q, p2) <= 4.0, "u = {u}");
+        }
+    }
+
+    #[test]
+    fn logistic_pair_extremes_and_nan() {
+        for u in [745.0, 1e10, f64::INFINITY] {
+            let (p, q) = logistic_pair(u);
+            assert_eq!(p, 1.0);
+            assert!(q > 0.0 && q < 1e-303, "u = {u}: {q}");
+            let (p, q) = logistic_pair(-u);
+            assert_eq!(q, 1.0);
+            assert!(p > 0.0 && p < 1e-303);
+        }
+        let (p, q) = logistic_pair(f64::NAN);
+        assert!(p.is_nan() && q.is_nan());
+    }
+
+    #[test]
+    fn the_slice_form_is_the_scalar_form() {
+        let u: Vec<f64> = (0..37).map(|i| (i as f64 - 18.0) * 0.9).collect();
+        let mut v = u.clone();
+        let mut d = vec![0.0; u.len()];
+        scaled_logistic_in_place(3.0, &mut v, &mut d);
+        for (i, &x) in u.iter().enumerate() {
+            let (p, q) = logistic_pair(x);
+            assert_eq!(v[i], 3.0 * p);
+            assert_eq!(d[i], 3.0 * p * q);
+        }
     }
 }

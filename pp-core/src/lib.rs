@@ -43,7 +43,7 @@
 
 pub mod compensator;
 pub mod error;
-mod fastmath;
+pub mod fastmath;
 #[cfg(feature = "stats")]
 pub mod goodness_of_fit;
 pub mod hawkes;

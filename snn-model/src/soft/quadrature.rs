@@ -108,20 +108,24 @@ fn order_for(radius: f64, budget: f64) -> Option<usize> {
 /// // far too steep for 12 points: bisect
 /// assert_eq!(apriori_order(&[0.0, 400.0, 0.0], 0.0, 0.5, 1e-10), None);
 /// ```
-#[inline]
+#[inline(always)]
 pub fn apriori_order(e: &[f64], xc: f64, h: f64, rel_tol: f64) -> Option<usize> {
-    // the smallest radius over the targets is 2y / (the largest denominator)
-    let mut denominators = [0.0f64; 2];
-    let mut delta: f64 = 0.0;
+    // The denominator grows with a1 and with a2, so the one of (max a1, max a2) is at least
+    // every target's: its radius is at most the smallest of the targets' (a valid, slightly
+    // conservative ellipse for all of them), for two square roots per sub-interval instead of
+    // two per target.
+    let (mut a1_max, mut a2_max, mut delta) = (0.0f64, 0.0f64, 0.0f64);
     for c in e.chunks_exact(3) {
         let a1 = (c[1] + 2.0 * c[2] * xc).abs() * h;
         let a2 = c[2].abs() * h * h;
-        for (d, y) in denominators.iter_mut().zip(STRIPS) {
-            *d = d.max(radius_denominator(a1, a2, y));
-        }
-        delta = delta.max(a1 + a2);
+        // plain comparisons (one `max` instruction each, no NaN handling): a NaN
+        // coefficient leaves the order to the others and shows up in the integral, which the
+        // engine checks
+        a1_max = if a1 > a1_max { a1 } else { a1_max };
+        a2_max = if a2 > a2_max { a2 } else { a2_max };
+        delta = if a1 + a2 > delta { a1 + a2 } else { delta };
     }
-    let radii = [0, 1].map(|s| radius_from(denominators[s], STRIPS[s]));
+    let radii = STRIPS.map(|y| radius_from(radius_denominator(a1_max, a2_max, y), y));
     best_order(&radii, delta, rel_tol)
 }
 

@@ -245,6 +245,7 @@ impl TargetWindows {
     }
 
     /// [`advance`](Self::advance) with the amplitudes from `rows` (see [`Amplitudes`]).
+    #[inline(always)]
     pub fn advance_with<A: Amplitudes>(&mut self, t: f64, times: &[f64], rows: &A) {
         let nt = self.nt;
         let width = 2.0 * self.scale;
@@ -357,7 +358,7 @@ impl TargetWindows {
     /// let x = 0.2; // 0.75 (1 − 0.7²)
     /// assert!((e[0] + e[1] * x + e[2] * x * x - 0.75 * (1.0 - 0.49)).abs() < 1e-15);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn expansion(&self, origin: f64, e: &mut [f64]) {
         self.expansion_of(origin, 0, e);
     }
@@ -374,7 +375,7 @@ impl TargetWindows {
     /// w.expansion_of(0.5, 1, &mut second);
     /// assert_eq!(&all[3..], &second);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn expansion_of(&self, origin: f64, first: usize, e: &mut [f64]) {
         let nt = self.nt;
         let m = (e.len() / 3).min(nt.saturating_sub(first));

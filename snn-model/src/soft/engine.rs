@@ -650,12 +650,13 @@ impl SoftWorkspace {
         let bias = model.bias();
         let kn = k * n;
         if job.poly {
-            // u_t(x) = e0 + e1 x + e2 x² around the piece's centre, from the target windows
+            // u_t(x) = c0 + c1 x + c2 x² around the piece's centre, from the target windows
             self.advance_windows(mid, job);
-            for t in 0..nt {
-                self.e[3 * t..3 * t + 3].copy_from_slice(&[bias[job.i0 + t], 0.0, 0.0]);
-            }
-            self.windows.expansion(mid, &mut self.e[..3 * nt]);
+            let [c0, c1, c2] = coefficient_planes(&mut self.e, n, nt);
+            c0.copy_from_slice(&bias[job.i0..job.i1]);
+            c1.fill(0.0);
+            c2.fill(0.0);
+            self.windows.expansion(mid, c0, c1, c2);
         } else {
             self.tracker.advance(mid)?;
             self.tracker.expansion(mid, &mut self.coef);
@@ -698,7 +699,9 @@ impl SoftWorkspace {
             let h = 0.5 * (b - a);
             let tiny = h <= 4.0 * f64::EPSILON * (mid.abs() + 1.0);
             if apriori {
-                let order = apriori_order(&self.e[..3 * nt], xc, h, q.rel_tol()).or(if tiny {
+                let (c1, c2) = (&self.e[n..n + nt], &self.e[2 * n..2 * n + nt]);
+                let slopes = c1.iter().copied().zip(c2.iter().copied());
+                let order = apriori_order(slopes, xc, h, q.rel_tol()).or(if tiny {
                     Some(MAX_ORDER)
                 } else {
                     None
@@ -793,8 +796,8 @@ impl SoftWorkspace {
             // the variation of u_t over the piece: from the expansion (windows) or, for other
             // bases, from the potentials at the ends and the middle
             let variation = if job.poly {
-                let e = &self.e[3 * t..3 * t + 3];
-                e[1].abs() * h + e[2].abs() * h * h
+                let n = self.n;
+                self.e[n + t].abs() * h + self.e[2 * n + t].abs() * h * h
             } else {
                 let i = job.i0 + t;
                 let k = model.n_basis();
@@ -835,9 +838,10 @@ impl SoftWorkspace {
             if job.poly {
                 // potentials first; the activation in a separate pass below, so that the
                 // independent exponentials and divisions overlap
+                let [c0, c1, c2] = [0, 1, 2].map(|q| &self.e[q * n..q * n + nt]);
+                let lam = &mut self.lam[node * n..node * n + nt];
                 for t in 0..nt {
-                    let e = &self.e[3 * t..3 * t + 3];
-                    self.lam[node * n + t] = e[0] + x * (e[1] + x * e[2]);
+                    lam[t] = c0[t] + x * (c1[t] + x * c2[t]);
                 }
             } else {
                 let g = &mut self.feats[node * kp..(node + 1) * kp];
@@ -889,36 +893,51 @@ impl SoftWorkspace {
         let nt = job.i1 - job.i0;
         let k = self.basis.len();
         let kp = k * np;
-        let mut total = 0.0;
-        for t in 0..nt {
-            let mut part = 0.0;
-            for (node, &wn) in w.iter().enumerate() {
-                part += wn * self.lam[node * n + t];
+        // Σ_nodes w λ per target, node by node (the same order of additions as a sum per
+        // target, in loops over the targets that vectorise)
+        let part = &mut self.gsub[..nt];
+        part.fill(0.0);
+        for (node, &wn) in w.iter().enumerate() {
+            for (p, &l) in part.iter_mut().zip(&self.lam[node * n..node * n + nt]) {
+                *p += wn * l;
             }
-            total += h * part;
-            self.per_target[job.i0 + t] -= h * part;
-            self.since_event[job.i0 + t] += h * part;
+        }
+        let mut total = 0.0;
+        for &p in part.iter() {
+            total += h * p;
+        }
+        let targets = job.i0..job.i1;
+        for (r, &p) in self.per_target[targets.clone()].iter_mut().zip(part.iter()) {
+            *r -= h * p;
+        }
+        for (r, &p) in self.since_event[targets].iter_mut().zip(part.iter()) {
+            *r += h * p;
         }
         if !(job.want_params || job.want_items) {
             return total;
         }
         if job.poly {
-            self.gsub[..3 * nt].fill(0.0);
+            // the moments Σ_nodes c (1, x, x²) of each target, as three planes
+            let (g0, rest) = self.gsub.split_at_mut(nt);
+            let (g1, g2) = rest.split_at_mut(nt);
+            let g2 = &mut g2[..nt];
+            g0.fill(0.0);
+            g1.fill(0.0);
+            g2.fill(0.0);
             for (node, (&z, &wn)) in xi.iter().zip(w).enumerate() {
                 let x = xc + h * z;
+                let dlam = &self.dlam[node * n..node * n + nt];
                 for t in 0..nt {
-                    let c = -h * wn * self.dlam[node * n + t];
-                    let g = &mut self.gsub[3 * t..3 * t + 3];
-                    g[0] += c;
-                    g[1] += c * x;
-                    g[2] += c * x * x;
+                    let c = -h * wn * dlam[t];
+                    g0[t] += c;
+                    g1[t] += c * x;
+                    g2[t] += c * x * x;
                 }
             }
-            for t in 0..nt {
-                let g = [self.gsub[3 * t], self.gsub[3 * t + 1], self.gsub[3 * t + 2]];
-                if job.want_params {
-                    // (the weight gradients come from the items, see window_grad)
-                    self.g_b[job.i0 + t] += g[0];
+            if job.want_params {
+                // (the weight gradients come from the items, see window_grad)
+                for (g, &v) in self.g_b[job.i0..job.i1].iter_mut().zip(g0.iter()) {
+                    *g += v;
                 }
             }
             if job.want_items {
@@ -928,7 +947,9 @@ impl SoftWorkspace {
                     mu: mid,
                     point: false,
                 });
-                self.item_g.extend_from_slice(&self.gsub[..3 * nt]);
+                for t in 0..nt {
+                    self.item_g.extend_from_slice(&[g0[t], g1[t], g2[t]]);
+                }
             }
         } else {
             for (node, &wn) in w.iter().enumerate() {
@@ -1001,8 +1022,11 @@ impl SoftWorkspace {
             }
             if job.poly {
                 self.advance_windows(x, job);
-                self.e[..3 * nt].fill(0.0);
-                self.windows.expansion(x, &mut self.e[..3 * nt]);
+                let [c0, c1, c2] = coefficient_planes(&mut self.e, n, nt);
+                c0.fill(0.0);
+                c1.fill(0.0);
+                c2.fill(0.0);
+                self.windows.expansion(x, c0, c1, c2);
             } else {
                 self.tracker.activations_at(x, &mut self.phi)?;
             }
@@ -1017,7 +1041,7 @@ impl SoftWorkspace {
             for t in 0..nt {
                 let i = job.i0 + t;
                 let u = if job.poly {
-                    model.bias()[i] + self.e[3 * t]
+                    model.bias()[i] + self.e[t]
                 } else {
                     model.bias()[i] + dot(&wm[i * kn..(i + 1) * kn], &self.phi)
                 };
@@ -1069,6 +1093,15 @@ fn no_convergence(a: f64, b: f64, depth: u32) -> SnnError {
         what: "quadrature compensator",
         detail: format!("no convergence on [{a}, {b}] after {depth} bisections"),
     }
+}
+
+/// The first `nt` entries of the planes `c0`, `c1`, `c2` (stride `n`) of the coefficients of
+/// the targets' quadratic potentials `c0 + c1 x + c2 x²`, held in `e`.
+#[inline(always)]
+fn coefficient_planes(e: &mut [f64], n: usize, nt: usize) -> [&mut [f64]; 3] {
+    let (c0, rest) = e.split_at_mut(n);
+    let (c1, c2) = rest.split_at_mut(n);
+    [&mut c0[..nt], &mut c1[..nt], &mut c2[..nt]]
 }
 
 /// The next breakpoint after `last` and before `t1`: the smallest of the streams `times[e] +

@@ -90,34 +90,41 @@ fn order_for(radius: f64, budget: f64) -> Option<usize> {
 
 /// The Gauss–Legendre order the likelihood engine takes a priori for the sub-interval
 /// `[xc − h, xc + h]` of a piece on which the potentials of the targets are the quadratics
-/// `u_t(x) = e[3t] + e[3t+1] x + e[3t+2] x²` (`x` measured from the piece's expansion origin,
-/// `e` of length `3·targets`): the smallest `n ≤` [`APRIORI_MAX_ORDER`](MAX_ORDER) whose
-/// analytic error bound for `∫ a σ(u_t)` or `∫ exp(u_t)` is at most `rel_tol` times the
-/// integral, for every target; `None` when even the largest rule is not enough (bisect the
-/// sub-interval). Valid for the scaled sigmoid and exp activations and `rel_tol > 0`; the
-/// bound is derived in `snn-model/docs/derivations/soft_likelihood.md`.
+/// `u_t(x) = c0_t + c1_t x + c2_t x²` (`x` measured from the piece's expansion origin), given
+/// the pairs `(c1_t, c2_t)` (the constant does not enter the bound, only the variation of `u`
+/// does): the smallest `n ≤` [`APRIORI_MAX_ORDER`](MAX_ORDER) whose analytic error bound for
+/// `∫ a σ(u_t)` or `∫ exp(u_t)` is at most `rel_tol` times the integral, for every target;
+/// `None` when even the largest rule is not enough (bisect the sub-interval). Valid for the
+/// scaled sigmoid and exp activations and `rel_tol > 0`; the bound is derived in
+/// `snn-model/docs/derivations/soft_likelihood.md`.
 ///
 /// ```
 /// use snn_model::soft::apriori_order;
 /// // a constant potential is integrated exactly by one node
-/// assert_eq!(apriori_order(&[0.3, 0.0, 0.0], 0.0, 0.5, 1e-10), Some(1));
+/// assert_eq!(apriori_order([(0.0, 0.0)], 0.0, 0.5, 1e-10), Some(1));
 /// // a steeper one needs more; a loose tolerance fewer
-/// let e = [0.0, 1.0, 0.2];
-/// let tight = apriori_order(&e, 0.0, 0.5, 1e-10).unwrap();
-/// assert!(tight > 1 && apriori_order(&e, 0.0, 0.5, 1e-4).unwrap() < tight);
+/// let tight = apriori_order([(1.0, 0.2)], 0.0, 0.5, 1e-10).unwrap();
+/// assert!(tight > 1 && apriori_order([(1.0, 0.2)], 0.0, 0.5, 1e-4).unwrap() < tight);
+/// // the steepest target decides
+/// assert_eq!(apriori_order([(0.0, 0.0), (1.0, 0.2)], 0.0, 0.5, 1e-10), Some(tight));
 /// // far too steep for 12 points: bisect
-/// assert_eq!(apriori_order(&[0.0, 400.0, 0.0], 0.0, 0.5, 1e-10), None);
+/// assert_eq!(apriori_order([(400.0, 0.0)], 0.0, 0.5, 1e-10), None);
 /// ```
 #[inline(always)]
-pub fn apriori_order(e: &[f64], xc: f64, h: f64, rel_tol: f64) -> Option<usize> {
+pub fn apriori_order(
+    slopes: impl IntoIterator<Item = (f64, f64)>,
+    xc: f64,
+    h: f64,
+    rel_tol: f64,
+) -> Option<usize> {
     // The denominator grows with a1 and with a2, so the one of (max a1, max a2) is at least
     // every target's: its radius is at most the smallest of the targets' (a valid, slightly
     // conservative ellipse for all of them), for two square roots per sub-interval instead of
     // two per target.
     let (mut a1_max, mut a2_max, mut delta) = (0.0f64, 0.0f64, 0.0f64);
-    for c in e.chunks_exact(3) {
-        let a1 = (c[1] + 2.0 * c[2] * xc).abs() * h;
-        let a2 = c[2].abs() * h * h;
+    for (c1, c2) in slopes {
+        let a1 = (c1 + 2.0 * c2 * xc).abs() * h;
+        let a2 = c2.abs() * h * h;
         // plain comparisons (one `max` instruction each, no NaN handling): a NaN
         // coefficient leaves the order to the others and shows up in the integral, which the
         // engine checks

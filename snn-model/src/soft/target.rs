@@ -148,7 +148,8 @@ pub struct TargetWindows {
     enter: Vec<usize>,
     leave: Vec<usize>,
     reference: Vec<f64>,
-    /// `[k][t][q]`.
+    /// `[k][q][t]`: for each basis function the planes `Σ a`, `Σ a x`, `Σ a x²` over the
+    /// targets (contiguous per plane, so the loops over targets vectorise).
     sums: Vec<f64>,
 }
 
@@ -254,33 +255,46 @@ impl TargetWindows {
             let (mut enter, mut leave, mut reference) =
                 (self.enter[k], self.leave[k], self.reference[k]);
             let sums = &mut self.sums[k * nt * 3..(k + 1) * nt * 3];
+            let (s0, rest) = sums.split_at_mut(nt);
+            let (s1, s2) = rest.split_at_mut(nt);
+            let mut planes = [s0, s1, s2];
             let enter_limit = t - self.lo[k];
             while enter < times.len() && times[enter] < enter_limit {
                 if leave == enter {
                     reference = times[enter];
-                    sums.fill(0.0);
+                    planes.iter_mut().for_each(|p| p.fill(0.0));
                 }
-                add_row(sums, rows.row(enter, k), times[enter] - reference, 1.0);
+                add_row(
+                    &mut planes,
+                    rows.row(enter, k),
+                    times[enter] - reference,
+                    1.0,
+                );
                 enter += 1;
             }
             let leave_limit = t - self.hi[k];
             let mut left = false;
             while leave < enter && times[leave] <= leave_limit {
-                add_row(sums, rows.row(leave, k), times[leave] - reference, -1.0);
+                add_row(
+                    &mut planes,
+                    rows.row(leave, k),
+                    times[leave] - reference,
+                    -1.0,
+                );
                 leave += 1;
                 left = true;
             }
             let target = t - self.centers[k];
             if leave == enter {
                 if left {
-                    sums.fill(0.0);
+                    planes.iter_mut().for_each(|p| p.fill(0.0));
                 }
                 reference = target;
             } else if (target - reference).abs() > RECENTRE_WIDTHS * width {
                 reference = target;
-                sums.fill(0.0);
+                planes.iter_mut().for_each(|p| p.fill(0.0));
                 for e in leave..enter {
-                    add_row(sums, rows.row(e, k), times[e] - target, 1.0);
+                    add_row(&mut planes, rows.row(e, k), times[e] - target, 1.0);
                 }
             }
             self.enter[k] = enter;
@@ -310,9 +324,9 @@ impl TargetWindows {
                 continue;
             }
             let delta = origin - self.centers[k] - self.reference[k];
-            let s = &self.sums[k * nt * 3..(k + 1) * nt * 3];
-            for (c, st) in out.iter_mut().zip(s.chunks_exact(3)).take(nt) {
-                *c += window_value(st, delta, inv_s2);
+            let [s0, s1, s2] = self.planes(k);
+            for (t, c) in out.iter_mut().enumerate().take(nt) {
+                *c += window_value([s0[t], s1[t], s2[t]], delta, inv_s2);
             }
         }
     }
@@ -328,7 +342,6 @@ impl TargetWindows {
     /// ```
     #[inline]
     pub fn value_of(&self, origin: f64, t: usize) -> f64 {
-        let nt = self.nt;
         let inv_s2 = 1.0 / (self.scale * self.scale);
         let mut v = 0.0;
         for k in 0..self.k {
@@ -336,67 +349,91 @@ impl TargetWindows {
                 continue;
             }
             let delta = origin - self.centers[k] - self.reference[k];
-            v += window_value(
-                &self.sums[(k * nt + t) * 3..(k * nt + t) * 3 + 3],
-                delta,
-                inv_s2,
-            );
+            let [s0, s1, s2] = self.planes(k);
+            v += window_value([s0[t], s1[t], s2[t]], delta, inv_s2);
         }
         v
     }
 
-    /// Adds to `e[t][·]` the coefficients of `Σ_k Σ_{e in window} a φ_k(origin + x − t_e)` as
-    /// a quadratic in `x` (exact between the current time's neighbouring breakpoints).
-    ///
-    /// ```
-    /// use snn_model::soft::target::TargetWindows;
-    /// let mut w = TargetWindows::default();
-    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 1);
-    /// w.advance(0.5, &[0.0], &[1.0]);
-    /// let mut e = [0.0; 3];
-    /// w.expansion(0.5, &mut e);
-    /// let x = 0.2; // 0.75 (1 − 0.7²)
-    /// assert!((e[0] + e[1] * x + e[2] * x * x - 0.75 * (1.0 - 0.49)).abs() < 1e-15);
-    /// ```
-    #[inline(always)]
-    pub fn expansion(&self, origin: f64, e: &mut [f64]) {
-        self.expansion_of(origin, 0, e);
-    }
-
-    /// [`expansion`](Self::expansion) for the targets `first..first + e.len() / 3` only.
+    /// Adds to `(c0[t], c1[t], c2[t])` the coefficients of
+    /// `Σ_k Σ_{e in window} a φ_k(origin + x − t_e)` as a quadratic `c0 + c1 x + c2 x²` in `x`
+    /// (exact between the current time's neighbouring breakpoints), for the targets
+    /// `0..min(len)`.
     ///
     /// ```
     /// use snn_model::soft::target::TargetWindows;
     /// let mut w = TargetWindows::default();
     /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 2);
     /// w.advance(0.5, &[0.0], &[1.0, 3.0]);
-    /// let (mut all, mut second) = ([0.0; 6], [0.0; 3]);
-    /// w.expansion(0.5, &mut all);
-    /// w.expansion_of(0.5, 1, &mut second);
-    /// assert_eq!(&all[3..], &second);
+    /// let (mut c0, mut c1, mut c2) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+    /// w.expansion(0.5, &mut c0, &mut c1, &mut c2);
+    /// let x = 0.2; // 0.75 (1 − 0.7²) times the amplitudes
+    /// for (t, a) in [1.0, 3.0].into_iter().enumerate() {
+    ///     let u = c0[t] + c1[t] * x + c2[t] * x * x;
+    ///     assert!((u - a * 0.75 * (1.0 - 0.49)).abs() < 1e-15);
+    /// }
     /// ```
     #[inline(always)]
-    pub fn expansion_of(&self, origin: f64, first: usize, e: &mut [f64]) {
-        let nt = self.nt;
-        let m = (e.len() / 3).min(nt.saturating_sub(first));
-        let e = &mut e[..3 * m];
+    pub fn expansion(&self, origin: f64, c0: &mut [f64], c1: &mut [f64], c2: &mut [f64]) {
+        let m = self.nt.min(c0.len()).min(c1.len()).min(c2.len());
+        let (c0, c1, c2) = (&mut c0[..m], &mut c1[..m], &mut c2[..m]);
         let inv_s2 = 1.0 / (self.scale * self.scale);
         for k in 0..self.k {
             if self.leave[k] == self.enter[k] {
                 continue;
             }
             let delta = origin - self.centers[k] - self.reference[k];
-            let base = (k * nt + first) * 3;
-            let s = &self.sums[base..base + 3 * m];
-            for r in 0..m {
-                let (s0, s1, s2) = (s[3 * r], s[3 * r + 1], s[3 * r + 2]);
-                // Σ a (δ + x − x_e)² = s0 x² + 2 (s0 δ − s1) x + (s0 δ² − 2 δ s1 + s2)
-                let q0 = (s0 * delta - 2.0 * s1) * delta + s2;
-                e[3 * r] += 0.75 * (s0 - q0 * inv_s2);
-                e[3 * r + 1] -= 1.5 * (s0 * delta - s1) * inv_s2;
-                e[3 * r + 2] -= 0.75 * s0 * inv_s2;
+            let [s0, s1, s2] = self.planes(k);
+            let (s0, s1, s2) = (&s0[..m], &s1[..m], &s2[..m]);
+            for t in 0..m {
+                let [d0, d1, d2] = quadratic_of_window([s0[t], s1[t], s2[t]], delta, inv_s2);
+                c0[t] += d0;
+                c1[t] += d1;
+                c2[t] += d2;
             }
         }
+    }
+
+    /// [`expansion`](Self::expansion) into interleaved triples `e[3r..3r + 3]` for the targets
+    /// `first..first + e.len() / 3` (a particle filter's layout).
+    ///
+    /// ```
+    /// use snn_model::soft::target::TargetWindows;
+    /// let mut w = TargetWindows::default();
+    /// w.reset(&[0.0], 1.0, &[(0.0, 1.0)], 2);
+    /// w.advance(0.5, &[0.0], &[1.0, 3.0]);
+    /// let (mut c0, mut c1, mut c2) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+    /// w.expansion(0.5, &mut c0, &mut c1, &mut c2);
+    /// let mut second = [0.0; 3];
+    /// w.expansion_interleaved(0.5, 1, &mut second);
+    /// assert_eq!(second, [c0[1], c1[1], c2[1]]);
+    /// ```
+    #[inline]
+    pub fn expansion_interleaved(&self, origin: f64, first: usize, e: &mut [f64]) {
+        let m = (e.len() / 3).min(self.nt.saturating_sub(first));
+        let inv_s2 = 1.0 / (self.scale * self.scale);
+        for k in 0..self.k {
+            if self.leave[k] == self.enter[k] {
+                continue;
+            }
+            let delta = origin - self.centers[k] - self.reference[k];
+            let [s0, s1, s2] = self.planes(k);
+            for (r, c) in e[..3 * m].chunks_exact_mut(3).enumerate() {
+                let t = first + r;
+                let d = quadratic_of_window([s0[t], s1[t], s2[t]], delta, inv_s2);
+                c[0] += d[0];
+                c[1] += d[1];
+                c[2] += d[2];
+            }
+        }
+    }
+
+    /// The planes `Σ a`, `Σ a x`, `Σ a x²` of basis function `k`.
+    #[inline(always)]
+    fn planes(&self, k: usize) -> [&[f64]; 3] {
+        let nt = self.nt;
+        let s = &self.sums[k * nt * 3..(k + 1) * nt * 3];
+        [&s[..nt], &s[nt..2 * nt], &s[2 * nt..]]
     }
 
     /// The number of targets.
@@ -512,21 +549,37 @@ impl Clone for TargetWindows {
     }
 }
 
-/// Adds `sign · a · (1, x, x²)` for each amplitude `a` to the sums `[t][3]`.
-#[inline]
-fn add_row(sums: &mut [f64], amp: &[f64], x: f64, sign: f64) {
-    for (st, &a) in sums.chunks_exact_mut(3).zip(amp) {
-        let ax = sign * a * x;
-        st[0] += sign * a;
-        st[1] += ax;
-        st[2] += ax * x;
+/// Adds `sign · a_t · (1, x, x²)` to the planes `Σ a`, `Σ a x`, `Σ a x²` of the targets `t`.
+#[inline(always)]
+fn add_row(planes: &mut [&mut [f64]; 3], amp: &[f64], x: f64, sign: f64) {
+    let [s0, s1, s2] = planes;
+    let m = amp.len().min(s0.len()).min(s1.len()).min(s2.len());
+    let (s0, s1, s2, amp) = (&mut s0[..m], &mut s1[..m], &mut s2[..m], &amp[..m]);
+    for t in 0..m {
+        let ax = sign * amp[t] * x;
+        s0[t] += sign * amp[t];
+        s1[t] += ax;
+        s2[t] += ax * x;
     }
 }
 
-/// `Σ a φ(δ − x_e)` of one window from its sums `st = [Σ a, Σ a x, Σ a x²]`, with
-/// `φ(z) = 0.75 (1 − z²/s²)`: `Σ a (δ − x_e)² = s0 δ² − 2 δ s1 + s2`.
+/// The coefficients of `Σ a φ(δ + x − x_e)` as a quadratic in `x`, from one window's sums
+/// `st = [Σ a, Σ a x, Σ a x²]`: `Σ a (δ + x − x_e)² = s0 x² + 2 (s0 δ − s1) x + (s0 δ² − 2 δ s1
+/// + s2)`, with `φ(z) = 0.75 (1 − z²/s²)`.
+#[inline(always)]
+fn quadratic_of_window(st: [f64; 3], delta: f64, inv_s2: f64) -> [f64; 3] {
+    let [s0, s1, s2] = st;
+    let q0 = (s0 * delta - 2.0 * s1) * delta + s2;
+    [
+        0.75 * (s0 - q0 * inv_s2),
+        -(1.5 * (s0 * delta - s1) * inv_s2),
+        -(0.75 * s0 * inv_s2),
+    ]
+}
+
+/// `Σ a φ(δ − x_e)` of one window from its sums `st = [Σ a, Σ a x, Σ a x²]`: the constant
+/// term of [`quadratic_of_window`].
 #[inline]
-fn window_value(st: &[f64], delta: f64, inv_s2: f64) -> f64 {
-    let q0 = (st[0] * delta - 2.0 * st[1]) * delta + st[2];
-    0.75 * (st[0] - q0 * inv_s2)
+fn window_value(st: [f64; 3], delta: f64, inv_s2: f64) -> f64 {
+    quadratic_of_window(st, delta, inv_s2)[0]
 }

@@ -103,7 +103,8 @@ fn apriori(
         let xc = 0.5 * (a + b) - origin;
         let h = 0.5 * (b - a);
         let tiny = h <= 4.0 * f64::EPSILON * (origin.abs() + 1.0);
-        let order = apriori_order(&e[..3 * n_obs], xc, h, q.rel_tol()).or(if tiny {
+        let slopes = e[..3 * n_obs].chunks_exact(3).map(|c| (c[1], c[2]));
+        let order = apriori_order(slopes, xc, h, q.rel_tol()).or(if tiny {
             Some(APRIORI_MAX_ORDER)
         } else {
             None

@@ -136,7 +136,7 @@ impl Particle {
             c[2] = 0.0;
         }
         if let State::Windows(w) = &self.state {
-            w.expansion_of(origin, first, e);
+            w.expansion_interleaved(origin, first, e);
         }
     }
 

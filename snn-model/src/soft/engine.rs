@@ -7,6 +7,8 @@ use pp_core::{EventSequence, PpError, Window};
 
 use super::SoftEvents;
 use super::quadrature::{MAX_ORDER, apriori_order};
+#[cfg(target_arch = "x86_64")]
+use super::simd;
 use super::target::{ByMark, TargetWindows, push_soft_amplitudes, transpose_into};
 use super::window_grad;
 use crate::activation::Activation;
@@ -63,6 +65,8 @@ pub struct SoftWorkspace {
     gacc: Vec<f64>,
     gsub: Vec<f64>,
     pub(super) g_wm: Vec<f64>,
+    /// The window pass's weight gradient of the job's targets, transposed: `[k][j][target]`.
+    pub(super) g_wm_t: Vec<f64>,
     g_b: Vec<f64>,
     /// Per target neuron: its event terms minus its compensator, for the last run.
     pub(super) per_target: Vec<f64>,
@@ -73,7 +77,10 @@ pub struct SoftWorkspace {
     phi: Vec<f64>,
     stack: Vec<(f64, f64, u32)>,
     pub(super) items: Vec<Item>,
+    /// Per item `3·targets` floats: the planes `q = 0, 1, 2` of its moments over the targets
+    /// (see `window_grad`).
     pub(super) item_g: Vec<f64>,
+    /// The sliding sums of the window pass, the same three planes.
     pub(super) wsum: Vec<f64>,
     pub(super) v: Vec<f64>,
     pub(super) gd: Vec<f64>,
@@ -146,6 +153,7 @@ impl SoftWorkspace {
             gacc: vec![0.0; n * k * p],
             gsub: vec![0.0; n * 3],
             g_wm: vec![0.0; n * k * n],
+            g_wm_t: Vec::new(),
             g_b: vec![0.0; n],
             per_target: vec![0.0; n],
             since_event: vec![0.0; n],
@@ -195,6 +203,7 @@ impl SoftWorkspace {
             b(&self.gacc),
             b(&self.gsub),
             b(&self.g_wm),
+            b(&self.g_wm_t),
             b(&self.g_b),
             b(&self.per_target),
             b(&self.since_event),
@@ -552,7 +561,7 @@ impl SoftWorkspace {
             });
             let start = self.item_g.len();
             self.item_g.resize(start + 3 * nt, 0.0);
-            self.item_g[start + 3 * (i - job.i0)] = dl;
+            self.item_g[start + (i - job.i0)] = dl;
         }
         Ok(l)
     }
@@ -577,10 +586,8 @@ impl SoftWorkspace {
         Ok(sum)
     }
 
-    /// [`run_quadrature`](Self::run_quadrature), compiled for AVX2 when the processor has it
-    /// (four lanes instead of SSE2's two in the loops over target neurons: the potentials, the
-    /// logistic at the nodes, the expansions). The same operations in the same order and no
-    /// fused multiply-add, so the same bits either way (tested).
+    /// [`run_quadrature`](Self::run_quadrature), or its AVX2 twin when the processor has
+    /// AVX2 (the same bits, see `simd.rs`).
     fn run_quadrature_fastest(
         &mut self,
         model: &Snn,
@@ -588,8 +595,8 @@ impl SoftWorkspace {
         q: &Quadrature,
     ) -> Result<(f64, f64)> {
         #[cfg(target_arch = "x86_64")]
-        if !baseline_only() && std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor supports AVX2 (checked just above).
+        if simd::use_avx2() {
+            // SAFETY: the processor supports AVX2 (checked by `use_avx2`).
             return unsafe { self.run_quadrature_avx2(model, job, q) };
         }
         self.run_quadrature(model, job, q)
@@ -606,7 +613,7 @@ impl SoftWorkspace {
         self.run_quadrature(model, job, q)
     }
 
-    // (inlined into both versions above, as are the functions of the piece loop it calls)
+    // (inlined into its AVX2 twin, as are the functions of the piece loop it calls)
     #[inline(always)]
     fn run_quadrature(&mut self, model: &Snn, job: &Job<'_>, q: &Quadrature) -> Result<(f64, f64)> {
         let (t0, t1) = (job.window.t0(), job.window.t1());
@@ -947,13 +954,14 @@ impl SoftWorkspace {
                     mu: mid,
                     point: false,
                 });
-                for t in 0..nt {
-                    self.item_g.extend_from_slice(&[g0[t], g1[t], g2[t]]);
-                }
+                self.item_g.extend_from_slice(g0);
+                self.item_g.extend_from_slice(g1);
+                self.item_g.extend_from_slice(g2);
             }
         } else {
             for (node, &wn) in w.iter().enumerate() {
                 let x = xc + h * xi[node];
+                let start = self.item_g.len();
                 if job.want_items {
                     self.items.push(Item {
                         a: mid + x,
@@ -961,6 +969,7 @@ impl SoftWorkspace {
                         mu: mid + x,
                         point: true,
                     });
+                    self.item_g.resize(start + 3 * nt, 0.0);
                 }
                 for t in 0..nt {
                     let c = -h * wn * self.dlam[node * n + t];
@@ -973,7 +982,7 @@ impl SoftWorkspace {
                         }
                     }
                     if job.want_items {
-                        self.item_g.extend_from_slice(&[c, 0.0, 0.0]);
+                        self.item_g[start + t] = c;
                     }
                 }
             }
@@ -1030,6 +1039,7 @@ impl SoftWorkspace {
             } else {
                 self.tracker.activations_at(x, &mut self.phi)?;
             }
+            let start = self.item_g.len();
             if job.want_items {
                 self.items.push(Item {
                     a: x,
@@ -1037,6 +1047,7 @@ impl SoftWorkspace {
                     mu: x,
                     point: true,
                 });
+                self.item_g.resize(start + 3 * nt, 0.0);
             }
             for t in 0..nt {
                 let i = job.i0 + t;
@@ -1059,7 +1070,7 @@ impl SoftWorkspace {
                     }
                 }
                 if job.want_items {
-                    self.item_g.extend_from_slice(&[c, 0.0, 0.0]);
+                    self.item_g[start + t] = c;
                 }
             }
         }
@@ -1134,23 +1145,6 @@ fn next_cut(streams: &mut [usize], times: &[f64], lags: &[f64], last: f64, t1: f
     }
 }
 
-// Tests take the baseline (SSE2) path on their own thread to compare it with the AVX2 one.
-#[cfg(all(test, target_arch = "x86_64"))]
-thread_local! {
-    pub(super) static BASELINE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-#[cfg(all(test, target_arch = "x86_64"))]
-fn baseline_only() -> bool {
-    BASELINE_ONLY.with(|b| b.get())
-}
-
-#[cfg(all(not(test), target_arch = "x86_64"))]
-#[inline(always)]
-fn baseline_only() -> bool {
-    false
-}
-
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
@@ -1190,7 +1184,7 @@ mod tests {
         assert!(observed.len() > 10 && hidden_times.len() > 10);
         let q = CompensatorMethod::default();
         let run = |baseline: bool| {
-            BASELINE_ONLY.with(|b| b.set(baseline));
+            simd::BASELINE_ONLY.with(|b| b.set(baseline));
             let hidden = SoftEvents::new(&hidden_times, &hidden_weights, 2).unwrap();
             let mut ws = SoftWorkspace::new(&model);
             let mut gp = vec![0.0; model.n_params()];
@@ -1202,7 +1196,7 @@ mod tests {
             let h = model
                 .hidden_log_likelihood(&full, &q, &mut ws, Some(&mut gh))
                 .unwrap();
-            BASELINE_ONLY.with(|b| b.set(false));
+            simd::BASELINE_ONLY.with(|b| b.set(false));
             let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             (v.to_bits(), bits(&gp), bits(&gd), h.to_bits(), bits(&gh))
         };

@@ -40,6 +40,7 @@
 mod direct;
 mod engine;
 mod quadrature;
+mod simd;
 pub mod target;
 mod window_grad;
 

@@ -19,6 +19,8 @@
 
 use super::SoftEvents;
 use super::engine::{Item, SoftWorkspace};
+#[cfg(target_arch = "x86_64")]
+use super::simd;
 use crate::basis::Basis;
 use crate::model::Snn;
 
@@ -43,14 +45,20 @@ fn leaves(item: &Item, upper: f64) -> bool {
     }
 }
 
-/// Adds (`sign = 1`) or removes (`sign = −1`) item `idx`'s moments, shifted to `reference`.
-#[inline]
+/// Adds (`sign = 1`) or removes (`sign = −1`) an item's moments `g` (three planes over the
+/// targets), shifted to `reference`, into the sums (the same planes).
+#[inline(always)]
 fn shift_into(sums: &mut [f64], g: &[f64], mu: f64, reference: f64, sign: f64) {
     let delta = mu - reference;
-    for (s, g) in sums.chunks_exact_mut(3).zip(g.chunks_exact(3)) {
-        s[0] += sign * g[0];
-        s[1] += sign * (g[1] + delta * g[0]);
-        s[2] += sign * (g[2] + delta * (2.0 * g[1] + delta * g[0]));
+    let nt = sums.len() / 3;
+    let (s0, rest) = sums.split_at_mut(nt);
+    let (s1, s2) = rest.split_at_mut(nt);
+    let (g0, g1, g2) = (&g[..nt], &g[nt..2 * nt], &g[2 * nt..3 * nt]);
+    let s2 = &mut s2[..nt];
+    for t in 0..nt {
+        s0[t] += sign * g0[t];
+        s1[t] += sign * (g1[t] + delta * g0[t]);
+        s2[t] += sign * (g2[t] + delta * (2.0 * g1[t] + delta * g0[t]));
     }
 }
 
@@ -58,8 +66,41 @@ fn shift_into(sums: &mut [f64], g: &[f64], mu: f64, reference: f64, sign: f64) {
 /// and soft events): `v_k[t](e) = Σ_{items x in the k-window of e} c_t(x) φ_k(x − t_e)`, then
 /// `∂/∂wm[i_t][k][j] += Σ_e m_{e,j} v_k[t](e)` into `ws.g_wm` and
 /// `∂/∂d_b[h] += Σ_t wm[i_t][k][n_obs + h] v_k[t](b)` into `ws.gd` (`[event][h]`, zeroed by
-/// the caller when soft weights are differentiated, empty otherwise).
+/// the caller when soft weights are differentiated, empty otherwise). Takes the AVX2 twin when
+/// the processor has it (the same bits, see `simd.rs`).
 pub(super) fn backward_windows(
+    ws: &mut SoftWorkspace,
+    model: &Snn,
+    i0: usize,
+    i1: usize,
+    hidden: SoftEvents<'_>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if simd::use_avx2() {
+        // SAFETY: the processor supports AVX2 (checked by `use_avx2`).
+        unsafe { backward_windows_avx2(ws, model, i0, i1, hidden) };
+        return;
+    }
+    backward_windows_pass(ws, model, i0, i1, hidden);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn backward_windows_avx2(
+    ws: &mut SoftWorkspace,
+    model: &Snn,
+    i0: usize,
+    i1: usize,
+    hidden: SoftEvents<'_>,
+) {
+    backward_windows_pass(ws, model, i0, i1, hidden);
+}
+
+/// The pass of [`backward_windows`]. The weight gradient is accumulated transposed,
+/// `[k][j][target]` (contiguous over the targets), and added to `g_wm` at the end: every
+/// element receives the same terms in the same order as a direct accumulation.
+#[inline(always)]
+fn backward_windows_pass(
     ws: &mut SoftWorkspace,
     model: &Snn,
     i0: usize,
@@ -87,7 +128,9 @@ pub(super) fn backward_windows(
     let item_g = &ws.item_g;
     let sums = &mut ws.wsum[..stride];
     let v = &mut ws.v[..nt];
-    let g_wm = &mut ws.g_wm;
+    ws.g_wm_t.clear();
+    ws.g_wm_t.resize(kk * n * nt, 0.0);
+    let g_wm_t = &mut ws.g_wm_t;
     let gd = &mut ws.gd;
     for k in 0..kk {
         let (lo, hi) = model.basis().lag_interval(k);
@@ -131,29 +174,43 @@ pub(super) fn backward_windows(
             }
             // Σ c φ_k(x − s) = 0.75 (S0 − (S2 − 2 w S1 + w² S0)/s²), w = s + c_k − reference
             let w = target - reference;
+            let (s0, s1, s2) = (&sums[..nt], &sums[nt..2 * nt], &sums[2 * nt..3 * nt]);
             for t in 0..nt {
-                let (s0, s1, s2) = (sums[3 * t], sums[3 * t + 1], sums[3 * t + 2]);
-                v[t] = 0.75 * (s0 - (s2 - 2.0 * w * s1 + w * w * s0) * inv_s2);
+                v[t] = 0.75 * (s0[t] - (s2[t] - 2.0 * w * s1[t] + w * w * s0[t]) * inv_s2);
             }
             let kind = kinds[e] as usize;
-            for t in 0..nt {
-                let base = ((i0 + t) * kk + k) * n;
-                if kind < n {
-                    g_wm[base + kind] += v[t];
-                } else {
-                    let b = kind - n;
-                    let d = hidden.weights_of(b);
-                    let grow = &mut g_wm[base + n_obs..base + n_obs + hh];
-                    for (g, &dh) in grow.iter_mut().zip(d) {
-                        *g += dh * v[t];
+            let plane = |j: usize| (k * n + j) * nt;
+            if kind < n {
+                let g = &mut g_wm_t[plane(kind)..plane(kind) + nt];
+                for (g, &vt) in g.iter_mut().zip(v.iter()) {
+                    *g += vt;
+                }
+            } else {
+                let b = kind - n;
+                let d = hidden.weights_of(b);
+                for (h, &dh) in d.iter().enumerate() {
+                    let g = &mut g_wm_t[plane(n_obs + h)..plane(n_obs + h) + nt];
+                    for (g, &vt) in g.iter_mut().zip(v.iter()) {
+                        *g += dh * vt;
                     }
-                    if want_gd {
+                }
+                if want_gd {
+                    for t in 0..nt {
+                        let base = ((i0 + t) * kk + k) * n;
                         let row = &wm[base + n_obs..base + n_obs + hh];
                         for (g, &wv) in gd[b * hh..(b + 1) * hh].iter_mut().zip(row) {
                             *g += wv * v[t];
                         }
                     }
                 }
+            }
+        }
+    }
+    for t in 0..nt {
+        for k in 0..kk {
+            let row = &mut ws.g_wm[((i0 + t) * kk + k) * n..((i0 + t) * kk + k + 1) * n];
+            for (j, g) in row.iter_mut().enumerate() {
+                *g += ws.g_wm_t[(k * n + j) * nt + t];
             }
         }
     }
@@ -194,7 +251,7 @@ pub(super) fn soft_gradient_direct(
                 let phi = basis.value(k, lag);
                 if phi != 0.0 {
                     for t in 0..nt {
-                        v[k * nt + t] += phi * g[3 * t];
+                        v[k * nt + t] += phi * g[t];
                     }
                 }
             }

@@ -299,19 +299,30 @@ fn rejects_mismatched_inputs() {
     assert!(model.objective(&seq2, &bad, None).is_err());
 }
 
-/// The memory model of the log-likelihood's value pass (docs/design.md): the workspace holds
-/// `O(events + K·N²)` bytes, not a row of `N` amplitudes per spike, and per spike only the
-/// merged source list (a time and a neuron, 12 bytes): the quadrature's breakpoints are made
-/// one at a time. Measured as the growth of the bytes held from a 300- to a 1,200-unit sequence
+/// The memory model of the log-likelihood's value and gradient passes (docs/design.md): the
+/// workspace holds `O(events + K·N²)` bytes, not a row of `N` amplitudes per spike, and per
+/// spike only the merged source list (a time and a neuron, 12 bytes): the quadrature's
+/// breakpoints are made one at a time. Measured as the growth of the bytes held from a 300- to a 1,200-unit sequence
 /// of 60 neurons: at most 24 bytes per added spike (the list's 12, and a vector's capacity may
 /// be up to twice its length; measured 16; with the list of breakpoints it was 59, and the old
-/// layout held `8·K·N` = 960 bytes of amplitudes per spike). (The gradient pass still keeps
-/// `3·N` floats per log-intensity event and quadrature piece for its reverse sweep.)
+/// layout held `8·K·N` = 960 bytes of amplitudes per spike). The gradient pass holds the same:
+/// its window adjoint keeps snapshots of the open windows only (the reverse sweep it replaced
+/// kept `3·N` floats, 1,440 bytes here, per event and per quadrature piece).
 #[test]
 fn the_value_pass_holds_twelve_bytes_per_spike() {
+    holds_twelve_bytes_per_spike(false);
+}
+
+#[test]
+fn the_gradient_pass_holds_twelve_bytes_per_spike() {
+    holds_twelve_bytes_per_spike(true);
+}
+
+fn holds_twelve_bytes_per_spike(gradient: bool) {
     let n = 60;
     let model = SnnBuilder::new(n, 0).bias(vec![-1.0; n]).check().unwrap();
-    let held = |t1: f64| {
+    let mut grad = vec![0.0; pp_core::Parametric::n_params(&model)];
+    let mut held = |t1: f64| {
         let seq = model
             .simulate(
                 Window::new(0.0, t1).unwrap(),
@@ -319,7 +330,8 @@ fn the_value_pass_holds_twelve_bytes_per_spike() {
             )
             .unwrap();
         let mut ws = LikelihoodWorkspace::new(&model).unwrap();
-        ws.evaluate(&model, &seq, &LikelihoodOptions::default(), None)
+        let grad = gradient.then_some(grad.as_mut_slice());
+        ws.evaluate(&model, &seq, &LikelihoodOptions::default(), grad)
             .unwrap();
         (seq.len(), ws.heap_bytes())
     };

@@ -10,6 +10,7 @@ use super::quadrature::{MAX_ORDER, apriori_order};
 #[cfg(target_arch = "x86_64")]
 use super::simd;
 use super::target::{ByMark, TargetWindows, push_soft_amplitudes, transpose_into};
+use super::window_adjoint::{Sources, WindowAdjoint};
 use super::window_grad;
 use crate::activation::Activation;
 use crate::basis::Basis;
@@ -25,17 +26,6 @@ use pp_core::quadrature::kronrod::{
     GAUSS as GK_GAUSS, KRONROD as GK_KRONROD, NODES as GK_NODES, qk15_error,
 };
 use pp_core::{CompensatorMethod, Quadrature};
-
-/// A contribution to the adjoint measure in time: an event (a point), a Monte Carlo point, a
-/// quadrature node (a point, non-polynomial bases) or a quadrature sub-interval `[a, b]`
-/// (polynomial bases; its moments are taken about `mu`).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Item {
-    pub(super) a: f64,
-    pub(super) b: f64,
-    pub(super) mu: f64,
-    pub(super) point: bool,
-}
 
 /// Reusable buffers for the soft evaluations: allocation-free after the first call of a given
 /// size (Monte Carlo points are cached per `(n_points, seed, window)`). One per thread; made
@@ -65,8 +55,9 @@ pub struct SoftWorkspace {
     gacc: Vec<f64>,
     gsub: Vec<f64>,
     pub(super) g_wm: Vec<f64>,
-    /// The window pass's weight gradient of the job's targets, transposed: `[k][j][target]`.
-    pub(super) g_wm_t: Vec<f64>,
+    /// The gradient in the weights and soft weights, accumulated during the pass
+    /// (Epanechnikov basis).
+    adjoint: WindowAdjoint,
     g_b: Vec<f64>,
     /// Per target neuron: its event terms minus its compensator, for the last run.
     pub(super) per_target: Vec<f64>,
@@ -76,12 +67,11 @@ pub struct SoftWorkspace {
     rescaled: Vec<Vec<f64>>,
     phi: Vec<f64>,
     stack: Vec<(f64, f64, u32)>,
-    pub(super) items: Vec<Item>,
-    /// Per item `3·targets` floats: the planes `q = 0, 1, 2` of its moments over the targets
-    /// (see `window_grad`).
+    /// The times of the point items of the direct soft-weight gradient (bases other than
+    /// Epanechnikov; see `window_grad`), with their adjoints in `item_g`.
+    pub(super) items: Vec<f64>,
+    /// Per point item, the adjoints `c_t` of the targets' potentials.
     pub(super) item_g: Vec<f64>,
-    /// The sliding sums of the window pass, the same three planes.
-    pub(super) wsum: Vec<f64>,
     pub(super) v: Vec<f64>,
     pub(super) gd: Vec<f64>,
     mc_key: Option<(usize, u64, f64, f64)>,
@@ -105,6 +95,10 @@ struct Job<'s> {
     /// Target neurons `i0..i1`.
     i0: usize,
     i1: usize,
+    /// The soft events among the sources (their weights enter the gradient).
+    hidden: SoftEvents<'s>,
+    /// The model's masked weights `[i][k][j]`.
+    wm: &'s [f64],
     window: Window,
     /// Events whose marks in `i0..i1` give log-intensity terms.
     ev_times: &'s [f64],
@@ -153,7 +147,7 @@ impl SoftWorkspace {
             gacc: vec![0.0; n * k * p],
             gsub: vec![0.0; n * 3],
             g_wm: vec![0.0; n * k * n],
-            g_wm_t: Vec::new(),
+            adjoint: WindowAdjoint::default(),
             g_b: vec![0.0; n],
             per_target: vec![0.0; n],
             since_event: vec![0.0; n],
@@ -162,7 +156,6 @@ impl SoftWorkspace {
             stack: Vec::with_capacity(64),
             items: Vec::new(),
             item_g: Vec::new(),
-            wsum: vec![0.0; n * 3],
             v: vec![0.0; k * n],
             gd: Vec::new(),
             mc_key: None,
@@ -203,7 +196,6 @@ impl SoftWorkspace {
             b(&self.gacc),
             b(&self.gsub),
             b(&self.g_wm),
-            b(&self.g_wm_t),
             b(&self.g_b),
             b(&self.per_target),
             b(&self.since_event),
@@ -212,7 +204,7 @@ impl SoftWorkspace {
             b(&self.stack),
             b(&self.items),
             b(&self.item_g),
-            b(&self.wsum),
+            self.adjoint.heap_bytes(),
             b(&self.v),
             b(&self.gd),
             b(&self.mc_points),
@@ -253,6 +245,8 @@ impl SoftWorkspace {
         let job = Job {
             i0: 0,
             i1: model.n_obs(),
+            hidden,
+            wm: model.masked_weights_ikj(),
             window: observed.window(),
             ev_times: observed.times(),
             ev_marks: observed.marks(),
@@ -264,13 +258,15 @@ impl SoftWorkspace {
             merged_sources: true,
         };
         self.load_sources(model, &job, observed.history(), hidden)?;
+        self.gd.clear();
+        if let Some((_, gw)) = &grads {
+            self.gd.resize(gw.len(), 0.0);
+        }
         let (event_term, compensator) = self.run(model, &job, method)?;
         let ll = event_term - compensator;
         if let Some((gp, gw)) = grads {
-            self.gd.clear();
-            self.gd.resize(gw.len(), 0.0);
             if self.poly {
-                window_grad::backward_windows(self, model, job.i0, job.i1, hidden);
+                self.finish_window_adjoint(model, &job);
             } else if job.want_items {
                 window_grad::soft_gradient_direct(self, model, job.i0, job.i1, hidden);
             }
@@ -330,6 +326,8 @@ impl SoftWorkspace {
         let job = Job {
             i0: targets.start,
             i1: targets.end,
+            hidden: SoftEvents::empty(0),
+            wm: model.masked_weights_ikj(),
             window: full.window(),
             ev_times: full.times(),
             ev_marks: full.marks(),
@@ -340,11 +338,11 @@ impl SoftWorkspace {
             merged_sources: poly || matches!(method, CompensatorMethod::Quadrature(_)),
         };
         self.load_sources(model, &job, full.history(), SoftEvents::empty(0))?;
+        self.gd.clear();
         let terms = self.run(model, &job, method)?;
         if let Some(g) = grad {
             if poly {
-                self.gd.clear();
-                window_grad::backward_windows(self, model, job.i0, job.i1, SoftEvents::empty(0));
+                self.finish_window_adjoint(model, &job);
             }
             self.add_param_gradient(model, g)?;
         }
@@ -371,6 +369,8 @@ impl SoftWorkspace {
         let job = Job {
             i0: 0,
             i1: n,
+            hidden: SoftEvents::empty(0),
+            wm: model.masked_weights_ikj(),
             window: full.window(),
             ev_times: full.times(),
             ev_marks: full.marks(),
@@ -437,7 +437,32 @@ impl SoftWorkspace {
             push_soft_amplitudes(wm, n, k, job.i0..job.i1, n_obs, weights, &mut self.soft_amp);
         }
         self.windows.reset(centers, *scale, &self.lags, nt);
+        if job.want_items {
+            self.adjoint
+                .reset(centers, *scale, &self.lags, (n, n_obs, job.i0..job.i1));
+        }
         Ok(())
+    }
+
+    /// Closes the window adjoint's open windows and adds its weight gradient, accumulated
+    /// transposed, into `g_wm` (zero before on the polynomial path).
+    fn finish_window_adjoint(&mut self, model: &Snn, job: &Job<'_>) {
+        let src = Sources {
+            times: &self.src_times,
+            kinds: &self.src_kind,
+            hidden: job.hidden,
+            wm: job.wm,
+        };
+        self.adjoint.finish(&src, &mut self.gd);
+        let (n, kk, nt) = (model.n_neurons(), model.n_basis(), job.i1 - job.i0);
+        for t in 0..nt {
+            for k in 0..kk {
+                let row = &mut self.g_wm[((job.i0 + t) * kk + k) * n..][..n];
+                for (j, g) in row.iter_mut().enumerate() {
+                    *g += self.adjoint.g_wm_t[(k * n + j) * nt + t];
+                }
+            }
+        }
     }
 
     /// Moves the target windows to `t`: spikes enter with their column of the transposed
@@ -552,16 +577,22 @@ impl SoftWorkspace {
             }
         }
         if job.want_items {
-            let nt = job.i1 - job.i0;
-            self.items.push(Item {
-                a: t,
-                b: t,
-                mu: t,
-                point: true,
-            });
-            let start = self.item_g.len();
-            self.item_g.resize(start + 3 * nt, 0.0);
-            self.item_g[start + (i - job.i0)] = dl;
+            if job.poly {
+                let src = Sources {
+                    times: &self.src_times,
+                    kinds: &self.src_kind,
+                    hidden: job.hidden,
+                    wm: job.wm,
+                };
+                self.adjoint
+                    .add_event(t, i - job.i0, dl, &src, &mut self.gd);
+            } else {
+                let nt = job.i1 - job.i0;
+                self.items.push(t);
+                let start = self.item_g.len();
+                self.item_g.resize(start + nt, 0.0);
+                self.item_g[start + (i - job.i0)] = dl;
+            }
         }
         Ok(l)
     }
@@ -718,7 +749,7 @@ impl SoftWorkspace {
                         let rule = gauss_legendre(order).expect("orders up to MAX_ORDER exist");
                         let (xi, w) = (rule.nodes(), rule.weights());
                         self.eval_nodes(model, job, xc, h, xi);
-                        let add = self.accept(job, a, b, mid, xc, h, xi, w, np);
+                        let add = self.accept(job, a, mid, xc, h, xi, w, np);
                         total += add;
                     }
                     None if depth < q.max_depth() => {
@@ -759,7 +790,7 @@ impl SoftWorkspace {
                     }
                 }
                 if converged || tiny {
-                    total += self.accept(job, a, b, mid, xc, h, &GK_NODES, &GK_KRONROD, np);
+                    total += self.accept(job, a, mid, xc, h, &GK_NODES, &GK_KRONROD, np);
                 } else if depth >= q.max_depth() {
                     return Err(no_convergence(a, b, depth));
                 } else {
@@ -888,7 +919,6 @@ impl SoftWorkspace {
         &mut self,
         job: &Job<'_>,
         a: f64,
-        b: f64,
         mid: f64,
         xc: f64,
         h: f64,
@@ -948,28 +978,22 @@ impl SoftWorkspace {
                 }
             }
             if job.want_items {
-                self.items.push(Item {
-                    a,
-                    b,
-                    mu: mid,
-                    point: false,
-                });
-                self.item_g.extend_from_slice(g0);
-                self.item_g.extend_from_slice(g1);
-                self.item_g.extend_from_slice(g2);
+                let src = Sources {
+                    times: &self.src_times,
+                    kinds: &self.src_kind,
+                    hidden: job.hidden,
+                    wm: job.wm,
+                };
+                self.adjoint
+                    .add_interval(a, mid, [g0, g1, g2], &src, &mut self.gd);
             }
         } else {
             for (node, &wn) in w.iter().enumerate() {
                 let x = xc + h * xi[node];
                 let start = self.item_g.len();
                 if job.want_items {
-                    self.items.push(Item {
-                        a: mid + x,
-                        b: mid + x,
-                        mu: mid + x,
-                        point: true,
-                    });
-                    self.item_g.resize(start + 3 * nt, 0.0);
+                    self.items.push(mid + x);
+                    self.item_g.resize(start + nt, 0.0);
                 }
                 for t in 0..nt {
                     let c = -h * wn * self.dlam[node * n + t];
@@ -1040,14 +1064,9 @@ impl SoftWorkspace {
                 self.tracker.activations_at(x, &mut self.phi)?;
             }
             let start = self.item_g.len();
-            if job.want_items {
-                self.items.push(Item {
-                    a: x,
-                    b: x,
-                    mu: x,
-                    point: true,
-                });
-                self.item_g.resize(start + 3 * nt, 0.0);
+            if job.want_items && !job.poly {
+                self.items.push(x);
+                self.item_g.resize(start + nt, 0.0);
             }
             for t in 0..nt {
                 let i = job.i0 + t;
@@ -1070,8 +1089,22 @@ impl SoftWorkspace {
                     }
                 }
                 if job.want_items {
-                    self.item_g[start + t] = c;
+                    if job.poly {
+                        self.gsub[t] = c;
+                    } else {
+                        self.item_g[start + t] = c;
+                    }
                 }
+            }
+            if job.want_items && job.poly {
+                let src = Sources {
+                    times: &self.src_times,
+                    kinds: &self.src_kind,
+                    hidden: job.hidden,
+                    wm: job.wm,
+                };
+                self.adjoint
+                    .add_point(x, &self.gsub[..nt], &src, &mut self.gd);
             }
         }
         event_term += self.events_until(model, job, &mut next, None)?;

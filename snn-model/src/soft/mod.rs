@@ -42,6 +42,7 @@ mod engine;
 mod quadrature;
 mod simd;
 pub mod target;
+mod window_adjoint;
 mod window_grad;
 
 pub use direct::SoftPotentials;

@@ -447,12 +447,7 @@ impl SoftWorkspace {
     /// Closes the window adjoint's open windows and adds its weight gradient, accumulated
     /// transposed, into `g_wm` (zero before on the polynomial path).
     fn finish_window_adjoint(&mut self, model: &Snn, job: &Job<'_>) {
-        let src = Sources {
-            times: &self.src_times,
-            kinds: &self.src_kind,
-            hidden: job.hidden,
-            wm: job.wm,
-        };
+        let src = sources_of(&self.src_times, &self.src_kind, job);
         self.adjoint.finish(&src, &mut self.gd);
         let (n, kk, nt) = (model.n_neurons(), model.n_basis(), job.i1 - job.i0);
         for t in 0..nt {
@@ -578,12 +573,7 @@ impl SoftWorkspace {
         }
         if job.want_items {
             if job.poly {
-                let src = Sources {
-                    times: &self.src_times,
-                    kinds: &self.src_kind,
-                    hidden: job.hidden,
-                    wm: job.wm,
-                };
+                let src = sources_of(&self.src_times, &self.src_kind, job);
                 self.adjoint
                     .add_event(t, i - job.i0, dl, &src, &mut self.gd);
             } else {
@@ -978,12 +968,7 @@ impl SoftWorkspace {
                 }
             }
             if job.want_items {
-                let src = Sources {
-                    times: &self.src_times,
-                    kinds: &self.src_kind,
-                    hidden: job.hidden,
-                    wm: job.wm,
-                };
+                let src = sources_of(&self.src_times, &self.src_kind, job);
                 self.adjoint
                     .add_interval(a, mid, [g0, g1, g2], &src, &mut self.gd);
             }
@@ -1097,12 +1082,7 @@ impl SoftWorkspace {
                 }
             }
             if job.want_items && job.poly {
-                let src = Sources {
-                    times: &self.src_times,
-                    kinds: &self.src_kind,
-                    hidden: job.hidden,
-                    wm: job.wm,
-                };
+                let src = sources_of(&self.src_times, &self.src_kind, job);
                 self.adjoint
                     .add_point(x, &self.gsub[..nt], &src, &mut self.gd);
             }
@@ -1136,6 +1116,18 @@ fn no_convergence(a: f64, b: f64, depth: u32) -> SnnError {
     SnnError::Numerical {
         what: "quadrature compensator",
         detail: format!("no convergence on [{a}, {b}] after {depth} bisections"),
+    }
+}
+
+/// What the window adjoint reads about the sources of `job` (`times`, `kinds`: the merged
+/// source list).
+#[inline(always)]
+fn sources_of<'a>(times: &'a [f64], kinds: &'a [u32], job: &Job<'a>) -> Sources<'a> {
+    Sources {
+        times,
+        kinds,
+        hidden: job.hidden,
+        wm: job.wm,
     }
 }
 

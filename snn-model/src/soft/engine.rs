@@ -1,7 +1,9 @@
 //! The likelihood engine of the soft module: a partial log-likelihood over a contiguous range
 //! of *target* neurons (observed or hidden), with every loaded event (one-hot or soft) acting
-//! as a source; value, parameter gradient, and the "items" from which the gradient in the soft
-//! weights is assembled (see `window_grad.rs` and `docs/derivations/soft_likelihood.md`).
+//! as a source; value and parameter gradient. The gradient's "items" (the adjoints of the
+//! targets' potentials at events, nodes and sub-intervals) go to the forward window adjoint
+//! (Epanechnikov, `window_adjoint.rs`) or are kept as points for the direct soft-weight
+//! gradient (other bases, `window_grad.rs`); see `docs/derivations/soft_likelihood.md`.
 
 use pp_core::{EventSequence, PpError, Window};
 
@@ -251,7 +253,7 @@ impl SoftWorkspace {
             ev_times: observed.times(),
             ev_marks: observed.marks(),
             want_params: want,
-            // polynomial path: the weight gradients are assembled from the items too
+            // polynomial path: the weight gradients come from the window adjoint too
             want_items: want && (self.poly || (!hidden.is_empty() && model.n_hidden() > 0)),
             rescale: false,
             poly: self.poly,
@@ -666,7 +668,7 @@ impl SoftWorkspace {
         Ok((event_term, compensator))
     }
 
-    /// `Σ_{targets} ∫_p^r λ_i` on one smooth piece; adds the gradient and the items.
+    /// `Σ_{targets} ∫_p^r λ_i` on one smooth piece; adds the gradient and hands on the items.
     #[inline(always)]
     fn piece(&mut self, model: &Snn, job: &Job<'_>, p: f64, r: f64, q: &Quadrature) -> Result<f64> {
         let (n, k) = (model.n_neurons(), model.n_basis());
@@ -902,7 +904,7 @@ impl SoftWorkspace {
 
     /// Accepts the sub-interval `[a, b]` (centre `mid + xc`, half-width `h`) with the rule
     /// `(xi, w)` whose node values are in `lam`/`dlam`: returns `Σ_t h Σ w λ_t` and adds the
-    /// gradient accumulators and items.
+    /// gradient accumulators and hands the items on (to the window adjoint, or as points).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn accept(
@@ -962,7 +964,7 @@ impl SoftWorkspace {
                 }
             }
             if job.want_params {
-                // (the weight gradients come from the items, see window_grad)
+                // (the weight gradients come from the window adjoint)
                 for (g, &v) in self.g_b[job.i0..job.i1].iter_mut().zip(g0.iter()) {
                     *g += v;
                 }

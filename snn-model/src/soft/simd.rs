@@ -1,10 +1,10 @@
-//! The likelihood engine's hot passes (the quadrature pass, the window pass of the gradient)
-//! each have a twin compiled for AVX2 (four `f64` lanes instead of SSE2's two in the loops
-//! over target neurons), taken when the processor has it. No fused multiply-add is enabled,
-//! and the passes do no reassociation, so both builds perform the same operations in the same
-//! order: the same bits on any x86-64 processor (tested in `engine.rs`). A twin is a
-//! `#[target_feature(enable = "avx2")]` function calling the pass, whose body and callees are
-//! `#[inline(always)]` so that they are compiled into it.
+//! The likelihood engine's hot pass (the quadrature pass, with the gradient's window adjoint
+//! inside it) has a twin compiled for AVX2 (four `f64` lanes instead of SSE2's two in the
+//! loops over target neurons), taken when the processor has it. No fused multiply-add is
+//! enabled, and the pass does no reassociation, so both builds perform the same operations in
+//! the same order: the same bits on any x86-64 processor (tested in `engine.rs`). The twin is
+//! a `#[target_feature(enable = "avx2")]` function calling the pass, whose body and callees
+//! are `#[inline(always)]` so that they are compiled into it.
 
 /// Whether to take the AVX2 twins: the processor supports AVX2 (and, in tests, the thread has
 /// not asked for the baseline build).

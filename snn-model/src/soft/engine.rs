@@ -1227,10 +1227,11 @@ mod tests {
             let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             (v.to_bits(), bits(&gp), bits(&gd), h.to_bits(), bits(&gh))
         };
-        assert!(
-            std::arch::is_x86_feature_detected!("avx2"),
-            "this test needs an AVX2 processor"
-        );
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            // both calls would take the baseline build: nothing to compare on this processor
+            eprintln!("skipped: the processor has no AVX2");
+            return;
+        }
         assert_eq!(run(false), run(true));
     }
 }

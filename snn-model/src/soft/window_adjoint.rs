@@ -129,7 +129,8 @@ impl WindowAdjoint {
         self.g_wm_t.resize(k * n * nt, 0.0);
     }
 
-    /// Adds the sub-interval `[a, b]` with moments `g = (g0, g1, g2)` about `mu`.
+    /// Adds a sub-interval starting at `a` with moments `g = (g0, g1, g2)` (planes over the
+    /// targets) about `mu`.
     #[inline(always)]
     pub(super) fn add_interval(
         &mut self,

@@ -70,10 +70,12 @@ pub(crate) fn exp_neg(x: f64) -> f64 {
 const LOGISTIC_CLAMP: f64 = 700.0;
 
 /// `(σ(u), σ(−u))` with `σ(u) = 1 / (1 + e^{−u})`, each to within a few units in the last place
-/// (tested against `exp` over `[−745, 745]`) and in one division: with `e^{−u} = 2^k B/A`
-/// (`A`, `B > 0` from a rational approximation), `σ(u) = A / (A + B)` and
-/// `σ(−u) = B / (A + B)`, both with full relative precision (no `1 − σ`). `u` is clamped to `[−700, 700]`, so beyond it the smaller member is about
-/// `e^{−700} ≈ 1e-304` (the true value being smaller still) and the larger is 1; NaN gives NaN.
+/// (tested against `exp` over `[−700, 700]`, and at the extremes) and in one division: with
+/// `e^{−u} = B/A` (`A = Q − rP`, `B = 2^k (Q + rP)`, both positive, from a rational
+/// approximation), `σ(u) = A / (A + B)` and `σ(−u) = B / (A + B)`, both with full relative
+/// precision (no `1 − σ`). `u` is clamped to `[−700, 700]`, so beyond it the smaller member is
+/// about `e^{−700} ≈ 1e-304` (the true value being smaller still) and the larger is within an
+/// ulp of 1; NaN gives NaN.
 ///
 /// ```
 /// use pp_core::fastmath::logistic_pair;

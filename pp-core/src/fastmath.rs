@@ -110,6 +110,19 @@ const LOGISTIC_Q: [f64; 4] = [
     2.0,
 ];
 
+/// `(a σ(u), a σ(u) σ(−u))`: the scaled logistic and its derivative, from [`logistic_pair`].
+///
+/// ```
+/// use pp_core::fastmath::scaled_logistic;
+/// assert_eq!(scaled_logistic(5.0, 0.0), (2.5, 1.25));
+/// ```
+#[inline(always)]
+pub fn scaled_logistic(amplitude: f64, u: f64) -> (f64, f64) {
+    let (p, q) = logistic_pair(u);
+    let s = amplitude * p;
+    (s, s * q)
+}
+
 /// The scaled logistic and its derivative in place over a slice: `value[i] ← a σ(u)` and
 /// `derivative[i] ← a σ(u) σ(−u)`, `u` being `value[i]`'s old content (for the first
 /// `min(len)` entries): a loop the compiler vectorises.
@@ -126,10 +139,7 @@ const LOGISTIC_Q: [f64; 4] = [
 #[inline]
 pub fn scaled_logistic_in_place(amplitude: f64, value: &mut [f64], derivative: &mut [f64]) {
     for (v, d) in value.iter_mut().zip(derivative.iter_mut()) {
-        let (p, q) = logistic_pair(*v);
-        let s = amplitude * p;
-        *v = s;
-        *d = s * q;
+        (*v, *d) = scaled_logistic(amplitude, *v);
     }
 }
 

@@ -8,6 +8,7 @@
 use pp_core::{EventSequence, PpError, Window};
 
 use super::SoftEvents;
+use super::planes::{planes, planes_mut};
 use super::quadrature::{MAX_ORDER, apriori_order};
 #[cfg(target_arch = "x86_64")]
 use super::simd;
@@ -21,7 +22,7 @@ use crate::incremental::Incremental;
 use crate::model::Snn;
 use crate::tracker::BasisTracker;
 use pp_core::History;
-use pp_core::fastmath::{logistic_pair, scaled_logistic_in_place};
+use pp_core::fastmath::{scaled_logistic, scaled_logistic_in_place};
 use pp_core::numeric::dot;
 use pp_core::quadrature::gauss_legendre;
 use pp_core::quadrature::kronrod::{
@@ -682,7 +683,7 @@ impl SoftWorkspace {
         if job.poly {
             // u_t(x) = c0 + c1 x + c2 x² around the piece's centre, from the target windows
             self.advance_windows(mid, job);
-            let [c0, c1, c2] = coefficient_planes(&mut self.e, n, nt);
+            let [c0, c1, c2] = planes_mut(&mut self.e, n, nt);
             c0.copy_from_slice(&bias[job.i0..job.i1]);
             c1.fill(0.0);
             c2.fill(0.0);
@@ -729,7 +730,7 @@ impl SoftWorkspace {
             let h = 0.5 * (b - a);
             let tiny = h <= 4.0 * f64::EPSILON * (mid.abs() + 1.0);
             if apriori {
-                let (c1, c2) = (&self.e[n..n + nt], &self.e[2 * n..2 * n + nt]);
+                let [_, c1, c2] = planes(&self.e, n, nt);
                 let slopes = c1.iter().copied().zip(c2.iter().copied());
                 let order = apriori_order(slopes, xc, h, q.rel_tol()).or(if tiny {
                     Some(MAX_ORDER)
@@ -868,7 +869,7 @@ impl SoftWorkspace {
             if job.poly {
                 // potentials first; the activation in a separate pass below, so that the
                 // independent exponentials and divisions overlap
-                let [c0, c1, c2] = [0, 1, 2].map(|q| &self.e[q * n..q * n + nt]);
+                let [c0, c1, c2] = planes(&self.e, n, nt);
                 let lam = &mut self.lam[node * n..node * n + nt];
                 for t in 0..nt {
                     lam[t] = c0[t] + x * (c1[t] + x * c2[t]);
@@ -947,9 +948,7 @@ impl SoftWorkspace {
         }
         if job.poly {
             // the moments Σ_nodes c (1, x, x²) of each target, as three planes
-            let (g0, rest) = self.gsub.split_at_mut(nt);
-            let (g1, g2) = rest.split_at_mut(nt);
-            let g2 = &mut g2[..nt];
+            let [g0, g1, g2] = planes_mut(&mut self.gsub, nt, nt);
             g0.fill(0.0);
             g1.fill(0.0);
             g2.fill(0.0);
@@ -1042,7 +1041,7 @@ impl SoftWorkspace {
             }
             if job.poly {
                 self.advance_windows(x, job);
-                let [c0, c1, c2] = coefficient_planes(&mut self.e, n, nt);
+                let [c0, c1, c2] = planes_mut(&mut self.e, n, nt);
                 c0.fill(0.0);
                 c1.fill(0.0);
                 c2.fill(0.0);
@@ -1094,24 +1093,15 @@ impl SoftWorkspace {
     }
 }
 
-/// `(ψ(u), ψ'(u))` with a single exponential for the scaled sigmoid (`a σ(u)`,
-/// `a σ(u) σ(−u)`, both from `e^{−|u|}` without cancellation); other activations as
+/// `(ψ(u), ψ'(u))`: for the scaled sigmoid pp-core's branch-free `scaled_logistic` (the one
+/// the Epanechnikov nodes' loop applies over a slice), other activations as
 /// [`Activation::value_and_derivative`].
 #[inline]
 fn value_and_derivative(act: Activation, u: f64) -> (f64, f64) {
     match act {
-        Activation::Sigmoid { amplitude } => scaled_sigmoid(amplitude, u),
+        Activation::Sigmoid { amplitude } => scaled_logistic(amplitude, u),
         _ => act.value_and_derivative(u),
     }
-}
-
-/// `(a σ(u), a σ(u) σ(−u))` from pp-core's branch-free [`logistic_pair`] (one exponential
-/// and one division, full relative precision on both sides).
-#[inline]
-fn scaled_sigmoid(amplitude: f64, u: f64) -> (f64, f64) {
-    let (p, q) = logistic_pair(u);
-    let v = amplitude * p;
-    (v, v * q)
 }
 
 fn no_convergence(a: f64, b: f64, depth: u32) -> SnnError {
@@ -1131,15 +1121,6 @@ fn sources_of<'a>(times: &'a [f64], kinds: &'a [u32], job: &Job<'a>) -> Sources<
         hidden: job.hidden,
         wm: job.wm,
     }
-}
-
-/// The first `nt` entries of the planes `c0`, `c1`, `c2` (stride `n`) of the coefficients of
-/// the targets' quadratic potentials `c0 + c1 x + c2 x²`, held in `e`.
-#[inline(always)]
-fn coefficient_planes(e: &mut [f64], n: usize, nt: usize) -> [&mut [f64]; 3] {
-    let (c0, rest) = e.split_at_mut(n);
-    let (c1, c2) = rest.split_at_mut(n);
-    [&mut c0[..nt], &mut c1[..nt], &mut c2[..nt]]
 }
 
 /// The next breakpoint after `last` and before `t1`: the smallest of the streams `times[e] +

@@ -39,6 +39,7 @@
 
 mod direct;
 mod engine;
+mod planes;
 mod quadrature;
 mod simd;
 pub mod target;

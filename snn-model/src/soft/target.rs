@@ -28,6 +28,8 @@
 //! assert!((u[0] - (phi(2.5) + 2.0 * phi(2.0))).abs() < 1e-14);
 //! ```
 
+use super::planes::{planes, planes_mut};
+
 /// How far (in window widths) the reference time may drift before the sums are rebuilt.
 const RECENTRE_WIDTHS: f64 = 4.0;
 
@@ -255,9 +257,7 @@ impl TargetWindows {
             let (mut enter, mut leave, mut reference) =
                 (self.enter[k], self.leave[k], self.reference[k]);
             let sums = &mut self.sums[k * nt * 3..(k + 1) * nt * 3];
-            let (s0, rest) = sums.split_at_mut(nt);
-            let (s1, s2) = rest.split_at_mut(nt);
-            let mut planes = [s0, s1, s2];
+            let mut planes = planes_mut(sums, nt, nt);
             let enter_limit = t - self.lo[k];
             while enter < times.len() && times[enter] < enter_limit {
                 if leave == enter {
@@ -423,8 +423,7 @@ impl TargetWindows {
     #[inline(always)]
     fn planes(&self, k: usize) -> [&[f64]; 3] {
         let nt = self.nt;
-        let s = &self.sums[k * nt * 3..(k + 1) * nt * 3];
-        [&s[..nt], &s[nt..2 * nt], &s[2 * nt..]]
+        planes(&self.sums[k * nt * 3..(k + 1) * nt * 3], nt, nt)
     }
 
     /// The number of targets.

@@ -30,6 +30,7 @@
 //! closed are closed (derivation: `docs/derivations/soft_likelihood.md`).
 
 use super::SoftEvents;
+use super::planes::{planes, planes_mut, shifted};
 
 /// How far (in window widths) the reference may drift before the prefix is restarted.
 const RECENTRE_WIDTHS: f64 = 4.0;
@@ -143,14 +144,13 @@ impl WindowAdjoint {
         self.sync(a, false, src, gd);
         let delta = mu - self.reference;
         let nt = self.nt;
-        let (p0, rest) = self.prefix.split_at_mut(nt);
-        let (p1, p2) = rest.split_at_mut(nt);
-        let [g0, g1, g2] = g;
-        let (g0, g1, g2, p2) = (&g0[..nt], &g1[..nt], &g2[..nt], &mut p2[..nt]);
+        let [p0, p1, p2] = planes_mut(&mut self.prefix, nt, nt);
+        let [g0, g1, g2] = g.map(|plane| &plane[..nt]);
         for t in 0..nt {
-            p0[t] += g0[t];
-            p1[t] += g1[t] + delta * g0[t];
-            p2[t] += g2[t] + delta * (2.0 * g1[t] + delta * g0[t]);
+            let [d0, d1, d2] = shifted(g0[t], g1[t], g2[t], delta);
+            p0[t] += d0;
+            p1[t] += d1;
+            p2[t] += d2;
         }
     }
 
@@ -178,9 +178,8 @@ impl WindowAdjoint {
         self.sync(x, true, src, gd);
         let delta = x - self.reference;
         let nt = self.nt;
-        let (p0, rest) = self.prefix.split_at_mut(nt);
-        let (p1, p2) = rest.split_at_mut(nt);
-        let (c, p2) = (&c[..nt], &mut p2[..nt]);
+        let [p0, p1, p2] = planes_mut(&mut self.prefix, nt, nt);
+        let c = &c[..nt];
         for t in 0..nt {
             p0[t] += c[t];
             p1[t] += delta * c[t];
@@ -238,8 +237,8 @@ impl WindowAdjoint {
         let p = &self.prefix;
         // Σ c φ_k(x − t_e) = 0.75 (D0 − (D2 − 2 w D1 + w² D0)/s²), w = t_e + c_k − reference
         let w = src.times[e] + self.centers[k] - self.reference;
-        let (s0, s1, s2) = (&snap[..nt], &snap[nt..2 * nt], &snap[2 * nt..]);
-        let (p0, p1, p2) = (&p[..nt], &p[nt..2 * nt], &p[2 * nt..3 * nt]);
+        let [s0, s1, s2] = planes(snap, nt, nt);
+        let [p0, p1, p2] = planes(p, nt, nt);
         let v = &mut self.v[..nt];
         let inv_s2 = self.inv_s2;
         for t in 0..nt {
@@ -293,16 +292,12 @@ impl WindowAdjoint {
         let delta = self.reference - x;
         for k in 0..self.open.len() {
             let live = self.open[k] - self.first[k];
+            let [p0, p1, p2] = planes(&self.prefix, nt, nt);
             for s in self.snaps[k][..live * 3 * nt].chunks_exact_mut(3 * nt) {
-                let (s0, rest) = s.split_at_mut(nt);
-                let (s1, s2) = rest.split_at_mut(nt);
+                let [s0, s1, s2] = planes_mut(s, nt, nt);
                 for t in 0..nt {
-                    let d0 = s0[t] - self.prefix[t];
-                    let d1 = s1[t] - self.prefix[nt + t];
-                    let d2 = s2[t] - self.prefix[2 * nt + t];
-                    s0[t] = d0;
-                    s1[t] = d1 + delta * d0;
-                    s2[t] = d2 + delta * (2.0 * d1 + delta * d0);
+                    [s0[t], s1[t], s2[t]] =
+                        shifted(s0[t] - p0[t], s1[t] - p1[t], s2[t] - p2[t], delta);
                 }
             }
         }

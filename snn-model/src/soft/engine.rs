@@ -9,7 +9,7 @@ use pp_core::{EventSequence, PpError, Window};
 
 use super::SoftEvents;
 use super::planes::{planes, planes_mut};
-use super::quadrature::{MAX_ORDER, apriori_order};
+use super::quadrature::{MAX_ORDER, apriori_order_of_planes};
 #[cfg(target_arch = "x86_64")]
 use super::simd;
 use super::target::{ByMark, TargetWindows, push_soft_amplitudes, transpose_into};
@@ -691,11 +691,10 @@ impl SoftWorkspace {
         } else {
             self.tracker.advance(mid)?;
             self.tracker.expansion(mid, &mut self.coef);
-        }
-        for t in 0..nt {
-            let i = job.i0 + t;
-            let wrow = &wm[i * kn..(i + 1) * kn];
-            if !job.poly {
+            // each target's coefficients of the tracker's features
+            for t in 0..nt {
+                let i = job.i0 + t;
+                let wrow = &wm[i * kn..(i + 1) * kn];
                 for kk in 0..k {
                     let wk = &wrow[kk * n..(kk + 1) * n];
                     for f in 0..np {
@@ -731,8 +730,7 @@ impl SoftWorkspace {
             let tiny = h <= 4.0 * f64::EPSILON * (mid.abs() + 1.0);
             if apriori {
                 let [_, c1, c2] = planes(&self.e, n, nt);
-                let slopes = c1.iter().copied().zip(c2.iter().copied());
-                let order = apriori_order(slopes, xc, h, q.rel_tol()).or(if tiny {
+                let order = apriori_order_of_planes(c1, c2, xc, h, q.rel_tol()).or(if tiny {
                     Some(MAX_ORDER)
                 } else {
                     None

@@ -15,7 +15,8 @@
 //!
 //! * [`target`]: the windowed sums in target space under the fast evaluators (public for
 //!   evaluators that keep their own compact event lists, e.g. one per particle of a filter);
-//!   [`apriori_order`]: the Gauss–Legendre order the engine chooses for a piece.
+//!   [`apriori_order`]: the Gauss–Legendre order the engine chooses for a piece
+//!   ([`apriori_order_of_planes`]: the same over planes of slopes).
 //!
 //! The compensator is integrated between breakpoints (source event times and `t_e + c_k ± s`)
 //! where every potential is smooth; see `docs/derivations/soft_likelihood.md` for the
@@ -51,7 +52,7 @@ pub use engine::SoftWorkspace;
 /// Hidden events with soft weights over the hidden neurons (hidden neuron `h` is global neuron
 /// `n_obs + h`): pp-core's validated [`SoftEvents`](pp_core::SoftEvents).
 pub use pp_core::SoftEvents;
-pub use quadrature::{MAX_ORDER as APRIORI_MAX_ORDER, apriori_order};
+pub use quadrature::{MAX_ORDER as APRIORI_MAX_ORDER, apriori_order, apriori_order_of_planes};
 
 use pp_core::{EventSequence, PpError};
 

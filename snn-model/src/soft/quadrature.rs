@@ -117,23 +117,90 @@ pub fn apriori_order(
     h: f64,
     rel_tol: f64,
 ) -> Option<usize> {
-    // The denominator grows with a1 and with a2, so the one of (max a1, max a2) is at least
-    // every target's: its radius is at most the smallest of the targets' (a valid, slightly
-    // conservative ellipse for all of them), for two square roots per sub-interval instead of
-    // two per target.
-    let (mut a1_max, mut a2_max, mut delta) = (0.0f64, 0.0f64, 0.0f64);
+    let mut ext = Extremes::default();
     for (c1, c2) in slopes {
+        ext.add(0, c1, c2, xc, h);
+    }
+    ext.order(rel_tol)
+}
+
+/// [`apriori_order`] of the targets whose slopes are the planes `c1` and `c2` (the pairs
+/// `(c1[t], c2[t])`, up to the shorter length): the same order, in loops that vectorise.
+///
+/// ```
+/// use snn_model::soft::{apriori_order, apriori_order_of_planes};
+/// let (c1, c2) = ([0.3, -1.0, 0.2, 0.0, 0.9], [0.01, 0.2, -0.05, 0.0, 0.1]);
+/// let pairs = c1.iter().copied().zip(c2.iter().copied());
+/// assert_eq!(
+///     apriori_order_of_planes(&c1, &c2, 0.1, 0.5, 1e-10),
+///     apriori_order(pairs, 0.1, 0.5, 1e-10)
+/// );
+/// ```
+#[inline(always)]
+pub fn apriori_order_of_planes(
+    c1: &[f64],
+    c2: &[f64],
+    xc: f64,
+    h: f64,
+    rel_tol: f64,
+) -> Option<usize> {
+    let m = c1.len().min(c2.len());
+    let (c1, c2) = (&c1[..m], &c2[..m]);
+    let mut ext = Extremes::default();
+    // four lanes of running maxima (the maximum does not depend on the order it is taken in)
+    for (x1, x2) in c1.chunks_exact(LANES).zip(c2.chunks_exact(LANES)) {
+        for lane in 0..LANES {
+            ext.add(lane, x1[lane], x2[lane], xc, h);
+        }
+    }
+    let tail = m - m % LANES;
+    for (&x1, &x2) in c1[tail..].iter().zip(&c2[tail..]) {
+        ext.add(0, x1, x2, xc, h);
+    }
+    ext.order(rel_tol)
+}
+
+const LANES: usize = 4;
+
+/// The running maxima of the a priori bound, in [`LANES`] lanes: over the targets, the largest
+/// `a1 = |u'(xc)| h`, `a2 = |c2| h²` and `a1 + a2`.
+#[derive(Default)]
+struct Extremes {
+    a1: [f64; LANES],
+    a2: [f64; LANES],
+    delta: [f64; LANES],
+}
+
+impl Extremes {
+    #[inline(always)]
+    fn add(&mut self, lane: usize, c1: f64, c2: f64, xc: f64, h: f64) {
         let a1 = (c1 + 2.0 * c2 * xc).abs() * h;
         let a2 = c2.abs() * h * h;
         // plain comparisons (one `max` instruction each, no NaN handling): a NaN
         // coefficient leaves the order to the others and shows up in the integral, which the
         // engine checks
-        a1_max = if a1 > a1_max { a1 } else { a1_max };
-        a2_max = if a2 > a2_max { a2 } else { a2_max };
-        delta = if a1 + a2 > delta { a1 + a2 } else { delta };
+        let (m1, m2, d) = (
+            &mut self.a1[lane],
+            &mut self.a2[lane],
+            &mut self.delta[lane],
+        );
+        *m1 = if a1 > *m1 { a1 } else { *m1 };
+        *m2 = if a2 > *m2 { a2 } else { *m2 };
+        *d = if a1 + a2 > *d { a1 + a2 } else { *d };
     }
-    let radii = STRIPS.map(|y| radius_from(radius_denominator(a1_max, a2_max, y), y));
-    best_order(&radii, delta, rel_tol)
+
+    /// The order for the maxima over all lanes.
+    #[inline(always)]
+    fn order(&self, rel_tol: f64) -> Option<usize> {
+        let max = |v: &[f64; LANES]| v.iter().fold(0.0f64, |m, &x| if x > m { x } else { m });
+        // The denominator grows with a1 and with a2, so the one of (max a1, max a2) is at
+        // least every target's: its radius is at most the smallest of the targets' (a valid,
+        // slightly conservative ellipse for all of them), for two square roots per
+        // sub-interval instead of two per target.
+        let (a1_max, a2_max) = (max(&self.a1), max(&self.a2));
+        let radii = STRIPS.map(|y| radius_from(radius_denominator(a1_max, a2_max, y), y));
+        best_order(&radii, max(&self.delta), rel_tol)
+    }
 }
 
 /// The smallest order over the [`STRIPS`] for a piece whose targets have the smallest radii

@@ -5,17 +5,13 @@ use pp_core::{EventSequence, Parametric, ScoredWindow};
 use rayon::prelude::*;
 
 use crate::error::{Result, SnnError};
-use crate::likelihood::{LikelihoodOptions, LikelihoodWorkspace};
+use crate::likelihood::{LikelihoodOptions, LikelihoodWorkspace, split_parts};
 use crate::model::Snn;
 use crate::optim::Optimizer;
 
 /// Sequences are split into this many fixed chunks (whatever the number of threads) and the
 /// chunk results are added in order, so sums are bit-identical for any thread count.
 const CHUNKS: usize = 32;
-
-/// With fewer sequences than this, each sequence's likelihood is split over this many blocks
-/// of target neurons ([`LikelihoodWorkspace::evaluate_split`]).
-const TARGET_BLOCKS: usize = 4;
 
 /// `Σ_s objective(seq_s)` (log-likelihood minus, per sequence, the penalty) and, if `grad` is
 /// given, its gradient, computed in parallel.
@@ -47,15 +43,11 @@ pub fn total_objective(
             format!("[{}]", g.len()),
         ));
     }
-    // few sequences: each is split over blocks of target neurons, so that one long recording
-    // uses every core (a split that depends on the data only, not on the threads)
-    let blocks = if data.len() >= TARGET_BLOCKS {
-        1
-    } else {
-        TARGET_BLOCKS
-    };
+    // few sequences: each is split into stretches of time, so that one long recording uses
+    // every core (a split that depends on the data only, not on the threads)
+    let parts = split_parts(data.len());
     parallel_sum(model, data, grad, |ws, _, s, g| {
-        Ok(ws.evaluate_split(model, s, options, g, blocks)?.objective())
+        Ok(ws.evaluate_split(model, s, options, g, parts)?.objective())
     })
 }
 
@@ -98,11 +90,7 @@ pub fn total_window_objective(
              not cancel over the lead-in)",
         ));
     }
-    let blocks = if windows.len() >= TARGET_BLOCKS {
-        1
-    } else {
-        TARGET_BLOCKS
-    };
+    let parts = split_parts(windows.len());
     let history_options = LikelihoodOptions {
         regularisation: 0.0,
         ..*options
@@ -114,16 +102,11 @@ pub fn total_window_objective(
         };
         let want = g.is_some();
         let mut value = ws
-            .evaluate_split(model, w.sequence(), &share, g, blocks)?
+            .evaluate_split(model, w.sequence(), &share, g, parts)?
             .objective();
         if let Some(h) = w.history() {
-            let e = ws.evaluate_split(
-                model,
-                h,
-                &history_options,
-                want.then_some(g_history),
-                blocks,
-            )?;
+            let e =
+                ws.evaluate_split(model, h, &history_options, want.then_some(g_history), parts)?;
             value -= e.log_likelihood();
         }
         Ok(value)

@@ -14,11 +14,13 @@
 //! [`CompensatorMethod`], the workspace's one specification type.
 
 pub use pp_core::CompensatorMethod;
-use pp_core::{EventSequence, LogLikelihood, LogLikelihoodGradient, PpError, Quadrature};
+use pp_core::{
+    EventSequence, History, LogLikelihood, LogLikelihoodGradient, PpError, Quadrature, Window,
+};
 
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
-use crate::soft::SoftWorkspace;
+use crate::soft::{SoftWorkspace, Span};
 
 /// Options of [`Snn::objective`].
 ///
@@ -115,9 +117,9 @@ impl Evaluation {
 pub struct LikelihoodWorkspace {
     /// The likelihood engine, with every neuron as a target.
     engine: SoftWorkspace,
-    /// One engine and one gradient buffer per block of target neurons beyond the first
+    /// One engine and one gradient buffer per part of a split evaluation beyond the first
     /// ([`evaluate_split`](Self::evaluate_split)), made when first needed.
-    blocks: Vec<(SoftWorkspace, Vec<f64>)>,
+    parts: Vec<(SoftWorkspace, Vec<f64>)>,
 }
 
 impl LikelihoodWorkspace {
@@ -134,7 +136,7 @@ impl LikelihoodWorkspace {
     pub fn heap_bytes(&self) -> usize {
         self.engine.heap_bytes()
             + self
-                .blocks
+                .parts
                 .iter()
                 .map(|(e, g)| e.heap_bytes() + 8 * g.capacity())
                 .sum::<usize>()
@@ -151,7 +153,7 @@ impl LikelihoodWorkspace {
     pub fn new(model: &Snn) -> Result<Self> {
         Ok(Self {
             engine: SoftWorkspace::new(model),
-            blocks: Vec::new(),
+            parts: Vec::new(),
         })
     }
 
@@ -187,13 +189,17 @@ impl LikelihoodWorkspace {
         self.evaluate_split(model, seq, options, grad, 1)
     }
 
-    /// [`evaluate`](Self::evaluate) with the target neurons split into `blocks` contiguous
-    /// blocks (at most one per neuron) computed in parallel (rayon), each on an engine of its
-    /// own, and added in block order: the log-likelihood is additive over the target neurons,
-    /// so one long sequence uses all cores. For a given `blocks` the result does not depend on
-    /// the number of threads; it differs from the unsplit value only by the order of the sums
-    /// (and, with adaptive quadrature, by the tolerance: each block refines its own pieces).
-    /// Each block holds its own source list (12 bytes per spike) and gradient buffer.
+    /// [`evaluate`](Self::evaluate) split into `parts` parts computed in parallel (rayon), each
+    /// on an engine of its own, and added in order, so that one long sequence uses all cores.
+    /// With the quadrature compensator the parts are stretches of time ([`time_segments`]:
+    /// near-equal numbers of events, each conditioned on the spikes of the kernel support before
+    /// it): the log-likelihood is additive over disjoint intervals given the history, and each
+    /// part costs its own share of the work. With Monte Carlo they are blocks of target neurons
+    /// ([`target_blocks`]; the points stay those of the whole window). For a given `parts` the
+    /// result does not depend on the number of threads; it differs from the unsplit value only
+    /// by the order of the sums and the quadrature's extra breakpoints at the cuts (to about
+    /// `1e-12` relative). Each part holds its own source list (12 bytes per spike of its stretch)
+    /// and gradient buffer.
     ///
     /// ```
     /// use pp_core::Window;
@@ -212,10 +218,9 @@ impl LikelihoodWorkspace {
         seq: &EventSequence,
         options: &LikelihoodOptions,
         grad: Option<&mut [f64]>,
-        blocks: usize,
+        parts: usize,
     ) -> Result<Evaluation> {
         let n = model.n_neurons();
-        let blocks = blocks.clamp(1, n.max(1));
         let k = model.n_basis();
         if seq.dim() != n {
             return Err(PpError::DimensionMismatch {
@@ -247,17 +252,11 @@ impl LikelihoodWorkspace {
         if let Some(g) = grad.as_deref_mut() {
             g.fill(0.0);
         }
-        let (event_term, compensator) = if blocks <= 1 {
+        let (event_term, compensator) = if parts <= 1 {
             self.engine
                 .hard(model, seq, 0..n, &options.compensator, grad.as_deref_mut())?
         } else {
-            self.split(
-                model,
-                seq,
-                &options.compensator,
-                grad.as_deref_mut(),
-                blocks,
-            )?
+            self.split(model, seq, &options.compensator, grad.as_deref_mut(), parts)?
         };
         if !compensator.is_finite() {
             return Err(SnnError::Numerical {
@@ -295,49 +294,71 @@ impl LikelihoodWorkspace {
         })
     }
 
-    /// The event term and compensator of `seq` over `blocks` target blocks in parallel,
-    /// gradients added into `grad` in block order.
+    /// The event term and compensator of `seq` over `parts` parts in parallel (time segments
+    /// with the quadrature compensator, else target blocks), gradients added into `grad` in
+    /// order.
     fn split(
         &mut self,
         model: &Snn,
         seq: &EventSequence,
         method: &CompensatorMethod,
         grad: Option<&mut [f64]>,
-        blocks: usize,
+        parts: usize,
     ) -> Result<(f64, f64)> {
         use rayon::prelude::*;
         let n = model.n_neurons();
         let p = n + model.n_basis() * n * n;
-        while self.blocks.len() < blocks - 1 {
-            self.blocks.push((SoftWorkspace::new(model), Vec::new()));
+        let jobs: Vec<(std::ops::Range<usize>, Span<'_>)> = match method {
+            CompensatorMethod::Quadrature(_) => {
+                let (times, marks) = (seq.times(), seq.marks());
+                let part = |r: std::ops::Range<usize>| {
+                    History::from_sorted_unchecked(&times[r.clone()], &marks[r])
+                };
+                time_segments(seq, parts, model.basis().support())
+                    .into_iter()
+                    .map(|s| {
+                        let span = Span {
+                            window: s.window,
+                            events: part(s.events.clone()),
+                            first: s.events.start,
+                            sources: part(s.sources),
+                        };
+                        (0..n, span)
+                    })
+                    .collect()
+            }
+            CompensatorMethod::MonteCarlo(_) => target_blocks(n, parts)
+                .into_iter()
+                .map(|targets| (targets, Span::whole(seq)))
+                .collect(),
+        };
+        while self.parts.len() + 1 < jobs.len() {
+            self.parts.push((SoftWorkspace::new(model), Vec::new()));
         }
         let want = grad.is_some();
-        let bounds: Vec<std::ops::Range<usize>> = (0..blocks)
-            .map(|b| b * n / blocks..(b + 1) * n / blocks)
-            .collect();
-        let (first, rest) = (&mut self.engine, &mut self.blocks[..blocks - 1]);
+        let (first, rest) = (&mut self.engine, &mut self.parts[..jobs.len() - 1]);
         let mut first_grad = Vec::new();
         let mut engines: Vec<(&mut SoftWorkspace, &mut Vec<f64>)> =
             std::iter::once((first, &mut first_grad))
                 .chain(rest.iter_mut().map(|(e, g)| (e, g)))
                 .collect();
-        let parts: Vec<Result<(f64, f64)>> = engines
+        let results: Vec<Result<(f64, f64)>> = engines
             .par_iter_mut()
-            .zip(bounds.par_iter())
-            .map(|((engine, g), range)| {
+            .zip(jobs.par_iter())
+            .map(|((engine, g), (targets, span))| {
                 g.clear();
                 g.resize(if want { p } else { 0 }, 0.0);
-                engine.hard(
+                engine.hard_span(
                     model,
-                    seq,
-                    range.clone(),
+                    span,
+                    targets.clone(),
                     method,
                     want.then_some(&mut g[..]),
                 )
             })
             .collect();
         let (mut event_term, mut compensator) = (0.0, 0.0);
-        for part in parts {
+        for part in results {
             let (e, c) = part?;
             event_term += e;
             compensator += c;
@@ -450,4 +471,94 @@ impl LogLikelihoodGradient for Snn {
         self.objective(seq, &LikelihoodOptions::unpenalised(), Some(grad))
             .map(|e| e.log_likelihood())
     }
+}
+
+/// The number of parts a sequence is split into ([`LikelihoodWorkspace::evaluate_split`]) when
+/// a batch holds fewer sequences than this, so that one long recording uses every core. A
+/// number fixed by the data, never by the threads: the same bits for any thread count.
+pub const SPLIT_PARTS: usize = 4;
+
+/// The parts each sequence of a batch of `n_sequences` is split into: [`SPLIT_PARTS`] for fewer
+/// sequences than that, else 1 (the sequences alone keep the cores busy).
+///
+/// ```
+/// use snn_model::likelihood::{split_parts, SPLIT_PARTS};
+/// assert_eq!((split_parts(1), split_parts(SPLIT_PARTS)), (SPLIT_PARTS, 1));
+/// ```
+pub fn split_parts(n_sequences: usize) -> usize {
+    if n_sequences >= SPLIT_PARTS {
+        1
+    } else {
+        SPLIT_PARTS
+    }
+}
+
+/// One stretch of a sequence in a time-split evaluation ([`time_segments`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeSegment {
+    /// The stretch of the observation window.
+    pub window: Window,
+    /// The indices of the sequence's events inside it (their log-intensity terms).
+    pub events: std::ops::Range<usize>,
+    /// The indices of its sources: its events and those before it within the kernel support.
+    pub sources: std::ops::Range<usize>,
+}
+
+/// Splits `seq`'s window into at most `parts` consecutive stretches holding near-equal
+/// numbers of events, cut half-way between two events (the cuts depend on the data only).
+/// Each stretch's sources reach back `support` before it (the spikes that still act there),
+/// so its log-likelihood given them is its share of the whole: the stretches' event terms and
+/// compensators add up to the sequence's. Fewer stretches when there are fewer events.
+///
+/// ```
+/// use pp_core::{EventSequence, Window};
+/// use snn_model::likelihood::time_segments;
+/// let seq = EventSequence::new(Window::new(0.0, 10.0)?, 1, vec![1.0, 2.0, 5.0, 9.0], vec![0; 4])?;
+/// let s = time_segments(&seq, 2, 3.5);
+/// assert_eq!(s.len(), 2);
+/// assert_eq!((s[0].window.t0(), s[0].window.t1(), s[1].window.t1()), (0.0, 3.5, 10.0));
+/// assert_eq!((s[0].events.clone(), s[1].events.clone()), (0..2, 2..4));
+/// assert_eq!(s[1].sources, 0..4); // 1.0 is 2.5 before the cut, within the support
+/// # Ok::<(), pp_core::PpError>(())
+/// ```
+pub fn time_segments(seq: &EventSequence, parts: usize, support: f64) -> Vec<TimeSegment> {
+    let (times, w) = (seq.times(), seq.window());
+    let m = times.len();
+    let parts = parts.clamp(1, m.max(1));
+    let mut cuts = vec![(w.t0(), 0)];
+    for b in 1..parts {
+        let e = b * m / parts;
+        let c = 0.5 * (times[e - 1] + times[e]);
+        let last = cuts[cuts.len() - 1].0;
+        if c > last && c < w.t1() && times[e - 1] < c {
+            cuts.push((c, e));
+        }
+    }
+    cuts.push((w.t1(), m));
+    cuts.windows(2)
+        .map(|pair| {
+            let ((s, first), (e, end)) = (pair[0], pair[1]);
+            let lead = times.partition_point(|&t| t < s - support);
+            TimeSegment {
+                window: Window::new(s, e).expect("cuts increase inside the window"),
+                events: first..end,
+                sources: lead..end,
+            }
+        })
+        .collect()
+}
+
+/// The `blocks` contiguous ranges of target neurons of a split evaluation with the Monte Carlo
+/// compensator: near-equal sizes, at most one block per neuron.
+///
+/// ```
+/// use snn_model::likelihood::target_blocks;
+/// assert_eq!(target_blocks(10, 4), [0..2, 2..5, 5..7, 7..10]);
+/// assert_eq!(target_blocks(2, 3), [0..1, 1..2]);
+/// ```
+pub fn target_blocks(n: usize, blocks: usize) -> Vec<std::ops::Range<usize>> {
+    let blocks = blocks.clamp(1, n.max(1));
+    (0..blocks)
+        .map(|b| b * n / blocks..(b + 1) * n / blocks)
+        .collect()
 }

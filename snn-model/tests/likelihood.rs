@@ -348,9 +348,9 @@ fn holds_twelve_bytes_per_spike(gradient: bool) {
     assert!(short_bytes <= 24 * short_events + fixed, "{short_bytes}");
 }
 
-/// The likelihood split over blocks of target neurons equals the whole (value and gradient, to
-/// the quadrature's tolerance and the order of the sums), and gives the same bits for any number
-/// of threads.
+/// The likelihood split into stretches of time (each conditioned on its lead-in) equals the
+/// whole (value and gradient, to the quadrature's tolerance and the order of the sums), and
+/// gives the same bits for any number of threads.
 #[test]
 fn the_split_likelihood_is_the_whole_and_thread_independent() {
     let n = 7;
@@ -367,22 +367,22 @@ fn the_split_likelihood_is_the_whole_and_thread_independent() {
     let whole = ws
         .evaluate(&model, &seq, &options, Some(&mut g_whole))
         .unwrap();
-    for blocks in [2, 3, 7, 20] {
+    for parts in [2, 3, 7, 20] {
         let mut g = vec![0.0; p];
         let split = ws
-            .evaluate_split(&model, &seq, &options, Some(&mut g), blocks)
+            .evaluate_split(&model, &seq, &options, Some(&mut g), parts)
             .unwrap();
         let tol = 1e-9 * (1.0 + whole.compensator.abs());
         assert!(
             (split.log_likelihood() - whole.log_likelihood()).abs() < tol,
-            "{blocks} blocks: {} vs {}",
+            "{parts} parts: {} vs {}",
             split.log_likelihood(),
             whole.log_likelihood()
         );
         for (i, (a, b)) in g.iter().zip(&g_whole).enumerate() {
             assert!(
                 (a - b).abs() < 1e-8 * (1.0 + b.abs()),
-                "{blocks} blocks, coordinate {i}: {a} vs {b}"
+                "{parts} parts, coordinate {i}: {a} vs {b}"
             );
         }
     }
@@ -404,4 +404,56 @@ fn the_split_likelihood_is_the_whole_and_thread_independent() {
             })
     };
     assert_eq!(in_pool(1), in_pool(2));
+}
+
+/// The time split on other bases (the basis tracker's path, adaptive Gauss–Kronrod, an
+/// infinite support: every earlier spike is a source) and the target split of the Monte Carlo
+/// compensator (the whole window's points) both give the unsplit log-likelihood and gradient.
+#[test]
+fn the_split_holds_for_other_bases_and_for_monte_carlo() {
+    let mut rng = pp_thinning::sequence_rng(12, 0);
+    let basis = snn_model::Basis::Exponential {
+        time_constants: vec![0.7, 2.0],
+    };
+    let exp_model = SnnBuilder::new(4, 0).basis(basis).random(&mut rng).unwrap();
+    let epa_model = SnnBuilder::new(5, 0).random(&mut rng).unwrap();
+    let mc = CompensatorMethod::MonteCarlo(MonteCarlo::new(300, 4).unwrap());
+    for (model, compensator) in [
+        (&exp_model, LikelihoodOptions::default().compensator),
+        (&epa_model, mc),
+    ] {
+        let seq = model
+            .simulate(Window::new(0.0, 30.0).unwrap(), &mut rng)
+            .unwrap();
+        assert!(seq.len() > 20, "{} events", seq.len());
+        let options = LikelihoodOptions {
+            compensator,
+            ..LikelihoodOptions::default()
+        };
+        let p = Parametric::n_params(model);
+        let mut ws = LikelihoodWorkspace::new(model).unwrap();
+        let mut g_whole = vec![0.0; p];
+        let whole = ws
+            .evaluate(model, &seq, &options, Some(&mut g_whole))
+            .unwrap();
+        for parts in [2, 4] {
+            let mut g = vec![0.0; p];
+            let split = ws
+                .evaluate_split(model, &seq, &options, Some(&mut g), parts)
+                .unwrap();
+            let tol = 1e-9 * (1.0 + whole.compensator.abs());
+            assert!(
+                (split.log_likelihood() - whole.log_likelihood()).abs() < tol,
+                "{parts} parts: {} vs {}",
+                split.log_likelihood(),
+                whole.log_likelihood()
+            );
+            for (i, (a, b)) in g.iter().zip(&g_whole).enumerate() {
+                assert!(
+                    (a - b).abs() < 1e-8 * (1.0 + b.abs()),
+                    "{parts} parts, coordinate {i}: {a} vs {b}"
+                );
+            }
+        }
+    }
 }

@@ -155,17 +155,10 @@ fn method_for(
     })
 }
 
-/// Blocks of target neurons a sequence is split into when there are few sequences.
-///
-/// ```
-/// assert_eq!(diffsnn_cli::commands::loglik::TARGET_BLOCKS, 4);
-/// ```
-pub const TARGET_BLOCKS: usize = 4;
-
 /// The log-likelihood of each sequence under `model` (no penalty), in parallel over the
-/// sequences with one [`LikelihoodWorkspace`] per worker; with fewer than [`TARGET_BLOCKS`]
-/// sequences, each is also split over that many blocks of target neurons (all cores on one
-/// long recording). The values do not depend on the number of threads. An error comes with the index of the sequence it was met on. Monte Carlo uses `n_points` points, with a seed for sequence `k`
+/// sequences with one [`LikelihoodWorkspace`] per worker; with fewer than
+/// [`SPLIT_PARTS`](snn_model::likelihood::SPLIT_PARTS) sequences, each is also split into that
+/// many stretches of time (all cores on one long recording; `LikelihoodWorkspace::evaluate_split`). The values do not depend on the number of threads. An error comes with the index of the sequence it was met on. Monte Carlo uses `n_points` points, with a seed for sequence `k`
 /// derived from `(seed, k)`.
 ///
 /// ```
@@ -184,13 +177,9 @@ pub fn per_sequence_loglik(
     n_points: usize,
     seed: u64,
 ) -> std::result::Result<Vec<f64>, (usize, CliError)> {
-    // few sequences: each is split over blocks of target neurons, so that one long recording
-    // uses every core (the split depends on the data only: the same bits for any thread count)
-    let blocks = if sequences.len() >= TARGET_BLOCKS {
-        1
-    } else {
-        TARGET_BLOCKS
-    };
+    // few sequences: each is split into stretches of time, so that one long recording uses
+    // every core (the split depends on the data only: the same bits for any thread count)
+    let parts = snn_model::likelihood::split_parts(sequences.len());
     let values: Vec<std::result::Result<f64, (usize, CliError)>> = sequences
         .par_iter()
         .enumerate()
@@ -204,7 +193,7 @@ pub fn per_sequence_loglik(
                         regularisation: 0.0,
                     };
                     let ll = ws
-                        .evaluate_split(model, seq, &options, None, blocks)?
+                        .evaluate_split(model, seq, &options, None, parts)?
                         .log_likelihood();
                     if !ll.is_finite() {
                         return Err(CliError::Numerical {

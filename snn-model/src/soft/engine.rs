@@ -106,6 +106,8 @@ struct Job<'s> {
     /// Events whose marks in `i0..i1` give log-intensity terms.
     ev_times: &'s [f64],
     ev_marks: &'s [u32],
+    /// The index of `ev_times[0]` in its sequence (for errors).
+    ev_first: usize,
     want_params: bool,
     want_items: bool,
     /// Record the compensator increments between each target's events (time rescaling).
@@ -117,6 +119,28 @@ struct Job<'s> {
     /// Whether the merged list of source events is needed (the windows, the quadrature's
     /// breakpoints); a hard Monte Carlo job on the tracker needs none.
     merged_sources: bool,
+}
+
+/// A stretch of a hard sequence for [`SoftWorkspace::hard_span`]: the window integrated over,
+/// the events inside it (log-intensity terms; the first is event `first` of its sequence) and
+/// the sources (those events and the spikes before the window that still act in it).
+pub(crate) struct Span<'a> {
+    pub(crate) window: Window,
+    pub(crate) events: History<'a>,
+    pub(crate) first: usize,
+    pub(crate) sources: History<'a>,
+}
+
+impl<'a> Span<'a> {
+    /// The whole of `seq`.
+    pub(crate) fn whole(seq: &'a EventSequence) -> Self {
+        Span {
+            window: seq.window(),
+            events: seq.history(),
+            first: 0,
+            sources: seq.history(),
+        }
+    }
 }
 
 impl SoftWorkspace {
@@ -253,6 +277,7 @@ impl SoftWorkspace {
             window: observed.window(),
             ev_times: observed.times(),
             ev_marks: observed.marks(),
+            ev_first: 0,
             want_params: want,
             // polynomial path: the weight gradients come from the window adjoint too
             want_items: want && (self.poly || (!hidden.is_empty() && model.n_hidden() > 0)),
@@ -318,6 +343,20 @@ impl SoftWorkspace {
         method: &CompensatorMethod,
         grad: Option<&mut [f64]>,
     ) -> Result<(f64, f64)> {
+        self.hard_span(model, &Span::whole(full), targets, method, grad)
+    }
+
+    /// [`hard`](Self::hard) on a stretch of a sequence: the terms of the events of `span` and
+    /// the compensator over its window, its sources (the events before it included) as
+    /// history.
+    pub(crate) fn hard_span(
+        &mut self,
+        model: &Snn,
+        span: &Span<'_>,
+        targets: std::ops::Range<usize>,
+        method: &CompensatorMethod,
+        grad: Option<&mut [f64]>,
+    ) -> Result<(f64, f64)> {
         if self.n != model.n_neurons() || &self.basis != model.basis() {
             return Err(SnnError::invalid(
                 "soft workspace",
@@ -331,16 +370,17 @@ impl SoftWorkspace {
             i1: targets.end,
             hidden: SoftEvents::empty(0),
             wm: model.masked_weights_ikj(),
-            window: full.window(),
-            ev_times: full.times(),
-            ev_marks: full.marks(),
+            window: span.window,
+            ev_times: span.events.times(),
+            ev_marks: span.events.marks(),
+            ev_first: span.first,
             want_params: grad.is_some(),
             want_items: grad.is_some() && poly,
             rescale: false,
             poly,
             merged_sources: poly || matches!(method, CompensatorMethod::Quadrature(_)),
         };
-        self.load_sources(model, &job, full.history(), SoftEvents::empty(0))?;
+        self.load_sources(model, &job, span.sources, SoftEvents::empty(0))?;
         self.gd.clear();
         let terms = self.run(model, &job, method)?;
         if let Some(g) = grad {
@@ -377,6 +417,7 @@ impl SoftWorkspace {
             window: full.window(),
             ev_times: full.times(),
             ev_marks: full.marks(),
+            ev_first: 0,
             want_params: false,
             want_items: false,
             rescale: true,
@@ -558,7 +599,7 @@ impl SoftWorkspace {
         self.since_event[i] = 0.0;
         if !l.is_finite() {
             return Err(PpError::NonPositiveIntensity {
-                index,
+                index: job.ev_first + index,
                 time: t,
                 mark: i as u32,
                 value: model.activation().value(u),

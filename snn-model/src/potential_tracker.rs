@@ -300,12 +300,13 @@ impl PotentialTracker {
                 times,
                 marks,
                 soft_amp,
+                wt,
                 ..
             } => {
                 check_push_time(t, times.last().copied(), self.now)?;
                 check_soft_mark(n, first, weights)?;
                 let r = soft_amp.len() / (k * nt);
-                push_soft_amplitudes(&self.wm, n, k, i0..i0 + nt, first, weights, soft_amp);
+                push_soft_amplitudes(wt, n, k, i0..i0 + nt, first, weights, soft_amp);
                 times.push(t);
                 marks.push((n + r) as u32);
                 Ok(())

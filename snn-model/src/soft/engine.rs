@@ -478,7 +478,15 @@ impl SoftWorkspace {
         self.soft_amp.clear();
         for b in 0..hidden.len() {
             let weights = hidden.weights_of(b);
-            push_soft_amplitudes(wm, n, k, job.i0..job.i1, n_obs, weights, &mut self.soft_amp);
+            push_soft_amplitudes(
+                &self.wt,
+                n,
+                k,
+                job.i0..job.i1,
+                n_obs,
+                weights,
+                &mut self.soft_amp,
+            );
         }
         self.windows.reset(centers, *scale, &self.lags, nt);
         if job.want_items {

@@ -56,10 +56,11 @@ pub trait Amplitudes {
 
 /// Appends the `K·nt` target-space amplitudes `[k][t]` of one soft event whose mark
 /// `weights` spreads over the neurons `first..first + weights.len()`:
-/// `Σ_j wm[i][k][first + j] m_j` for the targets `i` in `targets` (`wm`: the masked weights
-/// `[i][k][j]` of `n` neurons and `k_all` basis functions).
+/// `Σ_j wm[i][k][first + j] m_j` for the targets `i` in `targets`, read from the transposed
+/// weights `wt[k][j][i]` ([`transpose_into`]; `n` neurons, `k_all` basis functions) so the
+/// loop runs along the targets (the terms are added in the order of `j`, as a sum per target).
 pub(crate) fn push_soft_amplitudes(
-    wm: &[f64],
+    wt: &[f64],
     n: usize,
     k_all: usize,
     targets: std::ops::Range<usize>,
@@ -67,10 +68,53 @@ pub(crate) fn push_soft_amplitudes(
     weights: &[f64],
     out: &mut Vec<f64>,
 ) {
-    for k in 0..k_all {
-        for i in targets.clone() {
-            let row = &wm[(i * k_all + k) * n + first..][..weights.len()];
-            out.push(row.iter().zip(weights).map(|(w, m)| w * m).sum());
+    #[cfg(target_arch = "x86_64")]
+    if super::simd::use_avx2() {
+        // SAFETY: the processor supports AVX2 (checked by `use_avx2`).
+        return unsafe { push_soft_amplitudes_avx2(wt, n, k_all, targets, first, weights, out) };
+    }
+    soft_amplitudes(wt, n, k_all, targets, first, weights, out);
+}
+
+/// [`push_soft_amplitudes`] compiled for AVX2 (the same operations in the same order: the same
+/// bits, see `simd.rs`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn push_soft_amplitudes_avx2(
+    wt: &[f64],
+    n: usize,
+    k_all: usize,
+    targets: std::ops::Range<usize>,
+    first: usize,
+    weights: &[f64],
+    out: &mut Vec<f64>,
+) {
+    soft_amplitudes(wt, n, k_all, targets, first, weights, out);
+}
+
+#[inline(always)]
+fn soft_amplitudes(
+    wt: &[f64],
+    n: usize,
+    k_all: usize,
+    targets: std::ops::Range<usize>,
+    first: usize,
+    weights: &[f64],
+    out: &mut Vec<f64>,
+) {
+    let nt = targets.len();
+    let start = out.len();
+    out.resize(start + k_all * nt, 0.0);
+    for (k, acc) in out[start..]
+        .chunks_exact_mut(nt.max(1))
+        .enumerate()
+        .take(k_all)
+    {
+        for (j, &m) in weights.iter().enumerate() {
+            let column = &wt[(k * n + first + j) * n + targets.start..][..nt];
+            for (a, &w) in acc.iter_mut().zip(column) {
+                *a += w * m;
+            }
         }
     }
 }

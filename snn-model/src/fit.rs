@@ -46,19 +46,20 @@ pub fn total_objective(
     // few sequences: each is split into stretches of time, so that one long recording uses
     // every core (a split that depends on the data only, not on the threads)
     let parts = split_parts(data.len());
-    parallel_sum(model, data, grad, |ws, _, s, g| {
+    parallel_sum(model, data, grad, |ws, s, g| {
         Ok(ws.evaluate_split(model, s, options, g, parts)?.objective())
     })
 }
 
 /// `Σ_w objective(w)` over windows of long recordings (from
 /// [`EventSequence::split_windows_with_history`]), each the conditional log-likelihood of its
-/// piece given its lead-in, `ℓ(lead-in + piece) − ℓ(lead-in)`, minus its share of the penalty;
+/// piece given the spikes of its lead-in as fixed history
+/// ([`LikelihoodWorkspace::evaluate_from`]), minus its share of the penalty;
 /// and, if `grad` is given, its gradient, computed in parallel (the same bits for any thread
 /// count). With a lead-in of at least the model's kernel support ([`Basis::support`]) the sum
 /// over the windows of a recording is its [`total_objective`] (to rounding), while a gradient
 /// holds only one window at a time. The quadrature compensator is required (a Monte Carlo
-/// one would not cancel over the lead-in).
+/// one has no points of its own for a stretch after a lead-in).
 ///
 /// [`Basis::support`]: crate::Basis::support
 ///
@@ -86,42 +87,30 @@ pub fn total_window_objective(
         return Err(SnnError::invalid(
             "compensator",
             "monte-carlo",
-            "windows with a lead-in need the quadrature compensator (a Monte Carlo one does \
-             not cancel over the lead-in)",
+            "windows with a lead-in need the quadrature compensator (a Monte Carlo one has no \
+             points of its own for the piece after the lead-in)",
         ));
     }
     let parts = split_parts(windows.len());
-    let history_options = LikelihoodOptions {
-        regularisation: 0.0,
-        ..*options
-    };
-    parallel_sum(model, windows, grad, |ws, g_history, w, g| {
+    parallel_sum(model, windows, grad, |ws, w, g| {
         let share = LikelihoodOptions {
             regularisation: options.regularisation * w.share(),
             ..*options
         };
-        let want = g.is_some();
-        let mut value = ws
-            .evaluate_split(model, w.sequence(), &share, g, parts)?
-            .objective();
-        if let Some(h) = w.history() {
-            let e =
-                ws.evaluate_split(model, h, &history_options, want.then_some(g_history), parts)?;
-            value -= e.log_likelihood();
-        }
-        Ok(value)
+        Ok(ws
+            .evaluate_from(model, w.sequence(), w.from(), &share, g, parts)?
+            .objective())
     })
 }
 
-/// Evaluates `f(workspace, history gradient buffer, item, gradient)` on every item in a fixed
-/// chunking (whatever the number of threads) and adds the values and gradients in order.
-/// `f` writes the item's gradient into its buffer; the history buffer, when `f` fills it, is
-/// subtracted.
+/// Evaluates `f(workspace, item, gradient)` on every item in a fixed chunking (whatever the
+/// number of threads) and adds the values and gradients in order; `f` writes the item's
+/// gradient into its buffer.
 fn parallel_sum<T: Sync>(
     model: &Snn,
     items: &[T],
     grad: Option<&mut [f64]>,
-    f: impl Fn(&mut LikelihoodWorkspace, &mut [f64], &T, Option<&mut [f64]>) -> Result<f64> + Sync,
+    f: impl Fn(&mut LikelihoodWorkspace, &T, Option<&mut [f64]>) -> Result<f64> + Sync,
 ) -> Result<f64> {
     let p = model.n_params();
     let want = grad.is_some();
@@ -131,13 +120,12 @@ fn parallel_sum<T: Sync>(
         .map(|chunk| {
             let mut ws = LikelihoodWorkspace::new(model)?;
             let len = if want { p } else { 0 };
-            let (mut acc, mut g, mut g_history) = (vec![0.0; len], vec![0.0; len], vec![0.0; len]);
+            let (mut acc, mut g) = (vec![0.0; len], vec![0.0; len]);
             let mut value = 0.0;
             for item in chunk {
-                g_history.fill(0.0);
-                value += f(&mut ws, &mut g_history, item, want.then_some(&mut g[..]))?;
-                for ((a, gv), hv) in acc.iter_mut().zip(&g).zip(&g_history) {
-                    *a += gv - hv;
+                value += f(&mut ws, item, want.then_some(&mut g[..]))?;
+                for (a, gv) in acc.iter_mut().zip(&g) {
+                    *a += gv;
                 }
             }
             Ok((value, acc))

@@ -220,6 +220,54 @@ impl LikelihoodWorkspace {
         grad: Option<&mut [f64]>,
         parts: usize,
     ) -> Result<Evaluation> {
+        self.evaluate_from(model, seq, seq.window().t0(), options, grad, parts)
+    }
+
+    /// [`evaluate_split`](Self::evaluate_split) of the stretch `[from, T1]` of `seq` given the
+    /// spikes before `from` as fixed history: its conditional log-likelihood (the events at or
+    /// after `from`, the compensator over `[from, T1]`), as for the piece of a
+    /// [`ScoredWindow`](pp_core::ScoredWindow) (`seq` its lead-in and piece, `from` where the
+    /// piece starts). With a lead-in of at least the kernel support, the pieces of a recording
+    /// add up to its log-likelihood. The quadrature compensator is required when
+    /// `from > T0` (an error otherwise); the penalty is the whole `options.regularisation`.
+    ///
+    /// ```
+    /// use pp_core::Window;
+    /// use snn_model::{LikelihoodOptions, LikelihoodWorkspace, SnnBuilder};
+    /// let m = SnnBuilder::new(3, 0).bias(vec![-1.0; 3]).check()?;
+    /// let seq = m.simulate(Window::new(0.0, 60.0)?, &mut pp_thinning::sequence_rng(2, 0))?;
+    /// let opts = LikelihoodOptions::unpenalised();
+    /// let mut ws = LikelihoodWorkspace::new(&m)?;
+    /// let whole = ws.evaluate(&m, &seq, &opts, None)?.log_likelihood();
+    /// let after = ws.evaluate_from(&m, &seq, 25.0, &opts, None, 1)?.log_likelihood();
+    /// let before = ws.evaluate(&m, &seq.split_windows(25.0)?[0], &opts, None)?.log_likelihood();
+    /// assert!((before + after - whole).abs() < 1e-9 * whole.abs());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_from(
+        &mut self,
+        model: &Snn,
+        seq: &EventSequence,
+        from: f64,
+        options: &LikelihoodOptions,
+        grad: Option<&mut [f64]>,
+        parts: usize,
+    ) -> Result<Evaluation> {
+        let w = seq.window();
+        if !(from >= w.t0() && from < w.t1()) {
+            return Err(SnnError::invalid(
+                "from",
+                from,
+                format!("must lie in the sequence's window [{}, {})", w.t0(), w.t1()),
+            ));
+        }
+        if from > w.t0() && matches!(options.compensator, CompensatorMethod::MonteCarlo(_)) {
+            return Err(SnnError::invalid(
+                "compensator",
+                "monte-carlo",
+                "a stretch after a lead-in needs the quadrature compensator",
+            ));
+        }
         let n = model.n_neurons();
         let k = model.n_basis();
         if seq.dim() != n {
@@ -252,11 +300,12 @@ impl LikelihoodWorkspace {
         if let Some(g) = grad.as_deref_mut() {
             g.fill(0.0);
         }
-        let (event_term, compensator) = if parts <= 1 {
+        let (event_term, compensator) = if parts <= 1 && from == w.t0() {
             self.engine
                 .hard(model, seq, 0..n, &options.compensator, grad.as_deref_mut())?
         } else {
-            self.split(model, seq, &options.compensator, grad.as_deref_mut(), parts)?
+            let method = &options.compensator;
+            self.split(model, seq, from, method, grad.as_deref_mut(), parts)?
         };
         if !compensator.is_finite() {
             return Err(SnnError::Numerical {
@@ -294,13 +343,14 @@ impl LikelihoodWorkspace {
         })
     }
 
-    /// The event term and compensator of `seq` over `parts` parts in parallel (time segments
-    /// with the quadrature compensator, else target blocks), gradients added into `grad` in
-    /// order.
+    /// The event term and compensator of `seq` from `from` on over `parts` parts in parallel
+    /// (time segments with the quadrature compensator, else target blocks), gradients added
+    /// into `grad` in order.
     fn split(
         &mut self,
         model: &Snn,
         seq: &EventSequence,
+        from: f64,
         method: &CompensatorMethod,
         grad: Option<&mut [f64]>,
         parts: usize,
@@ -314,7 +364,7 @@ impl LikelihoodWorkspace {
                 let part = |r: std::ops::Range<usize>| {
                     History::from_sorted_unchecked(&times[r.clone()], &marks[r])
                 };
-                time_segments(seq, parts, model.basis().support())
+                time_segments(seq, from, parts, model.basis().support())
                     .into_iter()
                     .map(|s| {
                         let span = Span {
@@ -504,37 +554,48 @@ pub struct TimeSegment {
     pub sources: std::ops::Range<usize>,
 }
 
-/// Splits `seq`'s window into at most `parts` consecutive stretches holding near-equal
-/// numbers of events, cut half-way between two events (the cuts depend on the data only).
-/// Each stretch's sources reach back `support` before it (the spikes that still act there),
-/// so its log-likelihood given them is its share of the whole: the stretches' event terms and
-/// compensators add up to the sequence's. Fewer stretches when there are fewer events.
+/// Splits the stretch `[from, T1]` of `seq`'s window into at most `parts` consecutive
+/// stretches holding near-equal numbers of events, cut half-way between two events (the cuts
+/// depend on the data only). Each stretch's sources reach back `support` before it (the spikes
+/// that still act there, those before `from` included), so its log-likelihood given them is
+/// its share of the whole: the stretches' event terms and compensators add up to those of
+/// `[from, T1]` given the spikes before `from`. Fewer stretches when there are fewer events;
+/// `from` must lie in `[T0, T1)`.
 ///
 /// ```
 /// use pp_core::{EventSequence, Window};
 /// use snn_model::likelihood::time_segments;
 /// let seq = EventSequence::new(Window::new(0.0, 10.0)?, 1, vec![1.0, 2.0, 5.0, 9.0], vec![0; 4])?;
-/// let s = time_segments(&seq, 2, 3.5);
+/// let s = time_segments(&seq, 0.0, 2, 3.5);
 /// assert_eq!(s.len(), 2);
 /// assert_eq!((s[0].window.t0(), s[0].window.t1(), s[1].window.t1()), (0.0, 3.5, 10.0));
 /// assert_eq!((s[0].events.clone(), s[1].events.clone()), (0..2, 2..4));
 /// assert_eq!(s[1].sources, 0..4); // 1.0 is 2.5 before the cut, within the support
+/// // from 1.5 on: the event at 1.0 is history only
+/// let late = time_segments(&seq, 1.5, 1, 3.5);
+/// assert_eq!((late[0].window.t0(), late[0].events.clone(), late[0].sources.clone()), (1.5, 1..4, 0..4));
 /// # Ok::<(), pp_core::PpError>(())
 /// ```
-pub fn time_segments(seq: &EventSequence, parts: usize, support: f64) -> Vec<TimeSegment> {
+pub fn time_segments(
+    seq: &EventSequence,
+    from: f64,
+    parts: usize,
+    support: f64,
+) -> Vec<TimeSegment> {
     let (times, w) = (seq.times(), seq.window());
-    let m = times.len();
+    let first = times.partition_point(|&t| t < from);
+    let m = times.len() - first;
     let parts = parts.clamp(1, m.max(1));
-    let mut cuts = vec![(w.t0(), 0)];
+    let mut cuts = vec![(from, first)];
     for b in 1..parts {
-        let e = b * m / parts;
+        let e = first + b * m / parts;
         let c = 0.5 * (times[e - 1] + times[e]);
         let last = cuts[cuts.len() - 1].0;
         if c > last && c < w.t1() && times[e - 1] < c {
             cuts.push((c, e));
         }
     }
-    cuts.push((w.t1(), m));
+    cuts.push((w.t1(), times.len()));
     cuts.windows(2)
         .map(|pair| {
             let ((s, first), (e, end)) = (pair[0], pair[1]);

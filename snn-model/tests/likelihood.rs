@@ -457,3 +457,34 @@ fn the_split_holds_for_other_bases_and_for_monte_carlo() {
         }
     }
 }
+
+/// A stretch must start inside the window, and a stretch after a lead-in needs the quadrature
+/// compensator: typed errors that say so.
+#[test]
+fn a_stretch_outside_the_window_or_with_monte_carlo_is_refused() {
+    let m = SnnBuilder::new(2, 0).check().unwrap();
+    let seq = pp_core::EventSequence::new(Window::new(0.0, 10.0).unwrap(), 2, vec![1.0], vec![0])
+        .unwrap();
+    let mut ws = LikelihoodWorkspace::new(&m).unwrap();
+    let opts = LikelihoodOptions::default();
+    for from in [-1.0, 10.0, f64::NAN] {
+        let err = ws
+            .evaluate_from(&m, &seq, from, &opts, None, 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("from") && err.contains("[0, 10)"), "{err}");
+    }
+    let mc = LikelihoodOptions {
+        compensator: CompensatorMethod::MonteCarlo(MonteCarlo::new(10, 1).unwrap()),
+        ..opts
+    };
+    let err = ws
+        .evaluate_from(&m, &seq, 2.0, &mc, None, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("quadrature"), "{err}");
+    // from the window's start, Monte Carlo is the plain evaluation
+    let plain = ws.evaluate(&m, &seq, &mc, None).unwrap().log_likelihood();
+    let from_start = ws.evaluate_from(&m, &seq, 0.0, &mc, None, 1).unwrap();
+    assert_eq!(plain.to_bits(), from_start.log_likelihood().to_bits());
+}

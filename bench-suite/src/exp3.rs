@@ -4,9 +4,10 @@
 //!
 //! The path-wise estimator's cost grows with `a`: the ∂PP draws candidates at rate `λ̄ = a·H`
 //! and every candidate is a soft event that all later potentials depend on; the score function
-//! thins the same candidates but keeps only the accepted hard spikes. Runs are timed one after
-//! the other on one thread (training with one sequence per step is sequential), so that they do
-//! not compete with each other for the cores.
+//! thins the same candidates but keeps only the accepted hard spikes. Runs are timed on one
+//! thread (training with one sequence per step is sequential), so that they do not compete with
+//! each other for the cores, the path-wise and the score-function run with their epochs
+//! interleaved ([`time_pair`]) so that their ratio does not drift with the machine's speed.
 
 use std::time::Instant;
 
@@ -60,35 +61,108 @@ pub fn time_training(
     epochs: usize,
     seed: u64,
 ) -> Result<EpochTiming> {
-    let mut config = train_config(estimator, epochs, 1, seed)?;
-    config.objective = ObjectiveOptions {
-        compensator,
-        ..config.objective
-    };
-    let mut trainer = Trainer::new(VariationalModel::shared(init.clone())?, config)?;
-    let mut seconds = 0.0;
-    for e in 0..epochs {
+    let mut run = TimedRun::new(init, estimator, compensator, epochs, seed)?;
+    for _ in 0..epochs {
+        run.epoch(data)?;
+    }
+    Ok(run.timing())
+}
+
+/// The path-wise and the score-function training of [`time_training`] (the same compensator,
+/// epochs and seed), timed with their epochs interleaved — path-wise, score, path-wise, … — so
+/// that both meet the same state of the machine and their ratio does not drift with it (on a
+/// shared VM the speed changes by tens of per cent within a minute). Each run trains exactly
+/// as it would alone: its own trainer, the same seed.
+///
+/// ```
+/// use vi_train::vi::Estimator;
+/// let p = bench_suite::setting::problem(3, &[9], 2, 0, 5.0)?;
+/// let mc = pp_core::CompensatorMethod::monte_carlo(50, 0)?;
+/// let [pathwise, score] = bench_suite::exp3::time_pair(&p.init, &p.train, mc, 2, 1)?;
+/// let alone = bench_suite::exp3::time_training(&p.init, &p.train, Estimator::Score, mc, 2, 1)?;
+/// assert_eq!((pathwise.epochs, score.epochs), (2, alone.epochs));
+/// # Ok::<(), bench_suite::BenchError>(())
+/// ```
+pub fn time_pair(
+    init: &Snn,
+    data: &[EventSequence],
+    compensator: CompensatorMethod,
+    epochs: usize,
+    seed: u64,
+) -> Result<[EpochTiming; 2]> {
+    let mut pathwise = TimedRun::new(init, Estimator::Pathwise, compensator, epochs, seed)?;
+    let mut score = TimedRun::new(init, Estimator::Score, compensator, epochs, seed)?;
+    for _ in 0..epochs {
+        pathwise.epoch(data)?;
+        score.epoch(data)?;
+    }
+    Ok([pathwise.timing(), score.timing()])
+}
+
+/// One timed training run, advanced an epoch at a time.
+struct TimedRun {
+    trainer: Trainer,
+    /// Seconds of the completed epochs.
+    seconds: f64,
+    epochs: usize,
+    /// The epoch training diverged in, and its seconds.
+    diverged: Option<(usize, f64)>,
+}
+
+impl TimedRun {
+    fn new(
+        init: &Snn,
+        estimator: Estimator,
+        compensator: CompensatorMethod,
+        epochs: usize,
+        seed: u64,
+    ) -> Result<Self> {
+        let mut config = train_config(estimator, epochs, 1, seed)?;
+        config.objective = ObjectiveOptions {
+            compensator,
+            ..config.objective
+        };
+        Ok(Self {
+            trainer: Trainer::new(VariationalModel::shared(init.clone())?, config)?,
+            seconds: 0.0,
+            epochs: 0,
+            diverged: None,
+        })
+    }
+
+    /// Trains and times one more epoch (nothing once training has diverged).
+    fn epoch(&mut self, data: &[EventSequence]) -> Result<()> {
+        if self.diverged.is_some() {
+            return Ok(());
+        }
         let start = Instant::now();
-        let r = trainer.run_epoch(data);
+        let r = self.trainer.run_epoch(data);
         let elapsed = start.elapsed().as_secs_f64();
         match r {
-            Ok(_) => seconds += elapsed,
-            Err(ViError::Diverged { .. }) => {
-                let per_epoch_s = if e == 0 { elapsed } else { seconds / e as f64 };
-                return Ok(EpochTiming {
-                    per_epoch_s,
-                    epochs: e,
-                    diverged_at: Some(e),
-                });
+            Ok(_) => {
+                self.seconds += elapsed;
+                self.epochs += 1;
+                Ok(())
             }
-            Err(err) => return Err(err.into()),
+            Err(ViError::Diverged { .. }) => {
+                self.diverged = Some((self.epochs, elapsed));
+                Ok(())
+            }
+            Err(err) => Err(err.into()),
         }
     }
-    Ok(EpochTiming {
-        per_epoch_s: seconds / epochs as f64,
-        epochs,
-        diverged_at: None,
-    })
+
+    fn timing(&self) -> EpochTiming {
+        let per_epoch_s = match self.diverged {
+            Some((0, elapsed)) => elapsed,
+            _ => self.seconds / self.epochs.max(1) as f64,
+        };
+        EpochTiming {
+            per_epoch_s,
+            epochs: self.epochs,
+            diverged_at: self.diverged.map(|(e, _)| e),
+        }
+    }
 }
 
 /// One point of the curve (the objects of `exp3.points` in `summary.json`).
@@ -140,20 +214,19 @@ pub fn run(config: &Exp3Config, seed: u64, bar: &ProgressBar) -> Result<Exp3Resu
         let train_seed = seed_at(seed, &[EXP3, i as u64]);
         let mc = CompensatorMethod::monte_carlo(config.mc_points, 0)?;
         let mut runs = Vec::new();
-        let mut timed = |estimator, compensator, epochs| -> Result<f64> {
-            let t = time_training(&init, &p.train, estimator, compensator, epochs, train_seed)?;
-            bar.inc(1);
-            let s = t.per_epoch_s;
-            runs.push(t);
-            Ok(s)
+        let mut timed = |compensator, epochs| -> Result<(f64, f64)> {
+            let pair = time_pair(&init, &p.train, compensator, epochs, train_seed)?;
+            bar.inc(2);
+            let seconds = (pair[0].per_epoch_s, pair[1].per_epoch_s);
+            runs.extend(pair);
+            Ok(seconds)
         };
-        let pathwise_s = timed(Estimator::Pathwise, mc, config.epochs)?;
-        let score_s = timed(Estimator::Score, mc, config.epochs)?;
+        let (pathwise_s, score_s) = timed(mc, config.epochs)?;
         let (mut pathwise_quadrature_s, mut score_quadrature_s) = (None, None);
         if config.quadrature_epochs > 0 {
-            let q = CompensatorMethod::default();
-            pathwise_quadrature_s = Some(timed(Estimator::Pathwise, q, config.quadrature_epochs)?);
-            score_quadrature_s = Some(timed(Estimator::Score, q, config.quadrature_epochs)?);
+            let (pw, sc) = timed(CompensatorMethod::default(), config.quadrature_epochs)?;
+            pathwise_quadrature_s = Some(pw);
+            score_quadrature_s = Some(sc);
         }
         points.push(Exp3Point {
             amplitude: a,

@@ -30,6 +30,33 @@ use pp_core::quadrature::kronrod::{
 };
 use pp_core::{CompensatorMethod, Quadrature};
 
+/// Below this many targets a piece's nodes are evaluated and accepted in one loop over the
+/// targets ([`SoftWorkspace::accept_few`]) instead of a dozen loops that vectorise.
+const FEW_TARGETS: usize = 8;
+
+/// Whether `nt` targets take the fused loop (tests can ask for the wide loops on their thread).
+#[inline(always)]
+fn few_targets(nt: usize) -> bool {
+    nt < FEW_TARGETS && !wide_only()
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set by tests to take the wide loops whatever the number of targets.
+    static WIDE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn wide_only() -> bool {
+    WIDE_ONLY.with(|b| b.get())
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn wide_only() -> bool {
+    false
+}
+
 /// Reusable buffers for the soft evaluations: allocation-free after the first call of a given
 /// size (Monte Carlo points are cached per `(n_points, seed, window)`). One per thread; made
 /// for one model shape and basis (any parameters), an error otherwise.
@@ -788,8 +815,12 @@ impl SoftWorkspace {
                     Some(order) => {
                         let rule = gauss_legendre(order).expect("orders up to MAX_ORDER exist");
                         let (xi, w) = (rule.nodes(), rule.weights());
-                        self.eval_nodes(model, job, xc, h, xi);
-                        let add = self.accept(job, a, mid, xc, h, xi, w, np);
+                        let add = if few_targets(nt) {
+                            self.accept_few(model, job, a, mid, xc, h, xi, w)
+                        } else {
+                            self.eval_nodes(model, job, xc, h, xi);
+                            self.accept(job, a, mid, xc, h, xi, w, np)
+                        };
                         total += add;
                     }
                     None if depth < q.max_depth() => {
@@ -1009,17 +1040,7 @@ impl SoftWorkspace {
                     g2[t] += c * x * x;
                 }
             }
-            if job.want_params {
-                // (the weight gradients come from the window adjoint)
-                for (g, &v) in self.g_b[job.i0..job.i1].iter_mut().zip(g0.iter()) {
-                    *g += v;
-                }
-            }
-            if job.want_items {
-                let src = sources_of(&self.src_times, &self.src_kind, job);
-                self.adjoint
-                    .add_interval(a, mid, [g0, g1, g2], &src, &mut self.gd);
-            }
+            self.hand_on_moments(job, a, mid);
         } else {
             for (node, &wn) in w.iter().enumerate() {
                 let x = xc + h * xi[node];
@@ -1045,6 +1066,76 @@ impl SoftWorkspace {
             }
         }
         total
+    }
+
+    /// [`eval_nodes`](Self::eval_nodes) and [`accept`](Self::accept) on the windows' path in
+    /// one loop over the targets, for fewer than [`FEW_TARGETS`] of them (a dozen loops over two
+    /// or three targets cost more in set-up than in work): the same operations per target in
+    /// the same order, so the same bits.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn accept_few(
+        &mut self,
+        model: &Snn,
+        job: &Job<'_>,
+        a: f64,
+        mid: f64,
+        xc: f64,
+        h: f64,
+        xi: &[f64],
+        w: &[f64],
+    ) -> f64 {
+        let (n, nt) = (self.n, job.i1 - job.i0);
+        let act = model.activation();
+        let moments = job.want_params || job.want_items;
+        let [c0, c1, c2] = planes(&self.e, n, nt);
+        let [g0, g1, g2] = planes_mut(&mut self.gsub, nt, nt);
+        let per_target = &mut self.per_target[job.i0..job.i1];
+        let since_event = &mut self.since_event[job.i0..job.i1];
+        let mut total = 0.0;
+        for t in 0..nt {
+            let (mut p, mut m0, mut m1, mut m2) = (0.0, 0.0, 0.0, 0.0);
+            for (&z, &wn) in xi.iter().zip(w) {
+                let x = xc + h * z;
+                let u = c0[t] + x * (c1[t] + x * c2[t]);
+                let (l, dl) = match act {
+                    Activation::Sigmoid { amplitude } => scaled_logistic(amplitude, u),
+                    _ => act.value_and_derivative(u),
+                };
+                p += wn * l;
+                let c = -h * wn * dl;
+                m0 += c;
+                m1 += c * x;
+                m2 += c * x * x;
+            }
+            total += h * p;
+            per_target[t] -= h * p;
+            since_event[t] += h * p;
+            (g0[t], g1[t], g2[t]) = (m0, m1, m2);
+        }
+        if moments {
+            self.hand_on_moments(job, a, mid);
+        }
+        total
+    }
+
+    /// Hands the moments of the accepted sub-interval starting at `a` (planes `gsub`, about
+    /// the piece's centre `mid`) on: the bias gradient, and the window adjoint's items.
+    #[inline(always)]
+    fn hand_on_moments(&mut self, job: &Job<'_>, a: f64, mid: f64) {
+        let nt = job.i1 - job.i0;
+        let [g0, g1, g2] = planes(&self.gsub, nt, nt);
+        if job.want_params {
+            // (the weight gradients come from the window adjoint)
+            for (g, &v) in self.g_b[job.i0..job.i1].iter_mut().zip(g0.iter()) {
+                *g += v;
+            }
+        }
+        if job.want_items {
+            let src = sources_of(&self.src_times, &self.src_kind, job);
+            self.adjoint
+                .add_interval(a, mid, [g0, g1, g2], &src, &mut self.gd);
+        }
     }
 
     fn run_monte_carlo(
@@ -1207,11 +1298,11 @@ mod tests {
     use pp_core::{Parametric, SoftEvents};
     use rand::SeedableRng;
 
-    /// The AVX2 build of the quadrature pass gives the same bits as the baseline build: the
-    /// value, the parameter gradient and the soft weights' gradient (its items), for observed
-    /// and hidden targets.
-    #[test]
-    fn the_avx2_pass_gives_the_baseline_bits() {
+    /// The bits of a value pass and a gradient pass, for observed and hidden targets with
+    /// soft sources, of a small network (3 observed, 2 hidden), with `set(flag)` called on the
+    /// thread before the passes and `set(false)` after.
+    type PassBits = (u64, Vec<u64>, Vec<u64>, u64, Vec<u64>);
+    fn small_network_bits(flag: bool, set: impl Fn(bool)) -> PassBits {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
         let model = SnnBuilder::new(3, 2).random(&mut rng).unwrap();
         let window = Window::new(0.0, 40.0).unwrap();
@@ -1238,28 +1329,48 @@ mod tests {
             .collect();
         assert!(observed.len() > 10 && hidden_times.len() > 10);
         let q = CompensatorMethod::default();
-        let run = |baseline: bool| {
-            simd::BASELINE_ONLY.with(|b| b.set(baseline));
-            let hidden = SoftEvents::new(&hidden_times, &hidden_weights, 2).unwrap();
-            let mut ws = SoftWorkspace::new(&model);
-            let mut gp = vec![0.0; model.n_params()];
-            let mut gd = vec![0.0; hidden_times.len() * 2];
-            let v = model
-                .observed_log_likelihood_grad(&observed, hidden, &q, &mut ws, &mut gp, &mut gd)
-                .unwrap();
-            let mut gh = vec![0.0; model.n_params()];
-            let h = model
-                .hidden_log_likelihood(&full, &q, &mut ws, Some(&mut gh))
-                .unwrap();
-            simd::BASELINE_ONLY.with(|b| b.set(false));
-            let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-            (v.to_bits(), bits(&gp), bits(&gd), h.to_bits(), bits(&gh))
-        };
+        set(flag);
+        let hidden = SoftEvents::new(&hidden_times, &hidden_weights, 2).unwrap();
+        let mut ws = SoftWorkspace::new(&model);
+        let mut gp = vec![0.0; model.n_params()];
+        let mut gd = vec![0.0; hidden_times.len() * 2];
+        let v = model
+            .observed_log_likelihood_grad(&observed, hidden, &q, &mut ws, &mut gp, &mut gd)
+            .unwrap();
+        let mut gh = vec![0.0; model.n_params()];
+        let h = model
+            .hidden_log_likelihood(&full, &q, &mut ws, Some(&mut gh))
+            .unwrap();
+        set(false);
+        let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        (v.to_bits(), bits(&gp), bits(&gd), h.to_bits(), bits(&gh))
+    }
+
+    /// The AVX2 build of the quadrature pass gives the same bits as the baseline build: the
+    /// value, the parameter gradient and the soft weights' gradient (its items), for observed
+    /// and hidden targets.
+    #[test]
+    fn the_avx2_pass_gives_the_baseline_bits() {
         if !std::arch::is_x86_feature_detected!("avx2") {
             // both calls would take the baseline build: nothing to compare on this processor
             eprintln!("skipped: the processor has no AVX2");
             return;
         }
-        assert_eq!(run(false), run(true));
+        let baseline = |b: bool| simd::BASELINE_ONLY.with(|c| c.set(b));
+        assert_eq!(
+            small_network_bits(false, baseline),
+            small_network_bits(true, baseline)
+        );
+    }
+
+    /// A few targets take the fused loop over the targets; it gives the bits of the wide loops.
+    #[test]
+    fn the_fused_loop_for_few_targets_gives_the_wide_loops_bits() {
+        const { assert!(3 < FEW_TARGETS) };
+        let wide = |b: bool| WIDE_ONLY.with(|c| c.set(b));
+        assert_eq!(
+            small_network_bits(false, wide),
+            small_network_bits(true, wide)
+        );
     }
 }

@@ -454,9 +454,9 @@ pub fn report_markdown(summary: &Summary, config: &Config, command: &str) -> Str
     );
     let _ = writeln!(
         s,
-        "Wall-clock seconds per epoch ({} sequences, E and M steps each), runs timed one after \
-         the other on one thread. Paper: the path-wise estimator costs about {}× the score \
-         function.\n",
+        "Wall-clock seconds per epoch ({} sequences, E and M steps each) on one thread, the \
+         path-wise and the score-function run of each amplitude with their epochs interleaved. \
+         Paper: the path-wise estimator costs about {}× the score function.\n",
         config.exp3.n_train, PAPER_TIME_RATIO
     );
     let _ = writeln!(

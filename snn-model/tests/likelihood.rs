@@ -348,6 +348,37 @@ fn holds_twelve_bytes_per_spike(gradient: bool) {
     assert!(short_bytes <= 24 * short_events + fixed, "{short_bytes}");
 }
 
+/// `evaluate_split` in `parts` parts gives the unsplit `whole` and its gradient `g_whole` (to
+/// the quadrature's tolerance and the order of the sums: 1e-9 relative for the value, 1e-8 for
+/// each coordinate of the gradient).
+fn assert_split_is_whole(
+    ws: &mut LikelihoodWorkspace,
+    model: &Snn,
+    seq: &pp_core::EventSequence,
+    options: &LikelihoodOptions,
+    parts: usize,
+    whole: &snn_model::Evaluation,
+    g_whole: &[f64],
+) {
+    let mut g = vec![0.0; g_whole.len()];
+    let split = ws
+        .evaluate_split(model, seq, options, Some(&mut g), parts)
+        .unwrap();
+    let tol = 1e-9 * (1.0 + whole.compensator.abs());
+    assert!(
+        (split.log_likelihood() - whole.log_likelihood()).abs() < tol,
+        "{parts} parts: {} vs {}",
+        split.log_likelihood(),
+        whole.log_likelihood()
+    );
+    for (i, (a, b)) in g.iter().zip(g_whole).enumerate() {
+        assert!(
+            (a - b).abs() < 1e-8 * (1.0 + b.abs()),
+            "{parts} parts, coordinate {i}: {a} vs {b}"
+        );
+    }
+}
+
 /// The likelihood split into stretches of time (each conditioned on its lead-in) equals the
 /// whole (value and gradient, to the quadrature's tolerance and the order of the sums), and
 /// gives the same bits for any number of threads.
@@ -368,23 +399,7 @@ fn the_split_likelihood_is_the_whole_and_thread_independent() {
         .evaluate(&model, &seq, &options, Some(&mut g_whole))
         .unwrap();
     for parts in [2, 3, 7, 20] {
-        let mut g = vec![0.0; p];
-        let split = ws
-            .evaluate_split(&model, &seq, &options, Some(&mut g), parts)
-            .unwrap();
-        let tol = 1e-9 * (1.0 + whole.compensator.abs());
-        assert!(
-            (split.log_likelihood() - whole.log_likelihood()).abs() < tol,
-            "{parts} parts: {} vs {}",
-            split.log_likelihood(),
-            whole.log_likelihood()
-        );
-        for (i, (a, b)) in g.iter().zip(&g_whole).enumerate() {
-            assert!(
-                (a - b).abs() < 1e-8 * (1.0 + b.abs()),
-                "{parts} parts, coordinate {i}: {a} vs {b}"
-            );
-        }
+        assert_split_is_whole(&mut ws, &model, &seq, &options, parts, &whole, &g_whole);
     }
     let in_pool = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
@@ -437,23 +452,7 @@ fn the_split_holds_for_other_bases_and_for_monte_carlo() {
             .evaluate(model, &seq, &options, Some(&mut g_whole))
             .unwrap();
         for parts in [2, 4] {
-            let mut g = vec![0.0; p];
-            let split = ws
-                .evaluate_split(model, &seq, &options, Some(&mut g), parts)
-                .unwrap();
-            let tol = 1e-9 * (1.0 + whole.compensator.abs());
-            assert!(
-                (split.log_likelihood() - whole.log_likelihood()).abs() < tol,
-                "{parts} parts: {} vs {}",
-                split.log_likelihood(),
-                whole.log_likelihood()
-            );
-            for (i, (a, b)) in g.iter().zip(&g_whole).enumerate() {
-                assert!(
-                    (a - b).abs() < 1e-8 * (1.0 + b.abs()),
-                    "{parts} parts, coordinate {i}: {a} vs {b}"
-                );
-            }
+            assert_split_is_whole(&mut ws, model, &seq, &options, parts, &whole, &g_whole);
         }
     }
 }

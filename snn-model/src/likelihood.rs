@@ -254,13 +254,7 @@ impl LikelihoodWorkspace {
         parts: usize,
     ) -> Result<Evaluation> {
         let w = seq.window();
-        if !(from >= w.t0() && from < w.t1()) {
-            return Err(SnnError::invalid(
-                "from",
-                from,
-                format!("must lie in the sequence's window [{}, {})", w.t0(), w.t1()),
-            ));
-        }
+        check_from(w, from)?;
         if from > w.t0() && matches!(options.compensator, CompensatorMethod::MonteCarlo(_)) {
             return Err(SnnError::invalid(
                 "compensator",
@@ -364,7 +358,7 @@ impl LikelihoodWorkspace {
                 let part = |r: std::ops::Range<usize>| {
                     History::from_sorted_unchecked(&times[r.clone()], &marks[r])
                 };
-                time_segments(seq, from, parts, model.basis().support())
+                time_segments(seq, from, parts, model.basis().support())?
                     .into_iter()
                     .map(|s| {
                         let span = Span {
@@ -559,29 +553,38 @@ pub struct TimeSegment {
 /// depend on the data only). Each stretch's sources reach back `support` before it (the spikes
 /// that still act there, those before `from` included), so its log-likelihood given them is
 /// its share of the whole: the stretches' event terms and compensators add up to those of
-/// `[from, T1]` given the spikes before `from`. Fewer stretches when there are fewer events;
-/// `from` must lie in `[T0, T1)`.
+/// `[from, T1]` given the spikes before `from`. Fewer stretches when there are fewer events.
+/// An error when `from` is not in `[T0, T1)` or `support` is negative or NaN.
 ///
 /// ```
 /// use pp_core::{EventSequence, Window};
 /// use snn_model::likelihood::time_segments;
 /// let seq = EventSequence::new(Window::new(0.0, 10.0)?, 1, vec![1.0, 2.0, 5.0, 9.0], vec![0; 4])?;
-/// let s = time_segments(&seq, 0.0, 2, 3.5);
+/// let s = time_segments(&seq, 0.0, 2, 3.5)?;
 /// assert_eq!(s.len(), 2);
 /// assert_eq!((s[0].window.t0(), s[0].window.t1(), s[1].window.t1()), (0.0, 3.5, 10.0));
 /// assert_eq!((s[0].events.clone(), s[1].events.clone()), (0..2, 2..4));
 /// assert_eq!(s[1].sources, 0..4); // 1.0 is 2.5 before the cut, within the support
 /// // from 1.5 on: the event at 1.0 is history only
-/// let late = time_segments(&seq, 1.5, 1, 3.5);
+/// let late = time_segments(&seq, 1.5, 1, 3.5)?;
 /// assert_eq!((late[0].window.t0(), late[0].events.clone(), late[0].sources.clone()), (1.5, 1..4, 0..4));
-/// # Ok::<(), pp_core::PpError>(())
+/// assert!(time_segments(&seq, 10.0, 2, 3.5).is_err());
+/// # Ok::<(), snn_model::SnnError>(())
 /// ```
 pub fn time_segments(
     seq: &EventSequence,
     from: f64,
     parts: usize,
     support: f64,
-) -> Vec<TimeSegment> {
+) -> Result<Vec<TimeSegment>> {
+    check_from(seq.window(), from)?;
+    if support.is_nan() || support < 0.0 {
+        return Err(SnnError::invalid(
+            "support",
+            support,
+            "must be non-negative (the kernel support)",
+        ));
+    }
     let (times, w) = (seq.times(), seq.window());
     let first = times.partition_point(|&t| t < from);
     let m = times.len() - first;
@@ -600,13 +603,31 @@ pub fn time_segments(
         .map(|pair| {
             let ((s, first), (e, end)) = (pair[0], pair[1]);
             let lead = times.partition_point(|&t| t < s - support);
-            TimeSegment {
-                window: Window::new(s, e).expect("cuts increase inside the window"),
+            Ok(TimeSegment {
+                // the cuts increase strictly inside the window (checked above)
+                window: Window::new(s, e)?,
                 events: first..end,
                 sources: lead..end,
-            }
+            })
         })
         .collect()
+}
+
+/// An error unless `from` lies in `[T0, T1)` of `window`.
+fn check_from(window: Window, from: f64) -> Result<()> {
+    if from >= window.t0() && from < window.t1() {
+        Ok(())
+    } else {
+        Err(SnnError::invalid(
+            "from",
+            from,
+            format!(
+                "must lie in the sequence's window [{}, {})",
+                window.t0(),
+                window.t1()
+            ),
+        ))
+    }
 }
 
 /// The `blocks` contiguous ranges of target neurons of a split evaluation with the Monte Carlo

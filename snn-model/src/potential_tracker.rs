@@ -20,7 +20,7 @@
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
-use crate::soft::target::{ByMark, TargetWindows, push_soft_amplitudes, transpose_into};
+use crate::soft::target::{ByMark, SoftRows, TargetWindows, push_soft_amplitudes, transpose_into};
 use crate::tracker::{BasisTracker, check_push_time, check_query_time, check_soft_mark};
 
 /// Incremental membrane potentials `u_i(t) = b_i + Σ_{e: t_e < t} Σ_k (M ⊙ W)[k][i][j_e]
@@ -348,7 +348,7 @@ impl PotentialTracker {
                 let rows = ByMark {
                     marks,
                     wt,
-                    soft_amp,
+                    soft: SoftRows::Stored(soft_amp),
                     n: self.n,
                     k: self.k,
                     i0: self.i0,

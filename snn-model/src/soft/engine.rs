@@ -12,7 +12,7 @@ use super::planes::{planes, planes_mut};
 use super::quadrature::{MAX_ORDER, apriori_order_of_planes};
 #[cfg(target_arch = "x86_64")]
 use super::simd;
-use super::target::{ByMark, TargetWindows, push_soft_amplitudes, transpose_into};
+use super::target::{ByMark, SoftRows, TargetWindows, transpose_into};
 use super::window_adjoint::{Sources, WindowAdjoint};
 use super::window_grad;
 use crate::activation::Activation;
@@ -114,10 +114,9 @@ pub struct SoftWorkspace {
     /// `j < N`: a spike of neuron `j`; `N + b`: soft event `b`.
     pub(super) src_kind: Vec<u32>,
     /// `(M ⊙ W)` transposed, `[k][j][i]`: the amplitudes of a spike of `j` on every target
-    /// (read in place, so a spike costs no memory beyond its time and neuron).
+    /// (read in place, so a spike costs no memory beyond its time and neuron; a soft event's
+    /// amplitudes are summed from these columns by its mark when needed).
     wt: Vec<f64>,
-    /// `[b][k][t]`: the amplitudes of soft event `b` on the job's targets `t`.
-    soft_amp: Vec<f64>,
 }
 
 /// What one run computes.
@@ -219,7 +218,6 @@ impl SoftWorkspace {
             src_times: Vec::new(),
             src_kind: Vec::new(),
             wt: vec![0.0; k * n * n],
-            soft_amp: Vec::new(),
         }
     }
 
@@ -266,7 +264,6 @@ impl SoftWorkspace {
             b(&self.src_times),
             b(&self.src_kind),
             b(&self.wt),
-            b(&self.soft_amp),
         ];
         vectors.iter().sum::<usize>() + self.windows.heap_bytes() + self.tracker.heap_bytes()
     }
@@ -502,19 +499,8 @@ impl SoftWorkspace {
         let nt = job.i1 - job.i0;
         let wm = model.masked_weights_ikj();
         transpose_into(wm, n, k, &mut self.wt);
-        self.soft_amp.clear();
-        for b in 0..hidden.len() {
-            let weights = hidden.weights_of(b);
-            push_soft_amplitudes(
-                &self.wt,
-                n,
-                k,
-                job.i0..job.i1,
-                n_obs,
-                weights,
-                &mut self.soft_amp,
-            );
-        }
+        // (the soft events' amplitudes are computed from their marks when they enter and
+        // leave a window: nothing stored per soft event)
         self.windows.reset(centers, *scale, &self.lags, nt);
         if job.want_items {
             self.adjoint
@@ -540,13 +526,16 @@ impl SoftWorkspace {
     }
 
     /// Moves the target windows to `t`: spikes enter with their column of the transposed
-    /// weights, soft events with their stored amplitudes.
+    /// weights, soft events with amplitudes computed from their marks.
     #[inline(always)]
     fn advance_windows(&mut self, t: f64, job: &Job<'_>) {
         let rows = ByMark {
             marks: &self.src_kind,
             wt: &self.wt,
-            soft_amp: &self.soft_amp,
+            soft: SoftRows::Marks {
+                weights: job.hidden.weights(),
+                first: self.n - job.hidden.n_marks(),
+            },
             n: self.n,
             k: self.lags.len(),
             i0: job.i0,

@@ -40,7 +40,7 @@ const RECENTRE_WIDTHS: f64 = 4.0;
 /// /// Every event has amplitude 1 on the single target.
 /// struct Ones;
 /// impl Amplitudes for Ones {
-///     fn row(&self, _e: usize, _k: usize) -> &[f64] {
+///     fn row<'a>(&'a self, _e: usize, _k: usize, _scratch: &'a mut [f64]) -> &'a [f64] {
 ///         &[1.0]
 ///     }
 /// }
@@ -50,8 +50,9 @@ const RECENTRE_WIDTHS: f64 = 4.0;
 /// assert_eq!(w.value_of(0.5, 0), 0.75 * (1.0 - 0.25));
 /// ```
 pub trait Amplitudes {
-    /// The `nt` amplitudes of source `e` through basis function `k`.
-    fn row(&self, e: usize, k: usize) -> &[f64];
+    /// The `nt` amplitudes of source `e` through basis function `k`: a row the implementor
+    /// holds, or `scratch` (`nt` long) filled with them when they are computed on demand.
+    fn row<'a>(&'a self, e: usize, k: usize, scratch: &'a mut [f64]) -> &'a [f64];
 }
 
 /// Appends the `K·nt` target-space amplitudes `[k][t]` of one soft event whose mark
@@ -110,35 +111,80 @@ fn soft_amplitudes(
         .enumerate()
         .take(k_all)
     {
-        for (j, &m) in weights.iter().enumerate() {
-            let column = &wt[(k * n + first + j) * n + targets.start..][..nt];
-            for (a, &w) in acc.iter_mut().zip(column) {
-                *a += w * m;
-            }
+        soft_row(wt, n, k, targets.clone(), first, weights, acc);
+    }
+}
+
+/// Adds to `acc` (zero before) the amplitudes through basis function `k` of a soft event with
+/// mark `weights` over the neurons `first..` on the targets `targets`, from the transposed
+/// weights `wt[k][j][i]`: `Σ_j wt[k][first + j][i] m_j`, the terms added in the order of `j`.
+#[inline(always)]
+fn soft_row(
+    wt: &[f64],
+    n: usize,
+    k: usize,
+    targets: std::ops::Range<usize>,
+    first: usize,
+    weights: &[f64],
+    acc: &mut [f64],
+) {
+    let nt = targets.len();
+    for (j, &m) in weights.iter().enumerate() {
+        let column = &wt[(k * n + first + j) * n + targets.start..][..nt];
+        for (a, &w) in acc.iter_mut().zip(column) {
+            *a += w * m;
         }
     }
 }
 
 /// The amplitudes of an event on the targets: for a spike of `j`, the row `wt[k][j][i0..]` of
-/// the transposed weights; for soft event `r` (mark `N + r`), its stored row.
+/// the transposed weights; for soft event `r` (mark `N + r`), its row of `soft`.
 pub(crate) struct ByMark<'a> {
     pub(crate) marks: &'a [u32],
     pub(crate) wt: &'a [f64],
-    pub(crate) soft_amp: &'a [f64],
+    pub(crate) soft: SoftRows<'a>,
     pub(crate) n: usize,
     pub(crate) k: usize,
     pub(crate) i0: usize,
     pub(crate) nt: usize,
 }
 
+/// Where the soft events' rows come from.
+pub(crate) enum SoftRows<'a> {
+    /// Stored, `[r][k][t]` ([`push_soft_amplitudes`]).
+    Stored(&'a [f64]),
+    /// Computed when a row is needed from the soft marks (`weights[r][·]`, spread over the
+    /// neurons `first..`) and the transposed weights: no memory per soft event beyond its
+    /// mark, the same bits as the stored rows.
+    Marks { weights: &'a [f64], first: usize },
+}
+
 impl Amplitudes for ByMark<'_> {
-    #[inline]
-    fn row(&self, e: usize, k: usize) -> &[f64] {
+    #[inline(always)]
+    fn row<'a>(&'a self, e: usize, k: usize, scratch: &'a mut [f64]) -> &'a [f64] {
         let mark = self.marks[e] as usize;
         if mark < self.n {
-            &self.wt[(k * self.n + mark) * self.n + self.i0..][..self.nt]
-        } else {
-            &self.soft_amp[((mark - self.n) * self.k + k) * self.nt..][..self.nt]
+            return &self.wt[(k * self.n + mark) * self.n + self.i0..][..self.nt];
+        }
+        let r = mark - self.n;
+        match self.soft {
+            SoftRows::Stored(amp) => &amp[(r * self.k + k) * self.nt..][..self.nt],
+            SoftRows::Marks { weights, first } => {
+                let h = self.n - first;
+                let acc = &mut scratch[..self.nt];
+                acc.fill(0.0);
+                let targets = self.i0..self.i0 + self.nt;
+                soft_row(
+                    self.wt,
+                    self.n,
+                    k,
+                    targets,
+                    first,
+                    &weights[r * h..][..h],
+                    acc,
+                );
+                acc
+            }
         }
     }
 }
@@ -163,7 +209,7 @@ struct Stored<'a> {
 
 impl Amplitudes for Stored<'_> {
     #[inline]
-    fn row(&self, e: usize, k: usize) -> &[f64] {
+    fn row<'a>(&'a self, e: usize, k: usize, _scratch: &'a mut [f64]) -> &'a [f64] {
         &self.amp[(e * self.k + k) * self.nt..(e * self.k + k + 1) * self.nt]
     }
 }
@@ -197,6 +243,8 @@ pub struct TargetWindows {
     /// `[k][q][t]`: for each basis function the planes `Σ a`, `Σ a x`, `Σ a x²` over the
     /// targets (contiguous per plane, so the loops over targets vectorise).
     sums: Vec<f64>,
+    /// One row of amplitudes, for sources whose rows are computed on demand.
+    scratch: Vec<f64>,
 }
 
 impl TargetWindows {
@@ -213,7 +261,8 @@ impl TargetWindows {
             + self.enter.capacity()
             + self.leave.capacity()
             + self.reference.capacity()
-            + self.sums.capacity())
+            + self.sums.capacity()
+            + self.scratch.capacity())
     }
 
     /// Rewinds for `nt` targets and the Epanechnikov basis `(centers, scale)` with lag windows
@@ -248,6 +297,8 @@ impl TargetWindows {
         self.reference.resize(k, 0.0);
         self.sums.clear();
         self.sums.resize(k * nt * 3, 0.0);
+        self.scratch.clear();
+        self.scratch.resize(nt, 0.0);
     }
 
     /// Rewinds to an empty history, keeping the basis and the number of targets.
@@ -302,6 +353,7 @@ impl TargetWindows {
                 (self.enter[k], self.leave[k], self.reference[k]);
             let sums = &mut self.sums[k * nt * 3..(k + 1) * nt * 3];
             let mut planes = planes_mut(sums, nt, nt);
+            let scratch = &mut self.scratch[..nt];
             let enter_limit = t - self.lo[k];
             while enter < times.len() && times[enter] < enter_limit {
                 if leave == enter {
@@ -310,7 +362,7 @@ impl TargetWindows {
                 }
                 add_row(
                     &mut planes,
-                    rows.row(enter, k),
+                    rows.row(enter, k, scratch),
                     times[enter] - reference,
                     1.0,
                 );
@@ -321,7 +373,7 @@ impl TargetWindows {
             while leave < enter && times[leave] <= leave_limit {
                 add_row(
                     &mut planes,
-                    rows.row(leave, k),
+                    rows.row(leave, k, scratch),
                     times[leave] - reference,
                     -1.0,
                 );
@@ -338,7 +390,7 @@ impl TargetWindows {
                 reference = target;
                 planes.iter_mut().for_each(|p| p.fill(0.0));
                 for e in leave..enter {
-                    add_row(&mut planes, rows.row(e, k), times[e] - target, 1.0);
+                    add_row(&mut planes, rows.row(e, k, scratch), times[e] - target, 1.0);
                 }
             }
             self.enter[k] = enter;

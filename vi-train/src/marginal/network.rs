@@ -167,7 +167,7 @@ pub(super) struct Rows<'a> {
 
 impl Amplitudes for Rows<'_> {
     #[inline]
-    fn row(&self, e: usize, k: usize) -> &[f64] {
+    fn row<'a>(&'a self, e: usize, k: usize, _scratch: &'a mut [f64]) -> &'a [f64] {
         self.net.row(self.marks[e] as usize, k)
     }
 }

@@ -14,13 +14,11 @@
 //! [`CompensatorMethod`], the workspace's one specification type.
 
 pub use pp_core::CompensatorMethod;
-use pp_core::{
-    EventSequence, History, LogLikelihood, LogLikelihoodGradient, PpError, Quadrature, Window,
-};
+use pp_core::{EventSequence, LogLikelihood, LogLikelihoodGradient, PpError, Quadrature, Window};
 
 use crate::error::{Result, SnnError};
 use crate::model::Snn;
-use crate::soft::{SoftWorkspace, Span};
+use crate::soft::SoftWorkspace;
 
 /// Options of [`Snn::objective`].
 ///
@@ -352,28 +350,16 @@ impl LikelihoodWorkspace {
         use rayon::prelude::*;
         let n = model.n_neurons();
         let p = n + model.n_basis() * n * n;
-        let jobs: Vec<(std::ops::Range<usize>, Span<'_>)> = match method {
+        let jobs: Vec<(std::ops::Range<usize>, TimeSegment)> = match method {
             CompensatorMethod::Quadrature(_) => {
-                let (times, marks) = (seq.times(), seq.marks());
-                let part = |r: std::ops::Range<usize>| {
-                    History::from_sorted_unchecked(&times[r.clone()], &marks[r])
-                };
                 time_segments(seq, from, parts, model.basis().support())?
                     .into_iter()
-                    .map(|s| {
-                        let span = Span {
-                            window: s.window,
-                            events: part(s.events.clone()),
-                            first: s.events.start,
-                            sources: part(s.sources),
-                        };
-                        (0..n, span)
-                    })
+                    .map(|segment| (0..n, segment))
                     .collect()
             }
             CompensatorMethod::MonteCarlo(_) => target_blocks(n, parts)
                 .into_iter()
-                .map(|targets| (targets, Span::whole(seq)))
+                .map(|targets| (targets, TimeSegment::whole(seq)))
                 .collect(),
         };
         while self.parts.len() + 1 < jobs.len() {
@@ -389,12 +375,13 @@ impl LikelihoodWorkspace {
         let results: Vec<Result<(f64, f64)>> = engines
             .par_iter_mut()
             .zip(jobs.par_iter())
-            .map(|((engine, g), (targets, span))| {
+            .map(|((engine, g), (targets, segment))| {
                 g.clear();
                 g.resize(if want { p } else { 0 }, 0.0);
                 engine.hard_span(
                     model,
-                    span,
+                    seq,
+                    segment,
                     targets.clone(),
                     method,
                     want.then_some(&mut g[..]),
@@ -546,6 +533,25 @@ pub struct TimeSegment {
     pub events: std::ops::Range<usize>,
     /// The indices of its sources: its events and those before it within the kernel support.
     pub sources: std::ops::Range<usize>,
+}
+
+impl TimeSegment {
+    /// The whole of `seq`: its window, every event a term and a source.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// let seq = EventSequence::new(Window::new(0.0, 4.0)?, 1, vec![1.0, 2.0], vec![0, 0])?;
+    /// let whole = snn_model::likelihood::TimeSegment::whole(&seq);
+    /// assert_eq!((whole.window, whole.events, whole.sources), (seq.window(), 0..2, 0..2));
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
+    pub fn whole(seq: &EventSequence) -> Self {
+        TimeSegment {
+            window: seq.window(),
+            events: 0..seq.len(),
+            sources: 0..seq.len(),
+        }
+    }
 }
 
 /// Splits the stretch `[from, T1]` of `seq`'s window into at most `parts` consecutive

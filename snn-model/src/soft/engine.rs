@@ -19,6 +19,7 @@ use crate::activation::Activation;
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
 use crate::incremental::Incremental;
+use crate::likelihood::TimeSegment;
 use crate::model::Snn;
 use crate::tracker::BasisTracker;
 use pp_core::History;
@@ -145,28 +146,6 @@ struct Job<'s> {
     /// Whether the merged list of source events is needed (the windows, the quadrature's
     /// breakpoints); a hard Monte Carlo job on the tracker needs none.
     merged_sources: bool,
-}
-
-/// A stretch of a hard sequence for [`SoftWorkspace::hard_span`]: the window integrated over,
-/// the events inside it (log-intensity terms; the first is event `first` of its sequence) and
-/// the sources (those events and the spikes before the window that still act in it).
-pub(crate) struct Span<'a> {
-    pub(crate) window: Window,
-    pub(crate) events: History<'a>,
-    pub(crate) first: usize,
-    pub(crate) sources: History<'a>,
-}
-
-impl<'a> Span<'a> {
-    /// The whole of `seq`.
-    pub(crate) fn whole(seq: &'a EventSequence) -> Self {
-        Span {
-            window: seq.window(),
-            events: seq.history(),
-            first: 0,
-            sources: seq.history(),
-        }
-    }
 }
 
 impl SoftWorkspace {
@@ -367,16 +346,23 @@ impl SoftWorkspace {
         method: &CompensatorMethod,
         grad: Option<&mut [f64]>,
     ) -> Result<(f64, f64)> {
-        self.hard_span(model, &Span::whole(full), targets, method, grad)
+        self.hard_span(
+            model,
+            full,
+            &TimeSegment::whole(full),
+            targets,
+            method,
+            grad,
+        )
     }
 
-    /// [`hard`](Self::hard) on a stretch of a sequence: the terms of the events of `span` and
-    /// the compensator over its window, its sources (the events before it included) as
-    /// history.
+    /// [`hard`](Self::hard) on a stretch `segment` of `full`: the terms of its events and the
+    /// compensator over its window, its sources (the spikes before it included) as history.
     pub(crate) fn hard_span(
         &mut self,
         model: &Snn,
-        span: &Span<'_>,
+        full: &EventSequence,
+        segment: &TimeSegment,
         targets: std::ops::Range<usize>,
         method: &CompensatorMethod,
         grad: Option<&mut [f64]>,
@@ -389,22 +375,25 @@ impl SoftWorkspace {
             ));
         }
         let poly = self.poly && matches!(method, CompensatorMethod::Quadrature(_));
+        let (times, marks) = (full.times(), full.marks());
+        let (events, sources) = (segment.events.clone(), segment.sources.clone());
         let job = Job {
             i0: targets.start,
             i1: targets.end,
             hidden: SoftEvents::empty(0),
             wm: model.masked_weights_ikj(),
-            window: span.window,
-            ev_times: span.events.times(),
-            ev_marks: span.events.marks(),
-            ev_first: span.first,
+            window: segment.window,
+            ev_times: &times[events.clone()],
+            ev_marks: &marks[events.clone()],
+            ev_first: events.start,
             want_params: grad.is_some(),
             want_items: grad.is_some() && poly,
             rescale: false,
             poly,
             merged_sources: poly || matches!(method, CompensatorMethod::Quadrature(_)),
         };
-        self.load_sources(model, &job, span.sources, SoftEvents::empty(0))?;
+        let sources = History::from_sorted_unchecked(&times[sources.clone()], &marks[sources]);
+        self.load_sources(model, &job, sources, SoftEvents::empty(0))?;
         self.gd.clear();
         let terms = self.run(model, &job, method)?;
         if let Some(g) = grad {

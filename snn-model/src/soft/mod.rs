@@ -49,7 +49,6 @@ mod window_grad;
 
 pub use direct::SoftPotentials;
 pub use engine::SoftWorkspace;
-pub(crate) use engine::Span;
 /// Hidden events with soft weights over the hidden neurons (hidden neuron `h` is global neuron
 /// `n_obs + h`): pp-core's validated [`SoftEvents`](pp_core::SoftEvents).
 pub use pp_core::SoftEvents;

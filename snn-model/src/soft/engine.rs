@@ -1081,10 +1081,12 @@ impl SoftWorkspace {
                     _ => act.value_and_derivative(u),
                 };
                 p += wn * l;
-                let c = -h * wn * dl;
-                m0 += c;
-                m1 += c * x;
-                m2 += c * x * x;
+                if moments {
+                    let c = -h * wn * dl;
+                    m0 += c;
+                    m1 += c * x;
+                    m2 += c * x * x;
+                }
             }
             total += h * p;
             per_target[t] -= h * p;

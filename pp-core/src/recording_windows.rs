@@ -43,6 +43,18 @@ impl ScoredWindow {
         &self.sequence
     }
 
+    /// The lead-in and the piece as one sequence, [`sequence`](Self::sequence) taken out.
+    ///
+    /// ```
+    /// let seq = pp_core::EventSequence::new(pp_core::Window::new(0.0, 4.0)?, 1, vec![1.5, 3.0], vec![0, 0])?;
+    /// let second = seq.split_windows_with_history(2.0, 1.0)?.swap_remove(1);
+    /// assert_eq!(second.into_sequence().times(), &[1.5, 3.0]);
+    /// # Ok::<(), pp_core::PpError>(())
+    /// ```
+    pub fn into_sequence(self) -> EventSequence {
+        self.sequence
+    }
+
     /// The lead-in alone (window `[start, from]`, the spikes before `from`); `None` for the
     /// first piece, which has no lead-in.
     pub fn history(&self) -> Option<&EventSequence> {

@@ -251,15 +251,7 @@ impl LikelihoodWorkspace {
         grad: Option<&mut [f64]>,
         parts: usize,
     ) -> Result<Evaluation> {
-        let w = seq.window();
-        check_from(w, from)?;
-        if from > w.t0() && matches!(options.compensator, CompensatorMethod::MonteCarlo(_)) {
-            return Err(SnnError::invalid(
-                "compensator",
-                "monte-carlo",
-                "a stretch after a lead-in needs the quadrature compensator",
-            ));
-        }
+        check_stretch(seq.window(), from, &options.compensator)?;
         let n = model.n_neurons();
         let k = model.n_basis();
         if seq.dim() != n {
@@ -292,7 +284,7 @@ impl LikelihoodWorkspace {
         if let Some(g) = grad.as_deref_mut() {
             g.fill(0.0);
         }
-        let (event_term, compensator) = if parts <= 1 && from == w.t0() {
+        let (event_term, compensator) = if parts <= 1 && from == seq.window().t0() {
             self.engine
                 .hard(model, seq, 0..n, &options.compensator, grad.as_deref_mut())?
         } else {
@@ -620,6 +612,21 @@ pub fn time_segments(
 }
 
 /// An error unless `from` lies in `[T0, T1)` of `window`.
+/// A stretch `[from, T1]` after a lead-in: `from` in the window, and a compensator that can
+/// integrate over the stretch alone (quadrature; Monte Carlo draws its points over the whole
+/// window).
+pub(crate) fn check_stretch(window: Window, from: f64, method: &CompensatorMethod) -> Result<()> {
+    check_from(window, from)?;
+    if from > window.t0() && matches!(method, CompensatorMethod::MonteCarlo(_)) {
+        return Err(SnnError::invalid(
+            "compensator",
+            "monte-carlo",
+            "a stretch after a lead-in needs the quadrature compensator",
+        ));
+    }
+    Ok(())
+}
+
 fn check_from(window: Window, from: f64) -> Result<()> {
     if from >= window.t0() && from < window.t1() {
         Ok(())

@@ -261,6 +261,74 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The stretch `[from, T1]` after a lead-in: value and gradients (parameters, every soft
+    /// event's weights) are those of the whole window minus those of the lead-in alone, for the
+    /// polynomial (Epanechnikov) and the generic (exponential) paths. Fails if the lead-in's
+    /// spikes or soft events stop acting as sources, or if its events are scored.
+    #[test]
+    fn observed_stretch_is_the_whole_minus_the_lead_in(seed in any::<u64>(), o in 1usize..3, h in 1usize..3, k in 1usize..3, exp_basis in any::<bool>(), cut in 0.15f64..0.85) {
+        let basis = exp_basis.then(|| Basis::Exponential { time_constants: (1..=k).map(|r| 0.5 * r as f64).collect() });
+        let model = random_model(seed, o, h, k, 2.0, basis);
+        let (observed, st, sw) = random_data(seed, o, h, 6.0, 3.0);
+        let from = 6.0 * cut;
+        let lead = observed.split_windows(from).unwrap().swap_remove(0);
+        let before = st.partition_point(|&t| t < from);
+        let (mut ws, method) = (SoftWorkspace::new(&model), tight());
+        let all = SoftEvents::new(&st, &sw, h).unwrap();
+        let early = SoftEvents::new(&st[..before], &sw[..before * h], h).unwrap();
+        let np = model.n_params();
+        let (mut gp, mut gw) = (vec![0.0; np], vec![0.0; sw.len()]);
+        let after = model.observed_log_likelihood_from(&observed, from, all, &method, &mut ws, Some((&mut gp, &mut gw))).unwrap();
+        let (mut gp_all, mut gw_all) = (vec![0.0; np], vec![0.0; sw.len()]);
+        let whole = model.observed_log_likelihood_grad(&observed, all, &method, &mut ws, &mut gp_all, &mut gw_all).unwrap();
+        let (mut gp_lead, mut gw_lead) = (vec![0.0; np], vec![0.0; before * h]);
+        let lead_in = model.observed_log_likelihood_grad(&lead, early, &method, &mut ws, &mut gp_lead, &mut gw_lead).unwrap();
+        let close = |a: f64, b: f64| abs_diff_eq!(a, b, epsilon = 1e-9 * (1.0 + b.abs()));
+        prop_assert!(close(after, whole - lead_in), "value {} vs {} − {}", after, whole, lead_in);
+        let value_only = model.observed_log_likelihood_from(&observed, from, all, &method, &mut ws, None).unwrap();
+        prop_assert_eq!(value_only, after);
+        for c in 0..np {
+            prop_assert!(close(gp[c], gp_all[c] - gp_lead[c]), "param {}: {} vs {}", c, gp[c], gp_all[c] - gp_lead[c]);
+        }
+        for c in 0..sw.len() {
+            let want = gw_all[c] - gw_lead.get(c).copied().unwrap_or(0.0);
+            prop_assert!(close(gw[c], want), "weight [{}][{}]: {} vs {}", c / h, c % h, gw[c], want);
+        }
+        // from = T0 is the whole window, bit for bit
+        let at_start = model.observed_log_likelihood_from(&observed, 0.0, all, &method, &mut ws, None).unwrap();
+        prop_assert_eq!(at_start, whole);
+    }
+}
+
+#[test]
+fn a_stretch_needs_from_inside_the_window_and_quadrature() {
+    let model = random_model(5, 1, 1, 2, 1.0, None);
+    let (observed, st, sw) = random_data(5, 1, 1, 6.0, 3.0);
+    let soft = SoftEvents::new(&st, &sw, 1).unwrap();
+    let mut ws = SoftWorkspace::new(&model);
+    for from in [-1.0, 6.0, 7.0, f64::NAN] {
+        let err = model
+            .observed_log_likelihood_from(&observed, from, soft, &tight(), &mut ws, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("from"), "{err}");
+    }
+    let mc = CompensatorMethod::monte_carlo(100, 1).unwrap();
+    let err = model
+        .observed_log_likelihood_from(&observed, 2.0, soft, &mc, &mut ws, None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("quadrature"), "{err}");
+    assert!(
+        model
+            .observed_log_likelihood_from(&observed, 0.0, soft, &mc, &mut ws, None)
+            .is_ok()
+    );
+}
+
 fn check_observed_gradient(
     model: &Snn,
     observed: &EventSequence,

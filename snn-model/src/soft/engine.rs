@@ -261,26 +261,30 @@ impl SoftWorkspace {
         Ok(())
     }
 
-    /// `log p(O | H)` and, with `grads`, its gradient added into them (inputs checked).
+    /// `log p(O | H)` of the stretch `[from, T1]` (its events' terms and its compensator, every
+    /// spike and soft event before `from` a source only) and, with `grads`, its gradient added
+    /// into them (inputs checked; `from = T0` for the whole window).
     pub(super) fn observed(
         &mut self,
         model: &Snn,
         observed: &EventSequence,
+        from: f64,
         hidden: SoftEvents<'_>,
         method: &CompensatorMethod,
         grads: Option<(&mut [f64], &mut [f64])>,
     ) -> Result<f64> {
         self.check_shape(model)?;
         let want = grads.is_some();
+        let first = observed.times().partition_point(|&t| t < from);
         let job = Job {
             i0: 0,
             i1: model.n_obs(),
             hidden,
             wm: model.masked_weights_ikj(),
-            window: observed.window(),
-            ev_times: observed.times(),
-            ev_marks: observed.marks(),
-            ev_first: 0,
+            window: Window::new(from, observed.window().t1())?,
+            ev_times: &observed.times()[first..],
+            ev_marks: &observed.marks()[first..],
+            ev_first: first,
             want_params: want,
             // polynomial path: the weight gradients come from the window adjoint too
             want_items: want && (self.poly || (!hidden.is_empty() && model.n_hidden() > 0)),

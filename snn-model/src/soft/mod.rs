@@ -158,7 +158,14 @@ impl Snn {
     ) -> Result<f64> {
         self.check_observed(observed)?;
         check_hidden(self, &hidden, observed)?;
-        ws.observed(self, observed, hidden, compensator, None)
+        ws.observed(
+            self,
+            observed,
+            observed.window().t0(),
+            hidden,
+            compensator,
+            None,
+        )
     }
 
     /// The value of [`observed_log_likelihood`](Self::observed_log_likelihood) and its exact
@@ -205,10 +212,68 @@ impl Snn {
         ws.observed(
             self,
             observed,
+            observed.window().t0(),
             hidden,
             compensator,
             Some((grad_params, grad_weights)),
         )
+    }
+
+    /// The conditional `log p(O_[from, T1] | everything before from, H)` of the stretch
+    /// `[from, T1]` of the window: the terms of the observed events at or after `from` and the
+    /// compensator over `[from, T1]`, the observed spikes and soft events before `from` (a
+    /// lead-in) acting as sources only. Since the log-likelihood is additive over time given the
+    /// history, it is [`observed_log_likelihood`](Self::observed_log_likelihood) of the whole
+    /// window minus that of the lead-in `[T0, from]` alone. With `grads = Some((grad_params,
+    /// grad_weights))` the gradients are **added** as in
+    /// [`observed_log_likelihood_grad`](Self::observed_log_likelihood_grad) (the soft events of
+    /// the lead-in get theirs through the potentials after `from`).
+    ///
+    /// Errors as [`observed_log_likelihood`](Self::observed_log_likelihood), and when `from` is
+    /// not in `[T0, T1)` or, after `T0`, with the Monte Carlo compensator (whose points are
+    /// drawn over the whole window).
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// use snn_model::soft::{SoftEvents, SoftWorkspace};
+    /// use snn_model::{CompensatorMethod, SnnBuilder};
+    /// let m = SnnBuilder::new(1, 1).weights(vec![0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]).check()?;
+    /// let obs = EventSequence::new(Window::new(0.0, 3.0)?, 1, vec![0.5, 1.5], vec![0, 0])?;
+    /// let lead_in = EventSequence::new(Window::new(0.0, 1.0)?, 1, vec![0.5], vec![0])?;
+    /// let (t, d) = ([0.8], [0.5]);
+    /// let soft = SoftEvents::new(&t, &d, 1)?;
+    /// let (q, mut ws) = (CompensatorMethod::default(), SoftWorkspace::new(&m));
+    /// let after = m.observed_log_likelihood_from(&obs, 1.0, soft, &q, &mut ws, None)?;
+    /// let whole = m.observed_log_likelihood(&obs, soft, &q, &mut ws)?;
+    /// let before = m.observed_log_likelihood(&lead_in, soft, &q, &mut ws)?;
+    /// assert!((after - (whole - before)).abs() < 1e-9);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn observed_log_likelihood_from(
+        &self,
+        observed: &EventSequence,
+        from: f64,
+        hidden: SoftEvents<'_>,
+        compensator: &CompensatorMethod,
+        ws: &mut SoftWorkspace,
+        grads: Option<(&mut [f64], &mut [f64])>,
+    ) -> Result<f64> {
+        self.check_observed(observed)?;
+        check_hidden(self, &hidden, observed)?;
+        crate::likelihood::check_stretch(observed.window(), from, compensator)?;
+        if let Some((gp, gw)) = &grads {
+            check_len(
+                "parameter gradient",
+                self.n_neurons() + self.n_basis() * self.n_neurons() * self.n_neurons(),
+                gp.len(),
+            )?;
+            check_len(
+                "soft weight gradient",
+                hidden.len() * self.n_hidden(),
+                gw.len(),
+            )?;
+        }
+        ws.observed(self, observed, from, hidden, compensator, grads)
     }
 
     /// The hidden neurons' part of the ordinary (hard-spike) log-likelihood of a full sequence

@@ -128,6 +128,20 @@ pub enum DiffppError {
         /// The tolerance applied.
         tolerance: f64,
     },
+    /// An argument is outside its domain (e.g. a scored-from time outside the trace's window).
+    ///
+    /// ```
+    /// let mut trace = diffpp::Trace::empty(); // window [0, 1]
+    /// let err = trace.score_from(2.0).unwrap_err();
+    /// assert!(matches!(err, diffpp::DiffppError::InvalidArgument { name: "from", .. }));
+    /// ```
+    #[error("invalid {name}: {reason}")]
+    InvalidArgument {
+        /// The argument.
+        name: &'static str,
+        /// What was wrong with it.
+        reason: String,
+    },
     /// An operation was asked of a trace made in the other mode (e.g. a path-wise gradient of
     /// a loss in the soft marks of a hard trace).
     #[error("mode mismatch: {reason}")]

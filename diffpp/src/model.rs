@@ -111,8 +111,10 @@ pub trait SoftHiddenIntensity {
     /// inputs): writes `dF/dθ` into `grad_params` (overwritten) as `request` asks. The default
     /// is the generic sweep through [`hidden_log_intensities_vjp`](Self::hidden_log_intensities_vjp);
     /// a model with a faster exact sweep overrides it (and must agree with
-    /// [`generic_reverse_sweep`](crate::generic_reverse_sweep)). Implementations may assume
-    /// checked inputs: the trace made by this model, buffers of the documented lengths.
+    /// [`generic_reverse_sweep`](crate::generic_reverse_sweep), including its weight `β` on
+    /// the log terms of the scored candidates `k >= trace.scored_from()` only, see
+    /// [`Trace::score_from`]). Implementations may assume checked inputs: the trace made by
+    /// this model, buffers of the documented lengths.
     fn reverse_sweep(
         &self,
         trace: &Trace,

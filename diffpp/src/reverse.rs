@@ -3,11 +3,15 @@
 //!
 //! Forward, for `k = 1..M`: `ℓ_k = log λ(s_k; θ, d_{<k})`, `α_k = complete(ℓ_k − log λ̄)`
 //! (5.1), `y_k = log_softmax((α_k + g_k)/τ)`, `d_k = exp(y_k)[0..H]`;
-//! `F = β log q + L(y_1, …, y_M)` with `log q` (5.2). Backwards in `k`, the adjoint of `y_k`
-//! collects `∂L/∂y_k`, `β ∂ log p_k/∂y_k` and the adjoint `d̄_k ⊙ d_k` of its soft spike from
-//! every later candidate; it flows to `α_k` through the sample's Jacobian; `α_k`'s adjoint
-//! (plus `β ∂ log p_k/∂α_k`) flows through (5.1) to `ℓ̄_k`, which the model's VJP turns into
-//! parameter gradients and adjoints of earlier soft spikes `d̄_{k'}`.
+//! `F = β log q + L(y_1, …, y_M)` with `log q` the trace's scored log-density (5.2), or the
+//! conditional one of the candidates `k >= k0` after [`Trace::score_from`]. Backwards in `k`,
+//! the adjoint of `y_k` collects `∂L/∂y_k`, `β_k ∂ log p_k/∂y_k` and the adjoint `d̄_k ⊙ d_k`
+//! of its soft spike from every later candidate; it flows to `α_k` through the sample's
+//! Jacobian; `α_k`'s adjoint (plus `β_k ∂ log p_k/∂α_k`) flows through (5.1) to `ℓ̄_k`, which
+//! the model's VJP turns into parameter gradients and adjoints of earlier soft spikes `d̄_{k'}`.
+//! Here `β_k = β` for a scored candidate and `0` for one of the lead-in (`k < k0`), whose
+//! log-density term is not in `F` but which is still a function of `θ` and the history of the
+//! scored ones.
 //!
 //! The sweep is a method of the model ([`SoftHiddenIntensity::reverse_sweep`]): the generic
 //! one ([`generic_reverse_sweep`], through the model's VJP) by default, a specialised one where
@@ -71,7 +75,10 @@ impl ReverseWorkspace {
     }
 }
 
-/// What a reverse sweep computes, for `F = β log q(y; θ) + L(y)` on a trace.
+/// What a reverse sweep computes, for `F = β log q(y; θ) + L(y)` on a trace, `log q` being the
+/// trace's scored log-density ([`Trace::score_from`]: only the candidates
+/// `k >= trace.scored_from()` have their log terms weighted by `β`; the loss and the soft
+/// spikes reach every candidate).
 ///
 /// ```
 /// let r = diffpp::SweepRequest { beta: 1.0, loss_adjoint: None, through_sample: false, mark_adjoint: None };
@@ -79,7 +86,8 @@ impl ReverseWorkspace {
 /// ```
 #[derive(Debug)]
 pub struct SweepRequest<'a> {
-    /// The weight `β` of `log q`.
+    /// The weight `β` of the scored `log q` (that of the candidates
+    /// `k >= trace.scored_from()`).
     pub beta: f64,
     /// `∂L/∂y_k`, row-major `[M][H + 1]`; `None` for `L = 0`.
     pub loss_adjoint: Option<&'a [f64]>,
@@ -182,7 +190,10 @@ fn check_output(grad_params: &[f64]) -> Result<()> {
 /// The path-wise gradient with the noise held fixed: writes
 /// `d/dθ [β log q + L(y_1, …, y_M)]` (total derivative: every `y_k` is a function of `θ`
 /// through `α_k`, which depends on `θ` directly and on every earlier soft spike inside the
-/// model's support) into `grad_params` (overwritten, length `n_params`).
+/// model's support) into `grad_params` (overwritten, length `n_params`). `log q` is the
+/// trace's scored log-density ([`Trace::score_from`]): the candidates of a lead-in carry the
+/// loss and their soft spikes, not `β`. (In soft mode each candidate's term is constant
+/// path-wise, so this only matters in hard mode.)
 ///
 /// `dl_dy`: `∂L/∂y_k` for every candidate, row-major `[M][H + 1]` (`None` for `L = 0`); use
 /// [`weight_adjoint_to_mark_adjoint`] for a loss given in the soft spikes `d_k`. A loss that also
@@ -228,7 +239,9 @@ pub fn gradient_through_sample<M: SoftHiddenIntensity + ?Sized>(
 /// Gradients with the marks held fixed (as free inputs): writes `∂F/∂θ` into `grad_params`
 /// (overwritten) for `F = β log q(y; θ) + L(y)`, and, if `grad_y` is given (length
 /// `[M][H + 1]`, overwritten), the total `dF/dy_k` of each mark as an input — it includes the
-/// effect of `d_k = exp(y_k)[0..H]` on every later `α_{k'}`.
+/// effect of `d_k = exp(y_k)[0..H]` on every later `α_{k'}`. `log q` is the trace's scored
+/// log-density ([`Trace::score_from`]): a lead-in's candidates have no `β` term (no score) but
+/// still act through their soft spikes on the scored ones.
 ///
 /// With `β = 1`, `L = 0` this is the score `∇_θ log q(y; θ)` (the REINFORCE / "M step" term);
 /// on an [`evaluate`](crate::DiffPP::evaluate)d trace of model `p` at a sample of `q`, `grad_y`
@@ -272,8 +285,9 @@ pub fn gradient_fixed_sample<M: SoftHiddenIntensity + ?Sized>(
 /// The generic reverse sweep through the model's VJP
 /// ([`SoftHiddenIntensity::hidden_log_intensities_vjp`]), whatever the model's own
 /// [`reverse_sweep`](SoftHiddenIntensity::reverse_sweep): the oracle a specialised sweep is
-/// tested against. Writes `dF/dθ` into `grad_params` (overwritten); inputs checked as in
-/// [`gradient_through_sample`] / [`gradient_fixed_sample`].
+/// tested against. Writes `dF/dθ` into `grad_params` (overwritten), with `β` on the trace's
+/// scored `log q` ([`Trace::score_from`]); inputs checked as in [`gradient_through_sample`] /
+/// [`gradient_fixed_sample`].
 ///
 /// ```
 /// use diffpp::{DiffPP, LinearSigmoidModel, Mode, ReverseWorkspace, SweepRequest};
@@ -375,9 +389,12 @@ pub(crate) fn sweep<M: SoftHiddenIntensity + ?Sized>(
     let h = trace.n_hidden();
     let n = h + 1;
     let m = trace.len();
+    let k0 = trace.scored_from();
     ws.prepare(m, h);
     grad_params.fill(0.0);
     for k in (0..m).rev() {
+        // a lead-in candidate's log term is not in F (β = 0 on it); everything else flows
+        let beta_k = if k >= k0 { beta } else { 0.0 };
         let alpha_k = trace.alpha_of(k);
         let y_k = trace.y_of(k);
         match trace.mode() {
@@ -385,7 +402,7 @@ pub(crate) fn sweep<M: SoftHiddenIntensity + ?Sized>(
                 log_density_grad_unchecked(tau, alpha_k, y_k, &mut ws.grad_y, &mut ws.grad_alpha);
                 // total adjoint of y_k as a variable: direct terms + later candidates via d_k
                 for i in 0..n {
-                    let mut v = beta * ws.grad_y[i];
+                    let mut v = beta_k * ws.grad_y[i];
                     if let Some(dl) = dl_dy {
                         v += dl[k * n + i];
                     }
@@ -397,20 +414,20 @@ pub(crate) fn sweep<M: SoftHiddenIntensity + ?Sized>(
                 if through_sample {
                     sample_vjp_unchecked(tau, y_k, &ws.y_bar, &mut ws.alpha_bar);
                     for i in 0..n {
-                        ws.alpha_bar[i] += beta * ws.grad_alpha[i];
+                        ws.alpha_bar[i] += beta_k * ws.grad_alpha[i];
                     }
                 } else {
                     if let Some(gy) = grad_y.as_deref_mut() {
                         gy[k * n..(k + 1) * n].copy_from_slice(&ws.y_bar);
                     }
                     for i in 0..n {
-                        ws.alpha_bar[i] = beta * ws.grad_alpha[i];
+                        ws.alpha_bar[i] = beta_k * ws.grad_alpha[i];
                     }
                 }
             }
             Mode::Hard => {
                 ws.alpha_bar.fill(0.0);
-                ws.alpha_bar[trace.categories()[k]] = beta;
+                ws.alpha_bar[trace.categories()[k]] = beta_k;
             }
         }
         complete_vjp_unchecked(alpha_k, &ws.alpha_bar, &mut ws.ell_bar);

@@ -82,6 +82,11 @@ impl Mode {
 /// times and the categories, `M log λ̄ − λ̄ (T1 − T0) + Σ_k α_k[c_k]` (the `τ → 0` limit of the
 /// discrete part of (5.2); its parameter gradient is a valid score function for REINFORCE).
 ///
+/// A trace can be *scored from* a time inside its window ([`Trace::score_from`]): the
+/// candidates before it are a lead-in (warm-up) that acts as history only, `log q` becomes the
+/// conditional log-density of the later candidates given them, and the reverse sweeps weight
+/// only the scored candidates' log-density terms by `β`.
+///
 /// ```
 /// use diffpp::{DiffPP, LinearSigmoidModel, Mode};
 /// use rand::SeedableRng;
@@ -108,7 +113,13 @@ pub struct Trace {
     pub(crate) categories: Vec<usize>,
     pub(crate) history_start: Vec<usize>,
     pub(crate) log_terms: Vec<f64>,
+    /// The scored `log q` (the whole sample's unless [`score_from`](Trace::score_from) says
+    /// otherwise).
     pub(crate) log_q: f64,
+    /// `log q` of the whole sample, as computed by the sampler / `evaluate`.
+    pub(crate) log_q_whole: f64,
+    /// Index of the first scored candidate (0: all of them).
+    pub(crate) scored_from: usize,
 }
 
 impl Trace {
@@ -134,6 +145,8 @@ impl Trace {
             history_start: Vec::new(),
             log_terms: Vec::new(),
             log_q: 0.0,
+            log_q_whole: 0.0,
+            scored_from: 0,
         }
     }
 
@@ -360,13 +373,101 @@ impl Trace {
         &self.log_terms
     }
 
-    /// `log q` (5.2) (see the type's doc for hard mode).
+    /// The scored `log q`: (5.2) of the whole sample (see the type's doc for hard mode), or,
+    /// after [`score_from`](Self::score_from), the conditional log-density of the scored
+    /// candidates given the lead-in.
     ///
     /// ```
     /// assert_eq!(diffpp::Trace::empty().log_q(), 0.0);
     /// ```
     pub fn log_q(&self) -> f64 {
         self.log_q
+    }
+
+    /// `log q` (5.2) of the whole sample, whatever [`score_from`](Self::score_from) says.
+    ///
+    /// ```
+    /// use rand::SeedableRng;
+    /// let model = diffpp::LinearSigmoidModel::new(2, 5.0, 1e-6, vec![0.0], 1.0)?;
+    /// let dpp = diffpp::DiffPP::new(pp_core::Window::new(0.0, 4.0)?, diffpp::Mode::soft(0.5)?);
+    /// let mut t = dpp.sample(&model, &mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1))?;
+    /// let whole = t.log_q();
+    /// t.score_from(2.0)?;
+    /// assert_eq!(t.log_q_whole(), whole);
+    /// # Ok::<(), diffpp::DiffppError>(())
+    /// ```
+    pub fn log_q_whole(&self) -> f64 {
+        self.log_q_whole
+    }
+
+    /// Scores the trace from time `from`: the candidates before `from` become a lead-in
+    /// (warm-up) that is history only. [`log_q`](Self::log_q) becomes the conditional
+    /// log-density of the candidates in `[from, T1]` given those before,
+    /// `(M − k0) log λ̄ − λ̄ (T1 − from) + Σ_{k ≥ k0} log_terms[k]` with `k0 = #{k : s_k < from}`
+    /// ([`scored_from`](Self::scored_from); the same formula with the hard terms in hard
+    /// mode), and the reverse sweeps
+    /// ([`gradient_through_sample`](crate::gradient_through_sample),
+    /// [`gradient_fixed_sample`](crate::gradient_fixed_sample)) weight by `β` only the log
+    /// terms of the candidates `k >= k0` — the lead-in still carries the loss adjoint and
+    /// influences the later candidates through its soft spikes.
+    ///
+    /// Recomputed from the stored log terms at every call (not cumulative);
+    /// `score_from(T0)` gives back the whole sample's `log q` bit for bit. Sampling or
+    /// evaluating into the trace resets it to the whole sample. Errors
+    /// ([`DiffppError::InvalidArgument`]) for a `from` that is not a finite time in the
+    /// trace's window `[T0, T1]`; the trace is then left unchanged.
+    ///
+    /// ```
+    /// use rand::SeedableRng;
+    /// let model = diffpp::LinearSigmoidModel::new(2, 5.0, 1e-6, vec![0.0], 1.0)?;
+    /// let dpp = diffpp::DiffPP::new(pp_core::Window::new(0.0, 4.0)?, diffpp::Mode::soft(0.5)?);
+    /// let mut t = dpp.sample(&model, &mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1))?;
+    /// let whole = t.log_q();
+    /// t.score_from(1.5)?;
+    /// assert!(t.times()[..t.scored_from()].iter().all(|&s| s < 1.5));
+    /// t.score_from(0.0)?;
+    /// assert_eq!(t.log_q().to_bits(), whole.to_bits());
+    /// assert!(t.score_from(5.0).is_err());
+    /// # Ok::<(), diffpp::DiffppError>(())
+    /// ```
+    pub fn score_from(&mut self, from: f64) -> Result<()> {
+        let (t0, t1) = (self.window.t0(), self.window.t1());
+        if !(from.is_finite() && t0 <= from && from <= t1) {
+            return Err(DiffppError::InvalidArgument {
+                name: "from",
+                reason: format!(
+                    "the scored-from time {from} is not a finite time in the trace's window [{t0}, {t1}]"
+                ),
+            });
+        }
+        let k0 = self.times.partition_point(|&t| t < from);
+        self.scored_from = k0;
+        self.log_q = if k0 == 0 && from == t0 {
+            self.log_q_whole
+        } else {
+            // the sampler's formula and summation order on the scored part
+            let scored = &self.log_terms[k0..];
+            let sum_terms = scored.iter().fold(0.0, |acc, &term| acc + term);
+            scored.len() as f64 * self.rate.ln() - self.rate * (t1 - from) + sum_terms
+        };
+        Ok(())
+    }
+
+    /// Index `k0` of the first scored candidate (see [`score_from`](Self::score_from)); 0
+    /// (every candidate scored) after sampling or evaluating.
+    ///
+    /// ```
+    /// use rand::SeedableRng;
+    /// let model = diffpp::LinearSigmoidModel::new(2, 5.0, 1e-6, vec![0.0], 1.0)?;
+    /// let dpp = diffpp::DiffPP::new(pp_core::Window::new(0.0, 4.0)?, diffpp::Mode::soft(0.5)?);
+    /// let mut t = dpp.sample(&model, &mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1))?;
+    /// assert_eq!(t.scored_from(), 0);
+    /// t.score_from(4.0)?; // nothing scored
+    /// assert_eq!((t.scored_from(), t.log_q()), (t.len(), 0.0));
+    /// # Ok::<(), diffpp::DiffppError>(())
+    /// ```
+    pub fn scored_from(&self) -> usize {
+        self.scored_from
     }
 
     fn reset(&mut self, n_hidden: usize, mode: Mode, window: Window, rate: f64, support: f64) {
@@ -385,6 +486,8 @@ impl Trace {
         self.history_start.clear();
         self.log_terms.clear();
         self.log_q = 0.0;
+        self.log_q_whole = 0.0;
+        self.scored_from = 0;
     }
 }
 
@@ -648,6 +751,7 @@ impl DiffPP {
             sum_terms += term;
         }
         trace.log_q = m as f64 * log_rate - rate * self.window.duration() + sum_terms;
+        trace.log_q_whole = trace.log_q;
         if !trace.log_q.is_finite() {
             return Err(DiffppError::Core(pp_core::PpError::Numerical {
                 what: "dPP log density",
@@ -793,6 +897,7 @@ impl DiffPP {
             sum_terms += term;
         }
         trace.log_q = m as f64 * log_rate - rate * self.window.duration() + sum_terms;
+        trace.log_q_whole = trace.log_q;
         if !trace.log_q.is_finite() {
             return Err(DiffppError::Core(pp_core::PpError::Numerical {
                 what: "dPP log density",

@@ -17,7 +17,8 @@
 //!   `O(K·H)` whatever the number of candidates in the window.
 //!
 //! The derivation of the reversed-time sums is in `docs/derivations/reverse_sweep.md`
-//! ("SNN-specialised passes").
+//! ("SNN-specialised passes"). As in the generic sweep, `β` weighs only the log terms of the
+//! scored candidates `k >= trace.scored_from()` ([`Trace::score_from`]).
 
 use snn_model::{Basis, BasisTracker};
 
@@ -87,6 +88,7 @@ impl SnnHidden<'_> {
             model.n_basis(),
         );
         let m = trace.len();
+        let k0 = trace.scored_from();
         let nc = h + 1;
         let fresh = ws.basis.as_ref() != Some(model.basis())
             || ws.reverse.as_ref().is_none_or(|t| t.n_neurons() != h);
@@ -154,12 +156,14 @@ impl SnnHidden<'_> {
                     }
                 }
             }
-            if beta != 0.0 {
+            // a lead-in candidate's log term is not in F (β = 0 on it); everything else flows
+            let beta_k = if k >= k0 { beta } else { 0.0 };
+            if beta_k != 0.0 {
                 log_density_grad_unchecked(tau, alpha_k, y_k, &mut ws.grad_y, &mut ws.grad_alpha);
             }
             for i in 0..nc {
-                let mut v = if beta != 0.0 {
-                    beta * ws.grad_y[i]
+                let mut v = if beta_k != 0.0 {
+                    beta_k * ws.grad_y[i]
                 } else {
                     0.0
                 };
@@ -179,9 +183,9 @@ impl SnnHidden<'_> {
                     gy[k * nc..(k + 1) * nc].copy_from_slice(&ws.y_bar);
                 }
             }
-            if beta != 0.0 {
+            if beta_k != 0.0 {
                 for i in 0..nc {
-                    ws.alpha_bar[i] += beta * ws.grad_alpha[i];
+                    ws.alpha_bar[i] += beta_k * ws.grad_alpha[i];
                 }
             }
             complete_vjp_unchecked(alpha_k, &ws.alpha_bar, &mut ws.ell_bar);

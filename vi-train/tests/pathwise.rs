@@ -26,12 +26,13 @@ fn check_with(
     tau: f64,
     per_loss: f64,
 ) {
+    let step = GradientStep::PathwiseE { tau };
     let truth = random_snn(2, 1, seed + 100);
     let obs = observed_data(&truth, 12.0, 1, seed).remove(0);
     let mut ws = EstimatorWorkspace::new(&model).unwrap();
     let mut grad = vec![0.0; model.n_params()];
     let rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let v = GradientStep::PathwiseE { tau }
+    let v = step
         .estimate(&model, &obs, &options, &mut rng.clone(), &mut ws, &mut grad)
         .unwrap();
     let mut scratch = vec![0.0; model.n_params()];
@@ -41,14 +42,13 @@ fn check_with(
     let fd = five_point_differences(&model.params(), 1e-4, |x| {
         let mut m = model.clone();
         m.set_params(x).unwrap();
-        GradientStep::PathwiseE { tau }
-            .estimate(&m, &obs, &options, &mut rng.clone(), &mut ws, &mut scratch)
+        step.estimate(&m, &obs, &options, &mut rng.clone(), &mut ws, &mut scratch)
             .unwrap()
             .loss
     });
     assert!(v.loss.is_finite());
     assert_close(
-        "path-wise E-step gradient",
+        step.name(),
         &grad,
         &fd,
         2e-5,
@@ -114,5 +114,92 @@ fn pathwise_gradient_with_the_default_quadrature_matches_finite_differences() {
             ..options
         };
         check_with(separate, seed, options, 0.5, 1e-6);
+    }
+}
+
+/// A lead-in (the first seconds sampled, not scored, as before each window of a long recording):
+/// the E step is the exact total derivative of its loss, whose lead-in candidates carry no
+/// `log q` or `log p_hidden` term and whose observed part starts after the lead-in; the loss
+/// differs from the one without a lead-in (the case is not vacuous). (The M step's gradient,
+/// the sample held fixed, is not a difference of `estimate`'s loss, which resamples: its masked
+/// sweep is tested in diffpp, its observed part in snn-model.)
+#[test]
+fn pathwise_gradients_after_a_lead_in_match_finite_differences() {
+    let options = ObjectiveOptions {
+        lead_in: 4.0,
+        ..ObjectiveOptions::default()
+    };
+    for seed in [3u64, 17] {
+        let shared = VariationalModel::shared(random_snn(2, 1, seed)).unwrap();
+        let separate =
+            VariationalModel::separate(random_snn(2, 1, seed), random_snn(2, 1, seed + 1)).unwrap();
+        let beta = ObjectiveOptions {
+            beta: 0.6,
+            ..options
+        };
+        for (model, options) in [(shared, options), (separate, beta)] {
+            check_with(model, seed, options, 0.4, 1e-6);
+        }
+        let truth = random_snn(2, 1, seed + 100);
+        let obs = observed_data(&truth, 12.0, 1, seed).remove(0);
+        let model = VariationalModel::shared(random_snn(2, 1, seed)).unwrap();
+        let mut ws = EstimatorWorkspace::new(&model).unwrap();
+        let mut grad = vec![0.0; model.n_params()];
+        let rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut loss = |o: &ObjectiveOptions| {
+            GradientStep::PathwiseE { tau: 0.4 }
+                .estimate(&model, &obs, o, &mut rng.clone(), &mut ws, &mut grad)
+                .unwrap()
+                .loss
+        };
+        assert!(loss(&options) != loss(&ObjectiveOptions::default()));
+    }
+}
+
+/// What takes no lead-in says so: the Monte Carlo compensator (its points cover the whole
+/// window), the score function, the relaxed score; a lead-in that leaves nothing to score.
+#[test]
+fn a_lead_in_is_refused_where_it_has_no_meaning() {
+    let model = VariationalModel::shared(random_snn(2, 1, 5)).unwrap();
+    let obs = observed_data(&random_snn(2, 1, 105), 12.0, 1, 5).remove(0);
+    let mut ws = EstimatorWorkspace::new(&model).unwrap();
+    let mut grad = vec![0.0; model.n_params()];
+    let lead = ObjectiveOptions {
+        lead_in: 4.0,
+        ..ObjectiveOptions::default()
+    };
+    let mc = ObjectiveOptions {
+        compensator: CompensatorMethod::monte_carlo(100, 0).unwrap(),
+        ..lead
+    };
+    let cases = [
+        (GradientStep::PathwiseE { tau: 0.3 }, mc, "quadrature"),
+        (
+            GradientStep::ScoreE { baseline: 0.0 },
+            lead,
+            "score-function",
+        ),
+        (GradientStep::ScoreM, lead, "score-function"),
+        (
+            GradientStep::RelaxedScore { tau: 0.3 },
+            lead,
+            "relaxed score",
+        ),
+        (
+            GradientStep::PathwiseE { tau: 0.3 },
+            ObjectiveOptions {
+                lead_in: 12.0,
+                ..lead
+            },
+            "nothing to score",
+        ),
+    ];
+    for (step, options, says) in cases {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let err = step
+            .estimate(&model, &obs, &options, &mut rng, &mut ws, &mut grad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(says), "{}: {err}", step.name());
     }
 }

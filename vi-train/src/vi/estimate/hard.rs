@@ -221,6 +221,19 @@ fn hard_draw<R: Rng + ?Sized>(
     )
 }
 
+/// The score-function estimates score whole sequences: their gradient has no adjoint chain to
+/// truncate (a window of a long recording serves memory only), so they refuse a lead-in.
+pub(super) fn no_lead_in(options: &ObjectiveOptions) -> Result<()> {
+    if options.lead_in == 0.0 {
+        return Ok(());
+    }
+    Err(crate::error::ViError::argument(
+        "lead-in",
+        "the score-function estimator scores whole sequences (cut a long recording into \
+         windows without a lead-in, or use the path-wise estimator)",
+    ))
+}
+
 /// The score-function E step: writes `(f − baseline) ∇_φ log q + ∇_{θ,φ} f` into `grad`
 /// (zeroed by the caller) and returns `f = −log p + β log q` at a fresh hard sample.
 pub(super) fn score_e<R: Rng + ?Sized>(

@@ -63,6 +63,13 @@ pub struct ObjectiveOptions {
     pub compensator: CompensatorMethod,
     /// `ε` of the ∂PP's candidate rate `λ̄ = a·H + ε` (keeps the 'none' category possible).
     pub epsilon: f64,
+    /// A warm-up of this many seconds at the start of every sequence (0: none): the hidden
+    /// neurons are sampled over the whole sequence, but only the stretch `[T0 + lead_in, T1]`
+    /// is scored, given everything before it as history (its observed spikes and the sample's
+    /// soft spikes). A window of a long recording cut with a lead-in of one kernel support
+    /// before it is then trained on conditioned on the spikes before it (docs/math.md,
+    /// "Windows of a long recording"). The path-wise estimator only.
+    pub lead_in: f64,
 }
 
 impl Default for ObjectiveOptions {
@@ -72,6 +79,7 @@ impl Default for ObjectiveOptions {
             regularisation: 0.1,
             compensator: CompensatorMethod::default(),
             epsilon: 1e-6,
+            lead_in: 0.0,
         }
     }
 }
@@ -105,7 +113,42 @@ impl ObjectiveOptions {
                 format!("must be finite and positive, got {}", self.epsilon),
             ));
         }
+        if !(self.lead_in.is_finite() && self.lead_in >= 0.0) {
+            return Err(ViError::argument(
+                "lead-in",
+                format!("must be finite and non-negative, got {}", self.lead_in),
+            ));
+        }
         Ok(())
+    }
+
+    /// Where the scored stretch of `seq` starts, `T0 + lead_in`: an error naming the sequence's
+    /// window when the lead-in leaves nothing to score.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// let seq = EventSequence::empty(Window::new(10.0, 20.0)?, 1)?;
+    /// let o = vi_train::vi::ObjectiveOptions { lead_in: 4.0, ..Default::default() };
+    /// assert_eq!(o.scored_from(&seq)?, 14.0);
+    /// let long = vi_train::vi::ObjectiveOptions { lead_in: 10.0, ..o };
+    /// assert!(long.scored_from(&seq).unwrap_err().to_string().contains("lead-in"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn scored_from(&self, seq: &EventSequence) -> Result<f64> {
+        let w = seq.window();
+        let from = w.t0() + self.lead_in;
+        if from < w.t1() {
+            return Ok(from);
+        }
+        Err(ViError::argument(
+            "lead-in",
+            format!(
+                "{} s leaves nothing to score of a sequence on [{}, {}]",
+                self.lead_in,
+                w.t0(),
+                w.t1()
+            ),
+        ))
     }
 }
 
@@ -299,9 +342,13 @@ impl GradientStep {
                         format!("must be finite, got {baseline}"),
                     ));
                 }
+                hard::no_lead_in(options)?;
                 hard::score_e(model, seq, options, baseline, rng, ws, grad)
             }
-            GradientStep::ScoreM => hard::score_m(model, seq, options, rng, ws, grad),
+            GradientStep::ScoreM => {
+                hard::no_lead_in(options)?;
+                hard::score_m(model, seq, options, rng, ws, grad)
+            }
         }?;
         regulariser(model, options.regularisation, grad, self.updates_q());
         let loss = f + regulariser_value(model, options.regularisation);

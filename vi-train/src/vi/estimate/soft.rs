@@ -25,6 +25,8 @@ pub(super) struct SoftDraw<'a> {
     options: &'a ObjectiveOptions,
     q_hidden: SnnHidden<'a>,
     dpp: DiffPP,
+    /// Where the scored stretch starts (the sequence's start without a lead-in).
+    from: f64,
     log_q: f64,
     ll_obs: f64,
 }
@@ -32,7 +34,9 @@ pub(super) struct SoftDraw<'a> {
 impl<'a> SoftDraw<'a> {
     /// Draws the ∂PP noise for `q` on the sequence's window, then the compensator, samples
     /// `q` softly at temperature `tau` into `ws.trace_q` and computes the observed part (this
-    /// order of the draws is what makes a seed reproduce a step).
+    /// order of the draws is what makes a seed reproduce a step). With a lead-in
+    /// ([`ObjectiveOptions::lead_in`]) the sample covers the whole window, and `log q` and the
+    /// observed part are those of the scored stretch after it.
     pub(super) fn new<R: Rng + ?Sized>(
         model: &'a VariationalModel,
         seq: &'a EventSequence,
@@ -43,6 +47,7 @@ impl<'a> SoftDraw<'a> {
     ) -> Result<Self> {
         let (p, q) = (model.p(), model.q());
         let h = p.n_hidden();
+        let from = options.scored_from(seq)?;
         let q_hidden =
             SnnHidden::with_state(q, seq, options.epsilon, std::mem::take(&mut ws.state_q))?;
         let window = seq.window();
@@ -51,14 +56,16 @@ impl<'a> SoftDraw<'a> {
             .redraw(rng, window, q_hidden.candidate_rate(), h + 1)?;
         let comp = options.compensator.redrawn(rng);
         dpp.sample_with_noise_into(&q_hidden, &ws.noise, &mut ws.trace_q)?;
+        ws.trace_q.score_from(from)?;
         let log_q = ws.trace_q.log_q();
-        let ll_obs = observed_part(p, seq, &comp, ws)?;
+        let ll_obs = observed_part(p, seq, from, &comp, ws)?;
         Ok(Self {
             model,
             seq,
             options,
             q_hidden,
             dpp,
+            from,
             log_q,
             ll_obs,
         })
@@ -146,6 +153,13 @@ impl<'a> SoftDraw<'a> {
         grad: &mut [f64],
     ) -> Result<f64> {
         let model = self.model;
+        if self.from > self.seq.window().t0() {
+            // its score would be that of the whole sample, its f that of the scored stretch
+            return Err(crate::error::ViError::argument(
+                "lead-in",
+                "the relaxed score function (an unbiasedness check) takes no lead-in",
+            ));
+        }
         let (p, q) = (model.p(), model.q());
         let np = pp_core::Parametric::n_params(p);
         let nq = pp_core::Parametric::n_params(q);
@@ -202,6 +216,7 @@ impl<'a> SoftDraw<'a> {
                 ws.trace_q.y(),
                 &mut ws.trace_p,
             )
+            .and_then(|()| ws.trace_p.score_from(self.from))
             .and_then(|()| {
                 gradient_fixed_sample(
                     &p_hidden,
@@ -219,11 +234,13 @@ impl<'a> SoftDraw<'a> {
     }
 }
 
-/// `log p_obs(O | d; θ)` of the observed neurons with the soft hidden spikes of `ws.trace_q`;
-/// writes `∂/∂θ` into `ws.g_obs` and `∂/∂d` into `ws.g_w`.
+/// `log p_obs(O | d; θ)` of the observed neurons on `[from, T1]` with the soft hidden spikes of
+/// `ws.trace_q` (those before `from` as history); writes `∂/∂θ` into `ws.g_obs` and `∂/∂d` into
+/// `ws.g_w`.
 fn observed_part(
     p: &Snn,
     seq: &EventSequence,
+    from: f64,
     comp: &CompensatorMethod,
     ws: &mut EstimatorWorkspace,
 ) -> Result<f64> {
@@ -233,13 +250,13 @@ fn observed_part(
     ws.g_w.resize(m * h, 0.0);
     ws.g_obs.fill(0.0);
     let events = SoftEvents::from_sorted_unchecked(ws.trace_q.times(), ws.trace_q.weights(), h);
-    let ll = p.observed_log_likelihood_grad(
+    let ll = p.observed_log_likelihood_from(
         seq,
+        from,
         events,
         comp,
         &mut ws.soft,
-        &mut ws.g_obs,
-        &mut ws.g_w,
+        Some((&mut ws.g_obs, &mut ws.g_w)),
     )?;
     Ok(ll)
 }

@@ -265,3 +265,76 @@ fn m_step_gradient_matches_finite_differences_with_the_sample_fixed() {
         }
     }
 }
+
+/// A lead-in scores the whole window minus the lead-in: with the same noise (so the same
+/// sample), the E and M steps' `f` after a lead-in of 4 s equals the whole window's `f` minus
+/// the lead-in's own terms, each computed alone on `[0, 4]` (its observed spikes and the
+/// sample's candidates before 4 s: the observed part, `log p_hidden` and `log q` of the ∂PP
+/// evaluated there). Fails if any of the three terms still counts the lead-in.
+#[test]
+fn a_lead_in_scores_the_whole_window_minus_the_lead_in() {
+    let (lead, tau, beta) = (4.0, 0.4, 0.6);
+    for seed in 0..3 {
+        let model = VariationalModel::separate(snn(seed), snn(seed + 7)).unwrap();
+        let (p, q) = (model.p(), model.q());
+        let obs = data(seed);
+        let whole_options = ObjectiveOptions {
+            beta,
+            ..ObjectiveOptions::default()
+        };
+        let options = ObjectiveOptions {
+            lead_in: lead,
+            ..whole_options
+        };
+        let mut ws = EstimatorWorkspace::new(&model).unwrap();
+        let mut grad = vec![0.0; model.n_params()];
+        let rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        for step in [
+            GradientStep::PathwiseE { tau },
+            GradientStep::PathwiseM { tau },
+        ] {
+            let weight = if step.updates_q() { beta } else { 1.0 };
+            let whole = step
+                .estimate(
+                    &model,
+                    &obs,
+                    &whole_options,
+                    &mut rng.clone(),
+                    &mut ws,
+                    &mut grad,
+                )
+                .unwrap();
+            let scored = step
+                .estimate(&model, &obs, &options, &mut rng.clone(), &mut ws, &mut grad)
+                .unwrap();
+            // the lead-in alone: its observed spikes, the sample's candidates before `lead`
+            let trace = &ws.trace_q;
+            let k = trace.times().partition_point(|&t| t < lead);
+            let (times, y) = (&trace.times()[..k], &trace.y()[..k * 3]);
+            let weights = &trace.weights()[..k * 2];
+            let lead_obs = obs.split_windows(lead).unwrap().swap_remove(0);
+            let dpp = DiffPP::new(lead_obs.window(), Mode::soft(tau).unwrap());
+            let log_density = |m: &Snn| {
+                let hidden = SnnHidden::new(m, &lead_obs, options.epsilon).unwrap();
+                dpp.evaluate(&hidden, times, y).unwrap().log_q()
+            };
+            let ll_obs = p
+                .observed_log_likelihood(
+                    &lead_obs,
+                    SoftEvents::from_sorted_unchecked(times, weights, 2),
+                    &options.compensator,
+                    &mut SoftWorkspace::new(p),
+                )
+                .unwrap();
+            let f_lead = -ll_obs - log_density(p) + weight * log_density(q);
+            let want = whole.f - f_lead;
+            assert!(
+                (scored.f - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "{} seed {seed}: {} vs {want} (whole {}, lead-in {f_lead})",
+                step.name(),
+                scored.f,
+                whole.f
+            );
+        }
+    }
+}

@@ -291,8 +291,10 @@ impl Checkpoint {
         flags.sort();
         flags.dedup();
         for flag in flags {
+            // a flag not given matches a checkpoint written before the flag existed
+            let given = |v: Option<&'_ Value>| v.filter(|v| !v.is_null()).cloned();
             let (now, saved) = (settings.get(flag), self.settings.get(flag));
-            if now != saved {
+            if given(now) != given(saved) {
                 let show = |v: Option<&Value>| match v {
                     None | Some(Value::Null) => "(not given)".to_string(),
                     Some(v) => v.to_string(),

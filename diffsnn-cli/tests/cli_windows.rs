@@ -1,6 +1,7 @@
 //! `--window-length L` through the binary: every sequence cut into windows of `L` seconds, each
 //! a sequence of its own. Variational training on the cut file is training on the windows
-//! written as sequences (the same bytes); fully observed fitting on windows conditioned on
+//! written as sequences (the same bytes), each after a lead-in (`--lead-in`, sampled but not
+//! scored) or from an empty history; fully observed fitting on windows conditioned on
 //! their lead-ins is fitting the whole recording; the log-likelihood of the windows is the whole recording's when
 //! the model has no history dependence, and differs from it when it has (the bias); a bad
 //! length names the flag.
@@ -34,8 +35,8 @@ fn recording(d: &Path) {
 }
 
 /// The spike file's sequences cut by hand into windows of `length` (an event on a cut goes to
-/// the later window).
-fn cut_by_hand(file: &Value, length: f64) -> Value {
+/// the later window), each extended back by `lead` seconds (clipped at the sequence's start).
+fn cut_by_hand(file: &Value, length: f64, lead: f64) -> Value {
     let mut out = file.clone();
     let mut pieces = Vec::new();
     for s in file["sequences"].as_array().unwrap() {
@@ -45,7 +46,7 @@ fn cut_by_hand(file: &Value, length: f64) -> Value {
         );
         let n = ((t1 - t0) / length).ceil() as usize;
         for k in 0..n {
-            let a = t0 + k as f64 * length;
+            let a = (t0 + k as f64 * length - lead).max(t0);
             let b = if k + 1 == n {
                 t1
             } else {
@@ -70,54 +71,127 @@ fn cut_by_hand(file: &Value, length: f64) -> Value {
     out
 }
 
+/// `fit --hidden 1 --estimator pathwise` on the recording of `all.json` (seed 5, 2 epochs) with
+/// `extra` arguments, into `out`.
+fn fit_pathwise(d: &Path, spikes: &str, extra: &[&str], out: &str) -> Run {
+    let mut args = vec![
+        "fit",
+        "--spikes",
+        spikes,
+        "--n-observed",
+        "2",
+        "--hidden",
+        "1",
+        "--estimator",
+        "pathwise",
+        "--epochs",
+        "2",
+        "--seed",
+        "5",
+        "--quiet",
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    ok(d, &args)
+}
+
+fn same_file(d: &Path, a: &str, b: &str) -> bool {
+    std::fs::read_to_string(d.join(a)).unwrap() == std::fs::read_to_string(d.join(b)).unwrap()
+}
+
 #[test]
 fn fitting_on_windows_is_fitting_on_the_windows_as_sequences() {
     let dir = workdir();
     let d = dir.path();
     recording(d);
-    let cut = cut_by_hand(&read_json(d, "all.json"), 15.0);
+    let all = read_json(d, "all.json");
+    let cut = cut_by_hand(&all, 15.0, 0.0);
     assert_eq!(cut["sequences"].as_array().unwrap().len(), 4);
     std::fs::write(d.join("cut.json"), cut.to_string()).unwrap();
-    let fit = |spikes: &str, extra: &[&str], out: &str| {
-        let mut args = vec![
-            "fit",
-            "--spikes",
-            spikes,
-            "--n-observed",
-            "2",
-            "--hidden",
-            "1",
-            "--estimator",
-            "pathwise",
-            "--epochs",
-            "2",
-            "--seed",
-            "5",
-            "--quiet",
-            "--out",
-            out,
-        ];
-        args.extend_from_slice(extra);
-        ok(d, &args)
-    };
-    let windowed = fit("all.json", &["--window-length", "15"], "w.json");
+    let fit = |spikes: &str, extra: &[&str], out: &str| fit_pathwise(d, spikes, extra, out);
+    // windows from an empty history: the windows written as sequences
+    let windowed = fit(
+        "all.json",
+        &["--window-length", "15", "--lead-in", "0"],
+        "w.json",
+    );
     assert!(
         windowed.stderr.contains("cut 1 sequence into 4 windows"),
         "{}",
         windowed.stderr
     );
     fit("cut.json", &[], "c.json");
-    assert_eq!(
-        std::fs::read_to_string(d.join("w.json")).unwrap(),
-        std::fs::read_to_string(d.join("c.json")).unwrap()
+    assert!(same_file(d, "w.json", "c.json"));
+    // by default each window comes after a lead-in of the kernel support (11 s), sampled but
+    // not scored: the windows extended back by 11 s, written as sequences, each trained on
+    // after an 11 s lead-in
+    let led = fit("all.json", &["--window-length", "15"], "wl.json");
+    assert!(
+        led.stderr
+            .contains("into 4 windows, each trained on after a lead-in of 11 s"),
+        "{}",
+        led.stderr
     );
-    // a window that covers the recording is the recording
-    fit("all.json", &["--window-length", "60"], "cover.json");
+    let cut_led = cut_by_hand(&all, 15.0, 11.0);
+    assert_eq!(cut_led["sequences"][1]["window"], json!([4.0, 30.0]));
+    std::fs::write(d.join("cut_led.json"), cut_led.to_string()).unwrap();
+    fit("cut_led.json", &["--lead-in", "11"], "cl.json");
+    assert!(same_file(d, "wl.json", "cl.json"));
+    assert!(!same_file(d, "wl.json", "w.json"));
+    // a window that covers the recording is the recording, with the same lead-in
+    fit(
+        "all.json",
+        &["--window-length", "60", "--lead-in", "0"],
+        "cover.json",
+    );
     fit("all.json", &[], "plain.json");
-    assert_eq!(
-        std::fs::read_to_string(d.join("cover.json")).unwrap(),
-        std::fs::read_to_string(d.join("plain.json")).unwrap()
-    );
+    assert!(same_file(d, "cover.json", "plain.json"));
+    fit("all.json", &["--window-length", "60"], "cover_led.json");
+    fit("all.json", &["--lead-in", "11"], "plain_led.json");
+    assert!(same_file(d, "cover_led.json", "plain_led.json"));
+}
+
+/// A lead-in that cannot be honoured is refused before anything is written, naming the flag.
+#[test]
+fn a_bad_lead_in_names_the_flag() {
+    let dir = workdir();
+    let d = dir.path();
+    recording(d);
+    let cases: [(&[&str], &str); 6] = [
+        (&["--estimator", "score", "--lead-in", "5"], "pathwise only"),
+        (
+            &["--estimator", "pathwise", "--window-length", "10"],
+            "longer than the lead-in",
+        ),
+        (
+            &["--estimator", "pathwise", "--lead-in", "60"],
+            "nothing to score of sequence 0",
+        ),
+        (
+            &["--estimator", "pathwise", "--lead-in", "-1"],
+            "non-negative",
+        ),
+        (&["--estimator", "pathwise", "--lead-in", "NaN"], "finite"),
+        (&["--hidden", "0", "--lead-in", "5"], "hidden neurons"),
+    ];
+    for (extra, says) in cases {
+        let mut args = vec![
+            "fit", "--spikes", "all.json", "--epochs", "1", "--out", "x.json",
+        ];
+        if !extra.contains(&"--hidden") {
+            args.extend(["--hidden", "1"]);
+        }
+        args.extend_from_slice(extra);
+        let r = diffsnn(d, &args);
+        assert!(
+            !r.ok && (r.stderr.contains("--lead-in") || r.stderr.contains("--window-length")),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+        assert!(!d.join("x.json").exists());
+    }
 }
 
 /// The parameters of a model file, flattened.

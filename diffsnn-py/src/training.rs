@@ -381,21 +381,7 @@ pub fn fit(
         return fit_mle(py, &args, out_given, &data, init, callback);
     }
     let config = args.config().map_err(to_py)?;
-    let data = args.windows.apply(data).map_err(to_py)?;
-    let mut trainer = match &args.resume {
-        Some(path) => {
-            let identity = RunIdentity {
-                settings: args.settings(),
-                data: DataSummary::of(&data),
-            };
-            args.resumed_trainer(path, &identity, config)
-        }
-        None => args
-            .initial_p(data[0].dim(), init)
-            .and_then(|p| args.variational_model(p))
-            .and_then(|model| Ok(Trainer::new(model, config)?)),
-    }
-    .map_err(to_py)?;
+    let (mut trainer, data, _) = args.variational_run(config, data, init).map_err(to_py)?;
     let mut observer = CallbackObserver {
         files: file_observer(&args, &data, trainer.records()).map_err(to_py)?,
         callback,

@@ -125,6 +125,12 @@ pub struct FitArgs {
     /// Cut every sequence into windows of `--window-length` seconds.
     #[command(flatten)]
     pub windows: WindowSplit,
+    /// The first S seconds of every training sequence (with --window-length, the S seconds
+    /// before every window) are sampled but not scored: what is scored is conditioned on the
+    /// spikes before it (path-wise only; default: the kernel support with --window-length,
+    /// else 0; 0 makes each window start from an empty history).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub lead_in: Option<f64>,
     /// Number of hidden neurons to add; 0 fits the fully observed network by maximum
     /// likelihood (exact gradient, one full-batch step per epoch).
     #[arg(long, value_name = "H")]
@@ -330,6 +336,7 @@ impl FitArgs {
             ("--observed", json!(self.neurons.observed)),
             ("--n-observed", json!(self.neurons.n_observed)),
             ("--window-length", json!(self.windows.window_length)),
+            ("--lead-in", json!(self.lead_in)),
             (
                 "--allow-empty-sequences",
                 json!(self.input.allow_empty_sequences),
@@ -450,15 +457,6 @@ impl FitArgs {
         Ok(config)
     }
 
-    /// The model a new run starts from: `--init`, or the reference's random initialisation.
-    fn initial_variational_model(&self, n_obs: usize) -> Result<VariationalModel> {
-        let init = match &self.init {
-            Some(path) => Some((load_model(path)?, path.display().to_string())),
-            None => None,
-        };
-        self.variational_model(self.initial_p(n_obs, init)?)
-    }
-
     /// The model `p` a new run on `n_obs` observed neurons starts from: `init` (a model and
     /// the name it goes by in messages), checked against the data and `--hidden`, or the
     /// reference's random initialisation from `--seed`, `--amplitude` and `--n-basis`.
@@ -549,6 +547,13 @@ impl FitArgs {
         if self.n_basis == 0 {
             return Err(CliError::argument("--n-basis", "must be at least 1"));
         }
+        if self.hidden == 0 && self.lead_in.is_some() {
+            return Err(CliError::argument(
+                "--lead-in",
+                "applies to hidden neurons (with --hidden 0 every window is conditioned on the \
+                 spikes before it exactly)",
+            ));
+        }
         if self.checkpoint_every == Some(0) {
             return Err(CliError::argument(
                 "--checkpoint-every",
@@ -633,16 +638,16 @@ impl FitArgs {
         .with_earlier_records(earlier))
     }
 
-    /// The trainer of the run saved in the state checkpoint `path`, after checking that this
+    /// The trainer of the run `saved` in the state checkpoint `path`, after checking that this
     /// run (`identity`: its settings and data) continues it.
     pub fn resumed_trainer(
         &self,
+        saved: Checkpoint,
         path: &Path,
         identity: &RunIdentity,
         config: TrainConfig,
     ) -> Result<Trainer> {
         let label = path.display().to_string();
-        let saved = Checkpoint::read(path)?;
         saved.check_continues(&identity.settings, &identity.data, &label)?;
         if saved.state.epoch > self.epochs {
             return Err(CliError::argument(
@@ -657,6 +662,130 @@ impl FitArgs {
         Trainer::resume(saved.model, config, saved.state).map_err(|e| CliError::Mismatch {
             reason: format!("{label}: {e}"),
         })
+    }
+
+    /// The trainer of a variational run (`config` from [`config`](Self::config)) on the observed
+    /// sequences `data`, the sequences it trains on (cut with `--window-length`, see
+    /// [`training_windows`](Self::training_windows)) and the run's identity: a new run from
+    /// `init` (or the random initial model), or the run saved in `--resume`, checked to be
+    /// continued by this one. What `diffsnn fit` and the Python package's `fit` both do.
+    pub fn variational_run(
+        &self,
+        config: TrainConfig,
+        data: Vec<EventSequence>,
+        init: Option<(Snn, String)>,
+    ) -> Result<(Trainer, Vec<EventSequence>, RunIdentity)> {
+        let n_obs = data.first().map_or(0, EventSequence::dim);
+        let start = match &self.resume {
+            Some(path) => Start::Resume(Box::new(Checkpoint::read(path)?), path),
+            None => Start::Fresh(Box::new(
+                self.variational_model(self.initial_p(n_obs, init)?)?,
+            )),
+        };
+        let (data, lead_in) = self.training_windows(data, start.model(), config.estimator)?;
+        let config = TrainConfig {
+            objective: ObjectiveOptions {
+                lead_in,
+                ..config.objective
+            },
+            ..config
+        };
+        let identity = RunIdentity {
+            settings: self.settings(),
+            data: DataSummary::of(&data),
+        };
+        let trainer = match start {
+            Start::Resume(saved, path) => self.resumed_trainer(*saved, path, &identity, config)?,
+            Start::Fresh(model) => Trainer::new(*model, config)?,
+        };
+        Ok((trainer, data, identity))
+    }
+
+    /// The training sequences and the lead-in of each (`ObjectiveOptions::lead_in`): the first
+    /// `--lead-in` seconds of every training sequence are sampled but not scored, so that what
+    /// is scored is conditioned on the spikes before it. Without `--window-length` the
+    /// sequences as read; with it, windows of `L` seconds, each extended back by the lead-in
+    /// (the first window's own first seconds serve as its lead-in). The default lead-in is
+    /// `model`'s kernel support for the path-wise estimator on windows, none otherwise; the
+    /// score function takes none. Said on standard error.
+    fn training_windows(
+        &self,
+        data: Vec<EventSequence>,
+        model: &VariationalModel,
+        estimator: Estimator,
+    ) -> Result<(Vec<EventSequence>, f64)> {
+        let length = self.windows.window_length;
+        let lead = match (self.lead_in, estimator, length) {
+            (Some(lead), _, _) => lead,
+            (None, Estimator::Pathwise, Some(_)) => model.p().basis().support(),
+            (None, _, _) => 0.0,
+        };
+        if !(lead.is_finite() && lead >= 0.0) {
+            return Err(CliError::argument(
+                "--lead-in",
+                format!(
+                    "must be finite and non-negative, got {} (the default with --window-length \
+                     is the kernel support: give one for a basis that reaches back without end)",
+                    pp_core::messages::show_number(lead)
+                ),
+            ));
+        }
+        if lead > 0.0 && estimator == Estimator::Score {
+            return Err(CliError::argument(
+                "--lead-in",
+                "applies to --estimator pathwise only: the score function scores whole \
+                 sequences (give --lead-in 0, or omit it)",
+            ));
+        }
+        let show = pp_core::messages::show_number;
+        let Some(length) = length else {
+            if let Some((k, s)) = data
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.window().duration() <= lead)
+            {
+                return Err(CliError::argument(
+                    "--lead-in",
+                    format!(
+                        "{} s leaves nothing to score of sequence {k} (window [{}, {}])",
+                        show(lead),
+                        show(s.window().t0()),
+                        show(s.window().t1())
+                    ),
+                ));
+            }
+            return Ok((data, lead));
+        };
+        if lead == 0.0 {
+            return Ok((self.windows.apply(data)?, 0.0));
+        }
+        if length <= lead {
+            return Err(CliError::argument(
+                "--window-length",
+                format!(
+                    "must be longer than the lead-in before each window ({} s, --lead-in)",
+                    show(lead)
+                ),
+            ));
+        }
+        let mut out = Vec::new();
+        for s in &data {
+            let windows = s
+                .split_windows_with_history(length, lead)
+                .map_err(super::windows::flag_error)?;
+            out.extend(windows.into_iter().map(|w| w.into_sequence()));
+        }
+        eprintln!(
+            "note: --window-length {} cut {} sequence{} into {} windows, each trained on after a \
+             lead-in of {} s before it (--lead-in: sampled, not scored; the first window's own \
+             first seconds)",
+            show(length),
+            data.len(),
+            if data.len() == 1 { "" } else { "s" },
+            out.len(),
+            show(lead)
+        );
+        Ok((out, lead))
     }
 
     /// Reads and checks everything, trains, and writes the model (atomically; with
@@ -694,16 +823,12 @@ impl FitArgs {
         let Some(config) = config else {
             return super::mle::fit_fully_observed(self, &data, stdout);
         };
-        let data = self.windows.apply(data)?;
+        let init = match &self.init {
+            Some(path) => Some((load_model(path)?, path.display().to_string())),
+            None => None,
+        };
         let n_obs = data.first().map_or(0, EventSequence::dim);
-        let identity = RunIdentity {
-            settings: self.settings(),
-            data: DataSummary::of(&data),
-        };
-        let mut trainer = match &self.resume {
-            Some(path) => self.resumed_trainer(path, &identity, config)?,
-            None => Trainer::new(self.initial_variational_model(n_obs)?, config)?,
-        };
+        let (mut trainer, data, identity) = self.variational_run(config, data, init)?;
         let mut observer =
             self.start_observer(data.len(), &trainer.state().records, || identity)?;
         let report = trainer.fit_observed(&data, &mut observer);
@@ -728,5 +853,20 @@ impl FitArgs {
         stdout
             .write_all(b"\n")
             .map_err(|e| CliError::io("(standard output)", e))
+    }
+}
+
+/// Where a run starts: a new model, or a saved run (its checkpoint and path).
+enum Start<'a> {
+    Fresh(Box<VariationalModel>),
+    Resume(Box<Checkpoint>, &'a Path),
+}
+
+impl Start<'_> {
+    fn model(&self) -> &VariationalModel {
+        match self {
+            Start::Fresh(m) => m,
+            Start::Resume(saved, _) => &saved.model,
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! `--window-length L`: every sequence cut into windows of `L` seconds, each a sequence of its
 //! own (flattened into `fit`, `eval` and `loglik`). Training on the windows of a long recording
 //! bounds the memory of a gradient and the chain of soft spikes the path-wise gradient
-//! multiplies along (truncated backpropagation through time); each window starts from an empty
-//! history, which is the bias (docs/math.md, "Windows of a long recording").
+//! multiplies along (truncated backpropagation through time); a window that starts from an
+//! empty history is the bias, which path-wise training reduces with a lead-in before each
+//! window (`fit --lead-in`; docs/math.md, "Windows of a long recording").
 
 use clap::Args;
 use pp_core::{EventSequence, PpError};
@@ -21,12 +22,14 @@ use crate::error::{CliError, Result};
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Args)]
 pub struct WindowSplit {
-    /// Cut every sequence into windows of this length (in s), each taken as a sequence of its
-    /// own that starts from an empty history: bounds the memory of a long recording and the
-    /// path-wise gradient's growth along it (truncated backpropagation through time); the
-    /// spikes before each cut are not seen by the window after it. With `fit --hidden 0` each
-    /// window is instead conditioned on the spikes of the kernel support before it, which
-    /// gives the whole recording's objective exactly.
+    /// Cut every sequence into windows of this length (in s): bounds the memory of a long
+    /// recording and the path-wise gradient's growth along it (truncated backpropagation
+    /// through time). In `loglik`, `eval` and `fit --estimator score` each window is a sequence
+    /// of its own that starts from an empty history (the spikes before each cut are not seen
+    /// by the window after it); `fit --estimator pathwise` trains on each window after a
+    /// lead-in before it (--lead-in, default the kernel support), sampled but not scored; with
+    /// `fit --hidden 0` each window is conditioned on the spikes of the kernel support before
+    /// it, which gives the whole recording's objective exactly.
     #[arg(long, value_name = "L")]
     pub window_length: Option<f64>,
 }

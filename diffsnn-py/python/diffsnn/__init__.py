@@ -60,7 +60,9 @@ def fit(
     (``"monte-carlo"``), ``mc_points``, ``step="em"`` (``"joint"``), ``batch_size=1``,
     ``shuffle=False``, ``beta=1.0``, ``regularisation=0.1``, ``baseline="none"``
     (``"running-mean"``), ``baseline_decay=0.9``, ``amplitude=5.0``, ``n_basis=2``,
-    ``separate_variational=False``, ``patience``, ``window_length``; and the program's outputs,
+    ``separate_variational=False``, ``patience``, ``window_length``, ``lead_in`` (seconds
+    sampled but not scored before each window or at the start of each sequence; with
+    ``window_length`` the kernel support by default); and the program's outputs,
     all optional here: ``out`` (a file for the trained model, also the stem of the
     checkpoints' names), ``loss_csv``, ``checkpoint_every`` and ``resume`` (a state checkpoint
     of the package's or the program's, continued to the same bits as a run never

@@ -4,9 +4,9 @@
 mod common;
 
 use approx::abs_diff_eq;
-use common::central_difference;
+use common::{central_difference, random_linear};
 use diffpp::{
-    DiffPP, LinearSigmoidModel, Mode, Noise, ReverseWorkspace, gradient_fixed_sample,
+    DiffPP, LinearSigmoidModel, Mode, ReverseWorkspace, gradient_fixed_sample,
     gradient_through_sample,
 };
 use pp_core::{Parametric, Window};
@@ -14,20 +14,6 @@ use proptest::prelude::*;
 use rand::RngExt;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-
-/// A random reference model with `h` hidden and 2 observed trains on `[0, t1]`, centres
-/// {0, 1.5}, scale 1 (support 2.5), weights uniform on [−2, 2].
-fn random_model(seed: u64, h: usize, t1: f64) -> LinearSigmoidModel {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let obs = Noise::draw(&mut rng, Window::new(0.0, t1).unwrap(), 1.5, 2).unwrap();
-    let marks: Vec<u32> = (0..obs.len()).map(|i| (i % 2) as u32).collect();
-    let mut m = LinearSigmoidModel::new(h, 2.0, 1e-3, vec![0.0, 1.5], 1.0)
-        .unwrap()
-        .with_observed(2, obs.times().to_vec(), marks)
-        .unwrap();
-    m.randomize(&mut rng, 1.0, 2.0);
-    m
-}
 
 fn with_params(model: &LinearSigmoidModel, p: &[f64]) -> LinearSigmoidModel {
     let mut m = model.clone();
@@ -52,7 +38,7 @@ proptest! {
     ) {
         let t1 = 4.0;
         let window = Window::new(0.0, t1).unwrap();
-        let model = random_model(seed, h, t1);
+        let model = random_linear(seed, h, t1);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0xabc);
         let noise = DiffPP::draw_noise(&model, window, &mut rng).unwrap();
         let dpp = DiffPP::new(window, Mode::soft(tau).unwrap());
@@ -81,7 +67,7 @@ proptest! {
     fn pathwise_gradient_of_log_q_alone_vanishes(seed in 0u64..10_000, h in 1usize..4, tau in 0.2f64..1.0) {
         let t1 = 4.0;
         let window = Window::new(0.0, t1).unwrap();
-        let model = random_model(seed, h, t1);
+        let model = random_linear(seed, h, t1);
         let noise = DiffPP::draw_noise(&model, window, &mut Xoshiro256PlusPlus::seed_from_u64(seed + 1)).unwrap();
         let dpp = DiffPP::new(window, Mode::soft(tau).unwrap());
         let trace = dpp.sample_with_noise(&model, &noise).unwrap();
@@ -110,12 +96,12 @@ proptest! {
     ) {
         let t1 = 3.0;
         let window = Window::new(0.0, t1).unwrap();
-        let model = random_model(seed, h, t1);
+        let model = random_linear(seed, h, t1);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5a5a);
         let dpp = DiffPP::new(window, Mode::soft(tau).unwrap());
         let sample = dpp.sample(&model, &mut rng).unwrap();
         // evaluate the realisation under a different model (as log p(H; θ) at a sample of q)
-        let other = random_model(seed + 17, h, t1);
+        let other = random_linear(seed + 17, h, t1);
         let trace = dpp.evaluate(&other, sample.times(), sample.y()).unwrap();
         let c: Vec<f64> = (0..trace.y().len()).map(|_| 2.0 * rng.random::<f64>() - 1.0).collect();
         let f = |m: &LinearSigmoidModel, y: &[f64]| -> f64 {
@@ -145,8 +131,8 @@ proptest! {
     fn composed_elbo_style_gradient_matches_finite_differences(seed in 0u64..10_000, h in 1usize..4, tau in 0.2f64..1.0) {
         let t1 = 3.0;
         let window = Window::new(0.0, t1).unwrap();
-        let q = random_model(seed, h, t1);
-        let p = random_model(seed + 999, h, t1);
+        let q = random_linear(seed, h, t1);
+        let p = random_linear(seed + 999, h, t1);
         let noise = DiffPP::draw_noise(&q, window, &mut Xoshiro256PlusPlus::seed_from_u64(seed + 3)).unwrap();
         let dpp = DiffPP::new(window, Mode::soft(tau).unwrap());
         let f = |qm: &LinearSigmoidModel| -> f64 {
@@ -176,7 +162,7 @@ proptest! {
     fn hard_log_q_score_matches_finite_differences(seed in 0u64..10_000, h in 1usize..4) {
         let t1 = 4.0;
         let window = Window::new(0.0, t1).unwrap();
-        let model = random_model(seed, h, t1);
+        let model = random_linear(seed, h, t1);
         let noise = DiffPP::draw_noise(&model, window, &mut Xoshiro256PlusPlus::seed_from_u64(seed + 5)).unwrap();
         let dpp = DiffPP::new(window, Mode::Hard);
         let trace = dpp.sample_with_noise(&model, &noise).unwrap();
@@ -203,7 +189,7 @@ proptest! {
 fn reverse_rejects_mismatched_input() {
     use diffpp::DiffppError;
     let window = Window::new(0.0, 2.0).unwrap();
-    let model = random_model(1, 2, 2.0);
+    let model = random_linear(1, 2, 2.0);
     let soft = DiffPP::new(window, Mode::soft(0.5).unwrap())
         .sample(&model, &mut Xoshiro256PlusPlus::seed_from_u64(1))
         .unwrap();
@@ -219,7 +205,7 @@ fn reverse_rejects_mismatched_input() {
         gradient_through_sample(&model, &soft, 1.0, Some(&bad), &mut grad, &mut ws),
         Err(DiffppError::NonFinite { .. })
     ));
-    let three = random_model(1, 3, 2.0);
+    let three = random_linear(1, 3, 2.0);
     let mut g3 = vec![0.0; three.n_params()];
     assert!(gradient_through_sample(&three, &soft, 1.0, None, &mut g3, &mut ws).is_err());
     let hard = DiffPP::new(window, Mode::Hard)
@@ -241,7 +227,7 @@ proptest! {
     fn reference_model_vjp_matches_finite_differences(seed in 0u64..10_000, h in 1usize..4) {
         use diffpp::{SoftHiddenIntensity, SoftEvents};
         let t1 = 4.0;
-        let model = random_model(seed, h, t1);
+        let model = random_linear(seed, h, t1);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed + 7);
         let n_ev = 6;
         let mut times: Vec<f64> = (0..n_ev).map(|_| t1 * rng.random::<f64>()).collect();

@@ -9,7 +9,7 @@
 mod common;
 
 use approx::abs_diff_eq;
-use common::central_difference;
+use common::{central_difference, random_linear, random_snn};
 use diffpp::snn::SnnHidden;
 use diffpp::{
     DiffPP, DiffppError, LinearSigmoidModel, Mode, Noise, ReverseWorkspace, SoftHiddenIntensity,
@@ -19,44 +19,12 @@ use diffpp::{
 use pp_core::{EventSequence, Parametric, Window};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use snn_model::{Activation, Basis, Snn, SnnBuilder};
-
-/// A random reference model with `h` hidden and 2 observed trains on `[0, t1]`, centres
-/// {0, 1.5}, scale 1 (support 2.5), weights uniform on [−2, 2] (as in tests/reverse.rs).
-fn random_linear(seed: u64, h: usize, t1: f64) -> LinearSigmoidModel {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let obs = Noise::draw(&mut rng, Window::new(0.0, t1).unwrap(), 1.5, 2).unwrap();
-    let marks: Vec<u32> = (0..obs.len()).map(|i| (i % 2) as u32).collect();
-    let mut m = LinearSigmoidModel::new(h, 2.0, 1e-3, vec![0.0, 1.5], 1.0)
-        .unwrap()
-        .with_observed(2, obs.times().to_vec(), marks)
-        .unwrap();
-    m.randomize(&mut rng, 1.0, 2.0);
-    m
-}
+use snn_model::Snn;
 
 fn linear_with(model: &LinearSigmoidModel, p: &[f64]) -> LinearSigmoidModel {
     let mut m = model.clone();
     m.set_params(p).unwrap();
     m
-}
-
-/// A random SNN: `o` observed + `h` hidden, K = 2 bumps (support 2.5), sigmoid amplitude 2,
-/// ~80 % of the connections on (as in tests/snn_hidden.rs).
-fn random_snn(seed: u64, o: usize, h: usize, w: f64) -> Snn {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let n = o + h;
-    SnnBuilder::new(o, h)
-        .basis(Basis::Epanechnikov {
-            centers: vec![0.0, 1.5],
-            scale: 1.0,
-        })
-        .activation(Activation::Sigmoid { amplitude: 2.0 })
-        .bias((0..n).map(|_| rng.random_range(-1.0..1.0)).collect())
-        .weights((0..2 * n * n).map(|_| rng.random_range(-w..w)).collect())
-        .connection((0..n * n).map(|_| rng.random::<f64>() < 0.8).collect())
-        .check()
-        .unwrap()
 }
 
 fn snn_with(model: &Snn, p: &[f64]) -> Snn {

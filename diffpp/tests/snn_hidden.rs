@@ -7,7 +7,7 @@
 mod common;
 
 use approx::abs_diff_eq;
-use common::central_difference;
+use common::{central_difference, random_snn};
 use diffpp::numeric::argmax;
 use diffpp::snn::SnnHidden;
 use diffpp::{
@@ -19,24 +19,6 @@ use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use snn_model::{Activation, Basis, Snn, SnnBuilder};
-
-/// A random SNN: `o` observed + `h` hidden, K = 2 bumps (centres {0, 1.5}, scale 1, support
-/// 2.5), biases U(−1, 1), weights U(−w, w), ~80 % of the connections on.
-fn random_model(seed: u64, o: usize, h: usize, w: f64) -> Snn {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let n = o + h;
-    SnnBuilder::new(o, h)
-        .basis(Basis::Epanechnikov {
-            centers: vec![0.0, 1.5],
-            scale: 1.0,
-        })
-        .activation(Activation::Sigmoid { amplitude: 2.0 })
-        .bias((0..n).map(|_| rng.random_range(-1.0..1.0)).collect())
-        .weights((0..2 * n * n).map(|_| rng.random_range(-w..w)).collect())
-        .connection((0..n * n).map(|_| rng.random::<f64>() < 0.8).collect())
-        .check()
-        .unwrap()
-}
 
 /// Observed Poisson spikes (rate 1.5 per neuron) on `[0, t1]`, on `dim` (= o or N) dimensions.
 fn observed(seed: u64, o: usize, dim: usize, t1: f64) -> EventSequence {
@@ -77,7 +59,7 @@ proptest! {
     #[test]
     fn log_intensities_match_direct_soft_potentials(seed in any::<u64>(), o in 1usize..3, h in 1usize..4, full_dim in any::<bool>()) {
         let t1 = 12.0;
-        let model = random_model(seed, o, h, 3.0);
+        let model = random_snn(seed, o, h, 3.0);
         let n = o + h;
         let obs = observed(seed, o, if full_dim { n } else { o }, t1);
         let srm = SnnHidden::new(&model, &obs, 1e-6).unwrap();
@@ -135,7 +117,7 @@ proptest! {
     #[test]
     fn vjp_matches_finite_differences(seed in any::<u64>(), o in 1usize..3, h in 1usize..4) {
         let t1 = 8.0;
-        let model = random_model(seed, o, h, 2.0);
+        let model = random_snn(seed, o, h, 2.0);
         let obs = observed(seed, o, o, t1);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 3);
         let s = rng.random_range(3.0..t1);
@@ -175,7 +157,7 @@ proptest! {
     fn reverse_sweep_matches_finite_differences(seed in any::<u64>(), h in 1usize..4, tau in 0.2f64..1.0, beta in -1.5f64..1.5) {
         let t1 = 4.0;
         let o = 2;
-        let model = random_model(seed, o, h, 2.0);
+        let model = random_snn(seed, o, h, 2.0);
         let obs = observed(seed, o, o, t1);
         let window = obs.window();
         let srm = SnnHidden::new(&model, &obs, 1e-3).unwrap();
@@ -256,7 +238,7 @@ proptest! {
 /// by the generic sweep, with the same result.
 #[test]
 fn a_stale_trace_falls_back_to_the_generic_sweep() {
-    let model = random_model(9, 2, 3, 2.0);
+    let model = random_snn(9, 2, 3, 2.0);
     let obs = observed(9, 2, 2, 12.0);
     let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
     let dpp = DiffPP::new(obs.window(), Mode::soft(0.4).unwrap());
@@ -289,7 +271,7 @@ fn a_stale_trace_falls_back_to_the_generic_sweep() {
 fn fixed_sample_gradient_matches_finite_differences() {
     for seed in 0..6u64 {
         let (o, h, t1) = (2, 3, 3.0);
-        let model = random_model(seed, o, h, 2.0);
+        let model = random_snn(seed, o, h, 2.0);
         let obs = observed(seed, o, o, t1);
         let window = obs.window();
         let srm = SnnHidden::new(&model, &obs, 1e-3).unwrap();
@@ -362,7 +344,7 @@ fn hard_mode_makes_exactly_the_thinning_decisions() {
     let t1 = 25.0;
     let mut accepted = 0;
     for seed in 0..6u64 {
-        let model = random_model(seed, 2, 3, 3.0);
+        let model = random_snn(seed, 2, 3, 3.0);
         let obs = observed(seed, 2, 2, t1);
         let srm = SnnHidden::new(&model, &obs, SnnHidden::DEFAULT_EPSILON).unwrap();
         let window = obs.window();
@@ -390,7 +372,7 @@ fn hard_mode_makes_exactly_the_thinning_decisions() {
 /// Rows of zeros (rejected candidates of a hard run) do not change the intensities.
 #[test]
 fn zero_rows_are_absent_events() {
-    let model = random_model(4, 2, 2, 3.0);
+    let model = random_snn(4, 2, 2, 3.0);
     let obs = observed(4, 2, 2, 10.0);
     let srm = SnnHidden::new(&model, &obs, 1e-6).unwrap();
     let (st, sw) = ([4.0, 4.5, 5.0], [0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
@@ -456,7 +438,7 @@ fn bad_models_and_sequences_are_errors() {
 #[test]
 fn an_overflowing_adjoint_is_a_numerical_error_of_the_sweep() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
-    let model = random_model(4, 2, 3, 1.0);
+    let model = random_snn(4, 2, 3, 1.0);
     let obs = observed(4, 2, 2, 10.0);
     let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
     let trace = DiffPP::new(obs.window(), Mode::soft(0.3).unwrap())

@@ -1,7 +1,12 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code)]
 
+use diffpp::{LinearSigmoidModel, Noise};
+use pp_core::Window;
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::Value;
+use snn_model::{Activation, Basis, Snn, SnnBuilder};
 
 /// Reads a reference fixture from `fixtures/reference/` at the repository root (see its
 /// README). The reference files contain bare `NaN` tokens (float32 results), which JSON does not
@@ -52,4 +57,36 @@ pub fn chi_square(counts: &[u64], probs: &[f64]) -> f64 {
 pub fn chi_square_quantile(df: usize, alpha: f64) -> f64 {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
     ChiSquared::new(df as f64).unwrap().inverse_cdf(1.0 - alpha)
+}
+
+/// A random reference model with `h` hidden and 2 observed trains on `[0, t1]`, centres
+/// {0, 1.5}, scale 1 (support 2.5), weights uniform on [−2, 2].
+pub fn random_linear(seed: u64, h: usize, t1: f64) -> LinearSigmoidModel {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let obs = Noise::draw(&mut rng, Window::new(0.0, t1).unwrap(), 1.5, 2).unwrap();
+    let marks: Vec<u32> = (0..obs.len()).map(|i| (i % 2) as u32).collect();
+    let mut m = LinearSigmoidModel::new(h, 2.0, 1e-3, vec![0.0, 1.5], 1.0)
+        .unwrap()
+        .with_observed(2, obs.times().to_vec(), marks)
+        .unwrap();
+    m.randomize(&mut rng, 1.0, 2.0);
+    m
+}
+
+/// A random SNN: `o` observed + `h` hidden, K = 2 bumps (support 2.5), sigmoid amplitude 2,
+/// ~80 % of the connections on.
+pub fn random_snn(seed: u64, o: usize, h: usize, w: f64) -> Snn {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let n = o + h;
+    SnnBuilder::new(o, h)
+        .basis(Basis::Epanechnikov {
+            centers: vec![0.0, 1.5],
+            scale: 1.0,
+        })
+        .activation(Activation::Sigmoid { amplitude: 2.0 })
+        .bias((0..n).map(|_| rng.random_range(-1.0..1.0)).collect())
+        .weights((0..2 * n * n).map(|_| rng.random_range(-w..w)).collect())
+        .connection((0..n * n).map(|_| rng.random::<f64>() < 0.8).collect())
+        .check()
+        .unwrap()
 }

@@ -156,14 +156,12 @@ impl Snn {
         compensator: &CompensatorMethod,
         ws: &mut SoftWorkspace,
     ) -> Result<f64> {
-        self.check_observed(observed)?;
-        check_hidden(self, &hidden, observed)?;
-        ws.observed(
-            self,
+        self.observed_log_likelihood_from(
             observed,
             observed.window().t0(),
             hidden,
             compensator,
+            ws,
             None,
         )
     }
@@ -197,24 +195,12 @@ impl Snn {
         grad_params: &mut [f64],
         grad_weights: &mut [f64],
     ) -> Result<f64> {
-        self.check_observed(observed)?;
-        check_hidden(self, &hidden, observed)?;
-        check_len(
-            "parameter gradient",
-            self.n_neurons() + self.n_basis() * self.n_neurons() * self.n_neurons(),
-            grad_params.len(),
-        )?;
-        check_len(
-            "soft weight gradient",
-            hidden.len() * self.n_hidden(),
-            grad_weights.len(),
-        )?;
-        ws.observed(
-            self,
+        self.observed_log_likelihood_from(
             observed,
             observed.window().t0(),
             hidden,
             compensator,
+            ws,
             Some((grad_params, grad_weights)),
         )
     }

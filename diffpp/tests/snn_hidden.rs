@@ -461,3 +461,53 @@ fn an_overflowing_adjoint_is_a_numerical_error_of_the_sweep() {
         "{err}"
     );
 }
+
+/// On a trace long enough that both the sampler's potential tracker and the specialised
+/// sweep's reversed-time tracker drop the events that have passed (3,000 candidates, more than
+/// twice the least batch they drop), the sweep still equals the generic one, for a basis of
+/// finite support and one of infinite support.
+#[test]
+fn a_long_trace_whose_passed_events_are_dropped_sweeps_as_the_generic_sweep() {
+    for basis in [
+        Basis::epanechnikov_default(2),
+        Basis::Exponential {
+            time_constants: vec![0.7, 2.5],
+        },
+    ] {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let model = SnnBuilder::new(2, 3).basis(basis).random(&mut rng).unwrap();
+        let obs = observed(5, 2, 2, 200.0);
+        let hidden = SnnHidden::new(&model, &obs, 1e-6).unwrap();
+        let trace = DiffPP::new(obs.window(), Mode::soft(0.5).unwrap())
+            .sample(&hidden, &mut rng)
+            .unwrap();
+        assert!(trace.len() > 2 * snn_model::BasisTracker::FORGET_MIN);
+        let dl: Vec<f64> = (0..trace.y().len())
+            .map(|_| rng.random_range(-0.4..0.6))
+            .collect();
+        let np = model.n_params();
+        let (mut fast, mut generic) = (vec![0.0; np], vec![0.0; np]);
+        let mut rev = ReverseWorkspace::new();
+        gradient_through_sample(&hidden, &trace, 0.7, Some(&dl), &mut fast, &mut rev).unwrap();
+        let request = SweepRequest {
+            beta: 0.7,
+            loss_adjoint: Some(&dl),
+            through_sample: true,
+            mark_adjoint: None,
+        };
+        generic_reverse_sweep(&hidden, &trace, request, &mut generic, &mut rev).unwrap();
+        for i in 0..np {
+            assert!(
+                abs_diff_eq!(
+                    fast[i],
+                    generic[i],
+                    epsilon = 1e-9 * (1.0 + generic[i].abs())
+                ),
+                "{:?}, parameter {i}: {} vs {}",
+                model.basis(),
+                fast[i],
+                generic[i]
+            );
+        }
+    }
+}

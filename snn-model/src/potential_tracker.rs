@@ -16,6 +16,11 @@
 //! events ([`push_soft`](PotentialTracker::push_soft): a mark spread over several neurons, as
 //! the ∂PP's relaxed spikes), whose amplitudes `Σ_j (M ⊙ W)[k][i][j] m_j` are formed once
 //! when the event is pushed.
+//!
+//! **Memory.** Events that can no longer reach a potential at the current time or later (they
+//! have left every lag window, or are folded into the decaying sums) are dropped as queries
+//! go forward ([`BasisTracker::forget_passed`]): the tracker holds the events of about one
+//! kernel support, whatever the length of the stream ([`heap_bytes`](PotentialTracker::heap_bytes)).
 
 use crate::basis::Basis;
 use crate::error::{Result, SnnError};
@@ -209,6 +214,40 @@ impl PotentialTracker {
         self.i0..self.i0 + self.nt
     }
 
+    /// The bytes held on the heap. The events that have left every window are dropped as
+    /// time goes on, so this stays bounded by the events inside the kernel support (and
+    /// the `O(K·N²)` parameters), however long the stream of events.
+    ///
+    /// ```
+    /// let m = snn_model::SnnBuilder::new(1, 0).check()?;
+    /// let mut tr = snn_model::PotentialTracker::new(&m);
+    /// let mut u = [0.0];
+    /// for e in 0..100_000 {
+    ///     tr.push_spike(e as f64, 0)?;
+    ///     tr.potentials_at(e as f64 + 0.5, &mut u)?;
+    /// }
+    /// assert!(tr.heap_bytes() < 100_000);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn heap_bytes(&self) -> usize {
+        let params = 8 * (self.bias.capacity() + self.wm.capacity());
+        let inner = match &self.inner {
+            Inner::Target {
+                windows,
+                times,
+                marks,
+                wt,
+                soft_amp,
+            } => {
+                windows.heap_bytes()
+                    + 8 * (times.capacity() + wt.capacity() + soft_amp.capacity())
+                    + 4 * marks.capacity()
+            }
+            Inner::Source { tracker, phi } => tracker.heap_bytes() + 8 * phi.capacity(),
+        };
+        params + inner
+    }
+
     /// Forgets every spike and rewinds the current time (keeps allocations).
     ///
     /// ```
@@ -357,9 +396,11 @@ impl PotentialTracker {
                 windows.advance_with(t, times, &rows);
                 out.copy_from_slice(&self.bias);
                 windows.values(t, out);
+                forget_passed(windows, times, marks, soft_amp, self.n, self.k * self.nt);
             }
             Inner::Source { tracker, phi } => {
                 tracker.activations_at(t, phi)?;
+                tracker.forget_passed();
                 for (r, o) in out.iter_mut().enumerate() {
                     let i = self.i0 + r;
                     let row = &self.wm[i * kn..(i + 1) * kn];
@@ -369,4 +410,33 @@ impl PotentialTracker {
         }
         Ok(())
     }
+}
+
+/// Drops the events that have left every window (with the rows of the soft ones among them,
+/// and the soft marks of the others renumbered) once they are at least half of the events
+/// held and at least [`BasisTracker::FORGET_MIN`]: a long stream of events is held in memory
+/// bounded by the kernel support, at an amortised `O(1)` per event, and the potentials are
+/// unchanged to the bit (the windows only see their indices shifted).
+fn forget_passed(
+    windows: &mut TargetWindows,
+    times: &mut Vec<f64>,
+    marks: &mut Vec<u32>,
+    soft_amp: &mut Vec<f64>,
+    n: usize,
+    row_len: usize,
+) {
+    let passed = windows.oldest_in_use();
+    if passed < BasisTracker::FORGET_MIN || 2 * passed < times.len() {
+        return;
+    }
+    let soft_passed = marks[..passed].iter().filter(|&&m| m as usize >= n).count();
+    if soft_passed > 0 {
+        for m in marks[passed..].iter_mut().filter(|m| **m as usize >= n) {
+            *m -= soft_passed as u32;
+        }
+        soft_amp.drain(..soft_passed * row_len);
+    }
+    times.drain(..passed);
+    marks.drain(..passed);
+    windows.forget_front(passed);
 }

@@ -339,6 +339,62 @@ impl BasisTracker {
         Ok(())
     }
 
+    /// Drops the events that can no longer change the activations at the current time or
+    /// later (Epanechnikov: those that have left every window; exponential and alpha kernels:
+    /// those already folded into the decaying sums), once they are at least half of the
+    /// events held and at least [`FORGET_MIN`](Self::FORGET_MIN), so that a long stream of
+    /// events is held in memory bounded by the kernel support (amortised `O(1)` per event).
+    /// Returns how many were dropped. Activations are unchanged, to the bit; afterwards
+    /// [`times`](Self::times) and [`n_events`](Self::n_events) count only the events kept.
+    ///
+    /// ```
+    /// let mut tr = snn_model::BasisTracker::new(&snn_model::Basis::epanechnikov_default(2), 1)?;
+    /// for e in 0..5000 {
+    ///     tr.push_spike(e as f64, 0)?;
+    /// }
+    /// tr.advance(5000.0)?; // the lags reach 11: the spikes after t = 4989 are still needed
+    /// assert_eq!(tr.forget_passed(), 4990);
+    /// assert_eq!(tr.n_events(), 10);
+    /// assert_eq!(tr.forget_passed(), 0); // too few to drop
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn forget_passed(&mut self) -> usize {
+        let passed = match &self.state {
+            State::Epanechnikov(st) => st.leave.iter().copied().min().unwrap_or(0),
+            State::Decay(st) => st.enter,
+        };
+        if passed < Self::FORGET_MIN || 2 * passed < self.times.len() {
+            return 0;
+        }
+        // the weights of the first soft event kept (one-hot events hold none, and offset 0)
+        let pool_cut = (passed..self.times.len())
+            .find(|&e| self.width[e] > 0)
+            .map_or(self.pool.len(), |e| self.offset[e]);
+        for (o, &w) in self.offset[passed..].iter_mut().zip(&self.width[passed..]) {
+            if w > 0 {
+                *o -= pool_cut;
+            }
+        }
+        self.times.drain(..passed);
+        self.first.drain(..passed);
+        self.width.drain(..passed);
+        self.offset.drain(..passed);
+        self.pool.drain(..pool_cut);
+        match &mut self.state {
+            State::Epanechnikov(st) => {
+                for (e, l) in st.enter.iter_mut().zip(st.leave.iter_mut()) {
+                    *e -= passed;
+                    *l -= passed;
+                }
+            }
+            State::Decay(st) => st.enter -= passed,
+        }
+        passed
+    }
+
+    /// The least number of passed events [`forget_passed`](Self::forget_passed) drops at once.
+    pub const FORGET_MIN: usize = 1024;
+
     /// Calls `f(j, m_{e,j})` for every neuron `j` of event `e`'s mark.
     #[inline]
     pub(crate) fn each_mark(&self, e: usize, f: impl FnMut(usize, f64)) {

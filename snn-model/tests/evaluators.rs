@@ -218,3 +218,80 @@ fn fast_matches_direct_on_a_long_sequence() {
     }
     eprintln!("worst scaled difference {worst:.2e}");
 }
+
+/// Events pushed and queried as a stream (as the ∂PP sampler does: push a candidate, query
+/// the next one) are dropped once they can no longer reach a potential: over 6,000 mixed
+/// one-hot and soft events (several rounds of dropping) the potential trackers still match
+/// the direct sum, for every basis, and hold no more memory at the end than half-way (a
+/// tracker holds at most the events of a support and twice the least batch it drops,
+/// `BasisTracker::FORGET_MIN`, all pushed by then; not the whole stream).
+#[test]
+fn streaming_trackers_drop_passed_events_and_match_direct() {
+    let (n_obs, n_hidden) = (2, 3);
+    let n = n_obs + n_hidden;
+    for kind in 0..3u8 {
+        let mut rng = common::rng(11 + u64::from(kind));
+        let basis = common::random_basis(&mut rng, kind, 2);
+        let model = common::random_model(&mut rng, n, basis, Activation::default(), 1.0);
+        let mut pt_all = PotentialTracker::new(&model);
+        let mut pt_hidden = PotentialTracker::for_targets(&model, n_obs..n).unwrap();
+        let mut events: Vec<(f64, Option<usize>, Vec<f64>)> = Vec::new();
+        let (mut u_all, mut u_hidden, mut u_direct) =
+            (vec![0.0; n], vec![0.0; n_hidden], vec![0.0; n]);
+        let (mut t, mut early_bytes) = (0.0, 0);
+        for e in 0..6000 {
+            t += rng.random_range(0.0..0.8);
+            if rng.random::<bool>() {
+                let j = rng.random_range(0..n);
+                pt_all.push_spike(t, j).unwrap();
+                pt_hidden.push_spike(t, j).unwrap();
+                events.push((t, Some(j), vec![]));
+            } else {
+                let mut w: Vec<f64> = (0..n_hidden).map(|_| rng.random::<f64>()).collect();
+                let s: f64 = w.iter().sum();
+                w.iter_mut().for_each(|x| *x /= s);
+                pt_all.push_soft(t, n_obs, &w).unwrap();
+                pt_hidden.push_soft(t, n_obs, &w).unwrap();
+                events.push((t, None, w));
+            }
+            let q = t + rng.random_range(0.0..0.4);
+            t = q; // the next event comes after the query
+            pt_all.potentials_at(q, &mut u_all).unwrap();
+            pt_hidden.potentials_at(q, &mut u_hidden).unwrap();
+            if e == 3000 {
+                early_bytes = pt_all.heap_bytes() + pt_hidden.heap_bytes();
+            }
+            if e % 7 != 0 {
+                continue;
+            }
+            let marked = events.iter().map(|(te, hard, w)| {
+                let mark = match hard {
+                    Some(j) => Mark::Neuron(*j),
+                    None => Mark::Soft {
+                        first: n_obs,
+                        weights: w,
+                    },
+                };
+                (*te, mark)
+            });
+            model.potentials_direct_marked(q, marked, &mut u_direct);
+            for (a, b) in u_all.iter().zip(&u_direct) {
+                assert!(
+                    abs_diff_eq!(*a, *b, epsilon = 1e-9 * b.abs().max(1.0)),
+                    "kind {kind}, event {e}: {a} vs {b}"
+                );
+            }
+            for (a, b) in u_hidden.iter().zip(&u_direct[n_obs..]) {
+                assert!(
+                    abs_diff_eq!(*a, *b, epsilon = 1e-9 * b.abs().max(1.0)),
+                    "kind {kind}, event {e}, hidden: {a} vs {b}"
+                );
+            }
+        }
+        let end_bytes = pt_all.heap_bytes() + pt_hidden.heap_bytes();
+        assert!(
+            end_bytes <= early_bytes,
+            "kind {kind}: {end_bytes} bytes after 6,000 events, {early_bytes} after 3,000"
+        );
+    }
+}

@@ -210,6 +210,8 @@ impl SnnHidden<'_> {
             if any {
                 reverse.push_soft(-s, 0, &ws.ubar)?;
                 pushed = true;
+                // the later candidates that no longer reach back this far (memory: a support)
+                reverse.forget_passed();
             }
         }
         // observed spikes before the first candidate

@@ -213,8 +213,10 @@ impl Trace {
         &self.times
     }
 
-    /// The Gumbel noise `[M][H + 1]`, or `None` for a trace made by [`DiffPP::evaluate`]
-    /// (a given realisation has no recorded noise).
+    /// The Gumbel noise `[M][H + 1]` of a trace made by [`DiffPP::sample`] or
+    /// [`DiffPP::sample_with_noise`]; `None` for one made by [`DiffPP::evaluate`] (a given
+    /// realisation has no recorded noise) or by [`DiffPP::sample_with_noise_into`] (the
+    /// caller keeps the noise: a long trace holds no second copy of it).
     ///
     /// ```
     /// assert!(diffpp::Trace::empty().gumbel().is_none());
@@ -647,6 +649,8 @@ impl DiffPP {
     ) -> Result<Trace> {
         let mut trace = Trace::empty();
         self.sample_with_noise_into(model, noise, &mut trace)?;
+        trace.gumbel.extend_from_slice(noise.gumbel());
+        trace.has_noise = true;
         Ok(trace)
     }
 
@@ -699,8 +703,8 @@ impl DiffPP {
         let m = noise.len();
         trace.reset(h, mode, self.window, rate, support);
         trace.times.extend_from_slice(noise.times());
-        trace.gumbel.extend_from_slice(noise.gumbel());
-        trace.has_noise = true;
+        // the caller holds the noise: no second copy of `M·(H + 1)` floats
+        trace.has_noise = false;
         trace.alpha.resize(m * n, 0.0);
         trace.y.resize(m * n, 0.0);
         trace.weights.resize(m * h, 0.0);
@@ -726,7 +730,7 @@ impl DiffPP {
                 alpha_at(model, k, s, hist, log_rate, rate, alpha_k)?;
             }
             let alpha_k = &trace.alpha[k * n..(k + 1) * n];
-            let g_k = &trace.gumbel[k * n..(k + 1) * n];
+            let g_k = noise.gumbel_of(k);
             let c = hard_unchecked(alpha_k, g_k);
             trace.categories[k] = c;
             let y_k = &mut trace.y[k * n..(k + 1) * n];

@@ -86,7 +86,7 @@ impl<'a> SoftDraw<'a> {
         for g in ws.g_w.iter_mut() {
             *g = -*g;
         }
-        resize_marks(ws, h);
+        resize_marks(ws, h, !model.is_shared());
         weight_adjoint_to_mark_adjoint(&ws.trace_q, &ws.g_w, &mut ws.dl_dy)?;
         let np = pp_core::Parametric::n_params(p);
         let nq = pp_core::Parametric::n_params(q);
@@ -261,10 +261,15 @@ fn observed_part(
     Ok(ll)
 }
 
-fn resize_marks(ws: &mut EstimatorWorkspace, h: usize) {
+/// Sizes the mark adjoints for the sample in `ws.trace_q`: `dl_dy`, and `ybar` only when `p`
+/// has its own parameters (with a shared model it is never written: no `M·(H + 1)` floats
+/// for nothing on a long recording).
+fn resize_marks(ws: &mut EstimatorWorkspace, h: usize, own_p: bool) {
     let len = ws.trace_q.len() * (h + 1);
     ws.dl_dy.clear();
     ws.dl_dy.resize(len, 0.0);
     ws.ybar.clear();
-    ws.ybar.resize(len, 0.0);
+    if own_p {
+        ws.ybar.resize(len, 0.0);
+    }
 }

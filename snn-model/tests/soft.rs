@@ -626,3 +626,93 @@ fn gradients_accumulate() {
         assert!((2.0 * a - b).abs() <= 1e-12 * b.abs().max(1.0));
     }
 }
+
+/// A sequence long enough to be split over the cores (here 4 stretches of about 8,800 sources)
+/// has the value and gradients of 8 short pieces evaluated whole, each from its cut on with
+/// the kernel support before it as its lead-in (1e-9 relative; the split's own cuts are
+/// elsewhere, so this fails if a stretch loses its lead-in's spikes or soft events, or if a
+/// part's weight gradient lands on the wrong rows); and the split gives the same bits in a
+/// pool of one thread and of two.
+#[test]
+fn a_long_sequence_split_over_the_cores_adds_up_its_pieces() {
+    use snn_model::soft::MIN_SOURCES_PER_PART;
+    // few targets (one loop over them) and many (the wide loops)
+    for (o, h, t1, from) in [(2, 2, 4400.0, 0.0), (10, 3, 1700.0, 40.0)] {
+        let model = random_model(3, o, h, 2, 1.0, None);
+        let (observed, st, sw) = random_data(3, o, h, t1, 5.0);
+        assert!(observed.len() + st.len() >= 4 * MIN_SOURCES_PER_PART);
+        let all = SoftEvents::new(&st, &sw, h).unwrap();
+        let method = CompensatorMethod::default();
+        let np = model.n_params();
+        let split_in = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut ws = SoftWorkspace::new(&model);
+                let (mut gp, mut gw) = (vec![0.0; np], vec![0.0; sw.len()]);
+                let grads = Some((&mut gp[..], &mut gw[..]));
+                let v = model
+                    .observed_log_likelihood_from(&observed, from, all, &method, &mut ws, grads)
+                    .unwrap();
+                (v, gp, gw)
+            })
+        };
+        let (value, gp, gw) = split_in(2);
+        assert_eq!((value, gp.clone(), gw.clone()), split_in(1));
+        // the oracle: 8 pieces, each short enough to be evaluated whole
+        let support = model.basis().support();
+        let (mut sum, mut gp_sum, mut gw_sum) = (0.0, vec![0.0; np], vec![0.0; sw.len()]);
+        let mut ws = SoftWorkspace::new(&model);
+        for piece in 0..8 {
+            let piece_from = from + (t1 - from) * piece as f64 / 8.0;
+            let to = from + (t1 - from) * (piece + 1) as f64 / 8.0;
+            let start = (piece_from - support).max(0.0);
+            let window = Window::new(start, to).unwrap();
+            let events: Vec<(f64, u32)> = observed
+                .history()
+                .iter()
+                .filter(|&(t, _)| t >= start && t < to)
+                .collect();
+            let piece_obs = EventSequence::from_unsorted(window, o, &events).unwrap();
+            let (a, b) = (
+                st.partition_point(|&t| t < start),
+                st.partition_point(|&t| t < to),
+            );
+            assert!(piece_obs.len() + (b - a) < 2 * MIN_SOURCES_PER_PART);
+            let soft = SoftEvents::new(&st[a..b], &sw[a * h..b * h], h).unwrap();
+            let (mut gp_piece, mut gw_piece) = (vec![0.0; np], vec![0.0; (b - a) * h]);
+            let grads = Some((&mut gp_piece[..], &mut gw_piece[..]));
+            sum += model
+                .observed_log_likelihood_from(&piece_obs, piece_from, soft, &method, &mut ws, grads)
+                .unwrap();
+            for (g, v) in gp_sum.iter_mut().zip(&gp_piece) {
+                *g += v;
+            }
+            for (g, v) in gw_sum[a * h..b * h].iter_mut().zip(&gw_piece) {
+                *g += v;
+            }
+        }
+        let close = |a: f64, b: f64| abs_diff_eq!(a, b, epsilon = 1e-9 * (1.0 + b.abs()));
+        assert!(close(value, sum), "value {value} vs pieces {sum}");
+        for c in 0..np {
+            assert!(
+                close(gp[c], gp_sum[c]),
+                "param {c}: {} vs {}",
+                gp[c],
+                gp_sum[c]
+            );
+        }
+        for c in 0..sw.len() {
+            assert!(
+                close(gw[c], gw_sum[c]),
+                "weight [{}][{}]: {} vs {}",
+                c / h,
+                c % h,
+                gw[c],
+                gw_sum[c]
+            );
+        }
+    }
+}

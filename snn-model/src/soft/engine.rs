@@ -12,6 +12,7 @@ use super::planes::{planes, planes_mut};
 use super::quadrature::{MAX_ORDER, apriori_order_of_planes};
 #[cfg(target_arch = "x86_64")]
 use super::simd;
+use super::split::{self, SoftPart, SoftSegment};
 use super::target::{ByMark, SoftRows, TargetWindows, transpose_into};
 use super::window_adjoint::{Sources, WindowAdjoint};
 use super::window_grad;
@@ -118,6 +119,8 @@ pub struct SoftWorkspace {
     /// (read in place, so a spike costs no memory beyond its time and neuron; a soft event's
     /// amplitudes are summed from these columns by its mark when needed).
     wt: Vec<f64>,
+    /// The engines of the other stretches when a long sequence is split over the cores.
+    pub(super) parts: Vec<SoftPart>,
 }
 
 /// What one run computes.
@@ -197,6 +200,7 @@ impl SoftWorkspace {
             src_times: Vec::new(),
             src_kind: Vec::new(),
             wt: vec![0.0; k * n * n],
+            parts: Vec::new(),
         }
     }
 
@@ -244,7 +248,11 @@ impl SoftWorkspace {
             b(&self.src_kind),
             b(&self.wt),
         ];
-        vectors.iter().sum::<usize>() + self.windows.heap_bytes() + self.tracker.heap_bytes()
+        let parts: usize = self.parts.iter().map(SoftPart::heap_bytes).sum();
+        vectors.iter().sum::<usize>()
+            + self.windows.heap_bytes()
+            + self.tracker.heap_bytes()
+            + parts
     }
 
     fn check_shape(&self, model: &Snn) -> Result<()> {
@@ -263,7 +271,8 @@ impl SoftWorkspace {
 
     /// `log p(O | H)` of the stretch `[from, T1]` (its events' terms and its compensator, every
     /// spike and soft event before `from` a source only) and, with `grads`, its gradient added
-    /// into them (inputs checked; `from = T0` for the whole window).
+    /// into them (inputs checked; `from = T0` for the whole window). A long stretch is split
+    /// over the cores (see [`super::split`]).
     pub(super) fn observed(
         &mut self,
         model: &Snn,
@@ -274,17 +283,48 @@ impl SoftWorkspace {
         grads: Option<(&mut [f64], &mut [f64])>,
     ) -> Result<f64> {
         self.check_shape(model)?;
-        let want = grads.is_some();
-        let first = observed.times().partition_point(|&t| t < from);
+        let segments = split::soft_segments(model, observed, from, hidden, method)?;
+        let [only] = &segments[..] else {
+            return split::observed_split(self, model, observed, hidden, &segments, method, grads);
+        };
+        match grads {
+            None => self.observed_span(model, observed, hidden, only, method, None),
+            Some((gp, gw)) => {
+                let ll = self.observed_span(model, observed, hidden, only, method, Some(gp))?;
+                for (g, d) in gw.iter_mut().zip(&self.gd) {
+                    *g += d;
+                }
+                Ok(ll)
+            }
+        }
+    }
+
+    /// `log p(O | H)` of one stretch `segment` (its observed events' terms and the compensator
+    /// over its window, its sources as history); with `grad_params`, its parameter gradient
+    /// added into it and its gradient in the weights of the soft events `segment.hidden` left
+    /// in `self.gd` (`[event][hidden neuron]`, checked finite).
+    pub(super) fn observed_span(
+        &mut self,
+        model: &Snn,
+        observed: &EventSequence,
+        hidden: SoftEvents<'_>,
+        segment: &SoftSegment,
+        method: &CompensatorMethod,
+        grad_params: Option<&mut [f64]>,
+    ) -> Result<f64> {
+        let want = grad_params.is_some();
+        let (times, marks) = (observed.times(), observed.marks());
+        let events = segment.events.clone();
+        let hidden = hidden.slice(segment.hidden.clone());
         let job = Job {
             i0: 0,
             i1: model.n_obs(),
             hidden,
             wm: model.masked_weights_ikj(),
-            window: Window::new(from, observed.window().t1())?,
-            ev_times: &observed.times()[first..],
-            ev_marks: &observed.marks()[first..],
-            ev_first: first,
+            window: segment.window,
+            ev_times: &times[events.clone()],
+            ev_marks: &marks[events.clone()],
+            ev_first: events.start,
             want_params: want,
             // polynomial path: the weight gradients come from the window adjoint too
             want_items: want && (self.poly || (!hidden.is_empty() && model.n_hidden() > 0)),
@@ -292,34 +332,34 @@ impl SoftWorkspace {
             poly: self.poly,
             merged_sources: true,
         };
-        self.load_sources(model, &job, observed.history(), hidden)?;
+        let sources = segment.sources.clone();
+        let sources = History::from_sorted_unchecked(&times[sources.clone()], &marks[sources]);
+        self.load_sources(model, &job, sources, hidden)?;
         self.gd.clear();
-        if let Some((_, gw)) = &grads {
-            self.gd.resize(gw.len(), 0.0);
+        if want {
+            self.gd.resize(hidden.len() * model.n_hidden(), 0.0);
         }
         let (event_term, compensator) = self.run(model, &job, method)?;
         let ll = event_term - compensator;
-        if let Some((gp, gw)) = grads {
+        if let Some(gp) = grad_params {
             if self.poly {
                 self.finish_window_adjoint(model, &job);
             } else if job.want_items {
                 window_grad::soft_gradient_direct(self, model, job.i0, job.i1, hidden);
             }
             if let Some(bad) = self.gd.iter().position(|g| !g.is_finite()) {
+                let h = model.n_hidden().max(1);
                 return Err(SnnError::Numerical {
                     what: "soft weight gradient",
                     detail: format!(
                         "coordinate [{}][{}] is {}",
-                        bad / model.n_hidden().max(1),
-                        bad % model.n_hidden().max(1),
+                        segment.hidden.start + bad / h,
+                        bad % h,
                         self.gd[bad]
                     ),
                 });
             }
             self.add_param_gradient(model, gp)?;
-            for (g, d) in gw.iter_mut().zip(&self.gd) {
-                *g += d;
-            }
         }
         Ok(ll)
     }

@@ -43,6 +43,7 @@ mod engine;
 mod planes;
 mod quadrature;
 mod simd;
+mod split;
 pub mod target;
 mod window_adjoint;
 mod window_grad;
@@ -53,6 +54,7 @@ pub use engine::SoftWorkspace;
 /// `n_obs + h`): pp-core's validated [`SoftEvents`](pp_core::SoftEvents).
 pub use pp_core::SoftEvents;
 pub use quadrature::{MAX_ORDER as APRIORI_MAX_ORDER, apriori_order, apriori_order_of_planes};
+pub use split::MIN_SOURCES_PER_PART;
 
 use pp_core::{EventSequence, PpError};
 

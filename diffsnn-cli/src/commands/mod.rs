@@ -51,7 +51,9 @@ pub mod windows;
                   Models are srm-snn/v1 JSON files; spike trains are spikes/v1 JSON files or CSV \
                   files with the header `sequence,time,neuron` (see docs/formats.md). Errors are printed \
                   as `error: <message>` with a non-zero exit status, and no output file is left \
-                  behind by a failing or interrupted command. An output that is a regular file (or \
+                  behind by a failing or interrupted command (except the progress files of `fit`, \
+                  --loss-csv and --checkpoint-every, written from the start and kept with the \
+                  epochs completed). An output that is a regular file (or \
                   a link to one) is replaced atomically; a pipe or a device is written straight \
                   through; `--out -` writes to standard output."
 )]

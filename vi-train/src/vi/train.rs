@@ -488,8 +488,8 @@ pub fn divergence_reason(e: &ViError, estimator: Estimator) -> String {
         reason.push_str(
             " (the path-wise gradient overflowed: through a long chain of soft spikes of \
              several hidden neurons the adjoint can grow beyond f64; train on windows of the \
-             recording (EventSequence::split_windows; the program's --window-length), or with \
-             the score-function estimator)",
+             recording, shorter ones if it already is (EventSequence::split_windows; the \
+             program's --window-length), or with the score-function estimator)",
         );
     }
     reason

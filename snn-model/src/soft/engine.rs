@@ -369,13 +369,33 @@ impl SoftWorkspace {
         &mut self,
         model: &Snn,
         full: &EventSequence,
+        from: f64,
         method: &CompensatorMethod,
         grad: Option<&mut [f64]>,
     ) -> Result<f64> {
         self.check_shape(model)?;
-        let (event_term, compensator) =
-            self.hard(model, full, model.n_obs()..model.n_neurons(), method, grad)?;
+        let hidden = model.n_obs()..model.n_neurons();
+        let (event_term, compensator) = self.hard_from(model, full, from, hidden, method, grad)?;
         Ok(event_term - compensator)
+    }
+
+    /// [`hard`](Self::hard) of the stretch `[from, T1]` of `full`, every spike before `from`
+    /// a source only (`from = T0`: the whole window, the same bits as `hard`).
+    pub(crate) fn hard_from(
+        &mut self,
+        model: &Snn,
+        full: &EventSequence,
+        from: f64,
+        targets: std::ops::Range<usize>,
+        method: &CompensatorMethod,
+        grad: Option<&mut [f64]>,
+    ) -> Result<(f64, f64)> {
+        if from == full.window().t0() {
+            return self.hard(model, full, targets, method, grad);
+        }
+        let support = model.basis().support();
+        let stretch = &crate::likelihood::time_segments(full, from, 1, support)?[0];
+        self.hard_span(model, full, stretch, targets, method, grad)
     }
 
     /// The hard-spike log-likelihood terms `(Σ_{e: i_e ∈ targets} log λ_{i_e}(t_e),

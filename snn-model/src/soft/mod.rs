@@ -289,6 +289,37 @@ impl Snn {
         ws: &mut SoftWorkspace,
         grad_params: Option<&mut [f64]>,
     ) -> Result<f64> {
+        let t0 = full.window().t0();
+        self.hidden_log_likelihood_from(full, t0, compensator, ws, grad_params)
+    }
+
+    /// [`hidden_log_likelihood`](Self::hidden_log_likelihood) of the stretch `[from, T1]` of
+    /// `full`, every spike before `from` a source only: the hidden neurons' events at or after
+    /// `from` and their compensators over `[from, T1]` (`log q` of a sample after its lead-in,
+    /// given the lead-in). The quadrature compensator is required when `from > T0`.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// use snn_model::soft::SoftWorkspace;
+    /// use snn_model::{CompensatorMethod, SnnBuilder};
+    /// let m = SnnBuilder::new(1, 1).weights(vec![0.0, 0.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0]).check()?;
+    /// let full = EventSequence::new(Window::new(0.0, 3.0)?, 2, vec![0.5, 1.0, 2.0], vec![0, 1, 1])?;
+    /// let (q, mut ws) = (CompensatorMethod::default(), SoftWorkspace::new(&m));
+    /// let whole = m.hidden_log_likelihood(&full, &q, &mut ws, None)?;
+    /// let after = m.hidden_log_likelihood_from(&full, 1.5, &q, &mut ws, None)?;
+    /// let lead_in = full.split_windows(1.5)?.swap_remove(0);
+    /// let before = m.hidden_log_likelihood(&lead_in, &q, &mut ws, None)?;
+    /// assert!((after - (whole - before)).abs() < 1e-9);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn hidden_log_likelihood_from(
+        &self,
+        full: &EventSequence,
+        from: f64,
+        compensator: &CompensatorMethod,
+        ws: &mut SoftWorkspace,
+        grad_params: Option<&mut [f64]>,
+    ) -> Result<f64> {
         if full.dim() != self.n_neurons() {
             return Err(PpError::DimensionMismatch {
                 what: "full sequence (all N neurons)",
@@ -297,6 +328,7 @@ impl Snn {
             }
             .into());
         }
+        crate::likelihood::check_stretch(full.window(), from, compensator)?;
         if let Some(g) = grad_params.as_deref() {
             check_len(
                 "parameter gradient",
@@ -304,7 +336,7 @@ impl Snn {
                 g.len(),
             )?;
         }
-        ws.hidden(self, full, compensator, grad_params)
+        ws.hidden(self, full, from, compensator, grad_params)
     }
 
     /// The ordinary (hard-spike) log-likelihood (1.1) of a full sequence on `N` neurons,
@@ -368,6 +400,47 @@ impl Snn {
         per_neuron: &mut [f64],
         grad_params: Option<&mut [f64]>,
     ) -> Result<()> {
+        let t0 = full.window().t0();
+        self.log_likelihood_of_neurons_from(
+            full,
+            targets,
+            t0,
+            compensator,
+            ws,
+            per_neuron,
+            grad_params,
+        )
+    }
+
+    /// [`log_likelihood_of_neurons`](Self::log_likelihood_of_neurons) of the stretch
+    /// `[from, T1]` of `full`, every spike before `from` a source only (each neuron's events at
+    /// or after `from`, its compensator over `[from, T1]`). The quadrature compensator is
+    /// required when `from > T0`.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// use snn_model::soft::SoftWorkspace;
+    /// use snn_model::{CompensatorMethod, SnnBuilder};
+    /// let m = SnnBuilder::new(1, 1).check()?; // zero weights: λ = 2.5 everywhere
+    /// let full = EventSequence::new(Window::new(0.0, 2.0)?, 2, vec![0.5, 1.0, 1.5], vec![0, 1, 1])?;
+    /// let mut ws = SoftWorkspace::new(&m);
+    /// let mut per = [0.0; 2];
+    /// m.log_likelihood_of_neurons_from(&full, 0..2, 1.2, &CompensatorMethod::default(), &mut ws, &mut per, None)?;
+    /// assert!((per[0] - (-2.5 * 0.8)).abs() < 1e-12); // no spike of neuron 0 after 1.2
+    /// assert!((per[1] - (2.5f64.ln() - 2.5 * 0.8)).abs() < 1e-12);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn log_likelihood_of_neurons_from(
+        &self,
+        full: &EventSequence,
+        targets: std::ops::Range<usize>,
+        from: f64,
+        compensator: &CompensatorMethod,
+        ws: &mut SoftWorkspace,
+        per_neuron: &mut [f64],
+        grad_params: Option<&mut [f64]>,
+    ) -> Result<()> {
         let n = self.n_neurons();
         if targets.start > targets.end || targets.end > n {
             return Err(SnnError::invalid(
@@ -384,11 +457,12 @@ impl Snn {
             }
             .into());
         }
+        crate::likelihood::check_stretch(full.window(), from, compensator)?;
         check_len("per-neuron output", n, per_neuron.len())?;
         if let Some(g) = grad_params.as_deref() {
             check_len("parameter gradient", n + self.n_basis() * n * n, g.len())?;
         }
-        ws.hard(self, full, targets, compensator, grad_params)?;
+        ws.hard_from(self, full, from, targets, compensator, grad_params)?;
         per_neuron.copy_from_slice(&ws.per_target);
         Ok(())
     }

@@ -58,12 +58,15 @@ pub fn hard_densities(
     grad_p: Option<&mut [f64]>,
     grad_q: Option<&mut [f64]>,
 ) -> Result<HardDensities> {
-    densities(model, full, compensator, &mut ws.dens, grad_p, grad_q)
+    let t0 = full.window().t0();
+    densities(model, full, t0, compensator, &mut ws.dens, grad_p, grad_q)
 }
 
+/// [`hard_densities`] of the stretch `[from, T1]` of `full` given everything before it.
 fn densities(
     model: &VariationalModel,
     full: &EventSequence,
+    from: f64,
     compensator: &CompensatorMethod,
     buffers: &mut DensityBuffers,
     grad_p: Option<&mut [f64]>,
@@ -73,6 +76,7 @@ fn densities(
         return shared_densities(
             model.p(),
             full,
+            from,
             compensator,
             &mut buffers.soft,
             &mut buffers.per_neuron,
@@ -86,15 +90,16 @@ fn densities(
     };
     let log_p = buffers
         .lik
-        .evaluate(model.p(), full, &options, grad_p)?
+        .evaluate_from(model.p(), full, from, &options, grad_p, 1)?
         .log_likelihood();
     let mut grad_q = grad_q;
     if let Some(g) = grad_q.as_deref_mut() {
         g.fill(0.0);
     }
-    let log_q = model
-        .q()
-        .hidden_log_likelihood(full, compensator, &mut buffers.soft, grad_q)?;
+    let log_q =
+        model
+            .q()
+            .hidden_log_likelihood_from(full, from, compensator, &mut buffers.soft, grad_q)?;
     Ok(HardDensities { log_p, log_q })
 }
 
@@ -102,9 +107,11 @@ fn densities(
 /// `log q(H)` is the hidden neurons' part of `log p(O, H)` and neuron `i`'s term depends only
 /// on its own row of parameters (`b_i`, `W[k][i][·]`), so `∂ log q` is `∂ log p` with the
 /// observed rows zeroed.
+#[allow(clippy::too_many_arguments)]
 fn shared_densities(
     p: &Snn,
     full: &EventSequence,
+    from: f64,
     compensator: &CompensatorMethod,
     soft: &mut SoftWorkspace,
     per: &mut Vec<f64>,
@@ -121,7 +128,7 @@ fn shared_densities(
         }
         (None, None) => None,
     };
-    p.log_likelihood_per_neuron(full, compensator, soft, per, target)?;
+    p.log_likelihood_of_neurons_from(full, 0..n, from, compensator, soft, per, target)?;
     if let Some(gq) = grad_q {
         if let Some(gp) = grad_p.as_deref() {
             gq.copy_from_slice(gp);
@@ -150,35 +157,40 @@ pub(crate) fn hard_neg_elbo_draw<R: Rng + ?Sized>(
     ws: &mut EstimatorWorkspace,
 ) -> Result<f64> {
     let comp = hard_sample(model, seq, compensator, rng, ws)?;
+    let t0 = seq.window().t0();
     if model.is_shared() {
         return Ok(-observed_log_likelihood(
             model.p(),
             &ws.full,
+            t0,
             &comp,
             &mut ws.dens,
             None,
         )?);
     }
-    let d = densities(model, &ws.full, &comp, &mut ws.dens, None, None)?;
+    let d = densities(model, &ws.full, t0, &comp, &mut ws.dens, None, None)?;
     Ok(d.neg_elbo())
 }
 
 /// With `q = p`, `−log p(O, H) + log q(H)` is minus the observed neurons' part of the hard
 /// log-likelihood (`log q(H)` is exactly the hidden neurons' part of `log p(O, H)`), so the
 /// hidden neurons' compensators need not be computed: this returns that part, with its
-/// gradient (observed rows only) added into `grad`.
+/// gradient (observed rows only) added into `grad`; of the stretch `[from, T1]` given
+/// everything before it.
 fn observed_log_likelihood(
     p: &Snn,
     full: &EventSequence,
+    from: f64,
     compensator: &CompensatorMethod,
     buffers: &mut DensityBuffers,
     grad: Option<&mut [f64]>,
 ) -> Result<f64> {
     let n_obs = p.n_obs();
     buffers.per_neuron.resize(p.n_neurons(), 0.0);
-    p.log_likelihood_of_neurons(
+    p.log_likelihood_of_neurons_from(
         full,
         0..n_obs,
+        from,
         compensator,
         &mut buffers.soft,
         &mut buffers.per_neuron,
@@ -200,38 +212,39 @@ fn hard_sample<R: Rng + ?Sized>(
     Ok(compensator.redrawn(rng))
 }
 
-/// Hard sample + densities with gradients into `ws.g_a` (θ) and `ws.g_b` (φ).
+/// A hard sample of the whole sequence and the densities of its scored stretch
+/// ([`ObjectiveOptions::scored_from`]) with gradients into `ws.g_a` (θ) and `ws.g_b` (φ). After
+/// a lead-in, also the score of the whole sample, `∇_φ log q(H)` (the lead-in's hidden spikes
+/// are drawn from `q` too), into `ws.g_s`; returns whether there was a lead-in.
 fn hard_draw<R: Rng + ?Sized>(
     model: &VariationalModel,
     seq: &EventSequence,
     options: &ObjectiveOptions,
     rng: &mut R,
     ws: &mut EstimatorWorkspace,
-) -> Result<HardDensities> {
+) -> Result<(HardDensities, bool)> {
+    let from = options.scored_from(seq)?;
     let comp = hard_sample(model, seq, &options.compensator, rng, ws)?;
     let np = pp_core::Parametric::n_params(model.p());
     let nq = pp_core::Parametric::n_params(model.q());
-    densities(
+    let d = densities(
         model,
         &ws.full,
+        from,
         &comp,
         &mut ws.dens,
         Some(&mut ws.g_a[..np]),
         Some(&mut ws.g_b[..nq]),
-    )
-}
-
-/// The score-function estimates score whole sequences: their gradient has no adjoint chain to
-/// truncate (a window of a long recording serves memory only), so they refuse a lead-in.
-pub(super) fn no_lead_in(options: &ObjectiveOptions) -> Result<()> {
-    if options.lead_in == 0.0 {
-        return Ok(());
+    )?;
+    let lead_in = from > seq.window().t0();
+    if lead_in {
+        let g_s = &mut ws.g_s[..nq];
+        g_s.fill(0.0);
+        model
+            .q()
+            .hidden_log_likelihood(&ws.full, &comp, &mut ws.dens.soft, Some(g_s))?;
     }
-    Err(crate::error::ViError::argument(
-        "lead-in",
-        "the score-function estimator scores whole sequences (cut a long recording into \
-         windows without a lead-in, or use the path-wise estimator)",
-    ))
+    Ok((d, lead_in))
 }
 
 /// The score-function E step: writes `(f − baseline) ∇_φ log q + ∇_{θ,φ} f` into `grad`
@@ -245,20 +258,28 @@ pub(super) fn score_e<R: Rng + ?Sized>(
     ws: &mut EstimatorWorkspace,
     grad: &mut [f64],
 ) -> Result<f64> {
-    let d = hard_draw(model, seq, options, rng, ws)?;
+    let (d, lead_in) = hard_draw(model, seq, options, rng, ws)?;
     let beta = options.beta;
     let f = -d.log_p + beta * d.log_q;
     let np = pp_core::Parametric::n_params(model.p());
+    // (f − b) ∇_φ log q(H) + ∇_φ (β log q): without a lead-in both are of the same density
+    let q_part = |i: usize| {
+        if lead_in {
+            (f - baseline) * ws.g_s[i] + beta * ws.g_b[i]
+        } else {
+            (f - baseline + beta) * ws.g_b[i]
+        }
+    };
     if model.is_shared() {
         for i in 0..np {
-            grad[i] = (f - baseline + beta) * ws.g_b[i] - ws.g_a[i];
+            grad[i] = q_part(i) - ws.g_a[i];
         }
     } else {
         for i in 0..np {
             grad[i] = -ws.g_a[i];
         }
         for (i, gi) in model.q_range().enumerate() {
-            grad[gi] = (f - baseline + beta) * ws.g_b[i];
+            grad[gi] = q_part(i);
         }
     }
     Ok(f)
@@ -278,10 +299,12 @@ pub(super) fn score_m<R: Rng + ?Sized>(
     let np = pp_core::Parametric::n_params(model.p());
     if model.is_shared() {
         // −∇log p + ∇log q is minus the observed rows of ∇log p (see observed_log_likelihood)
+        let from = options.scored_from(seq)?;
         let comp = hard_sample(model, seq, &options.compensator, rng, ws)?;
         let ll_obs = observed_log_likelihood(
             model.p(),
             &ws.full,
+            from,
             &comp,
             &mut ws.dens,
             Some(&mut grad[..np]),
@@ -291,7 +314,7 @@ pub(super) fn score_m<R: Rng + ?Sized>(
         }
         Ok(-ll_obs)
     } else {
-        let d = hard_draw(model, seq, options, rng, ws)?;
+        let (d, _) = hard_draw(model, seq, options, rng, ws)?;
         for i in 0..np {
             grad[i] = -ws.g_a[i];
         }

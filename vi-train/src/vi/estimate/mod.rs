@@ -66,9 +66,11 @@ pub struct ObjectiveOptions {
     /// A warm-up of this many seconds at the start of every sequence (0: none): the hidden
     /// neurons are sampled over the whole sequence, but only the stretch `[T0 + lead_in, T1]`
     /// is scored, given everything before it as history (its observed spikes and the sample's
-    /// soft spikes). A window of a long recording cut with a lead-in of one kernel support
-    /// before it is then trained on conditioned on the spikes before it (docs/math.md,
-    /// "Windows of a long recording"). The path-wise estimator only.
+    /// soft or hard spikes). A window of a long recording cut with a lead-in of one kernel
+    /// support before it is then trained on conditioned on the spikes before it (docs/math.md,
+    /// "Windows of a long recording"). The path-wise and score-function estimators (the score
+    /// function's score is then that of the whole sample, lead-in included, since its hidden
+    /// spikes are drawn from `q` too); the relaxed score function refuses it.
     pub lead_in: f64,
 }
 
@@ -342,13 +344,9 @@ impl GradientStep {
                         format!("must be finite, got {baseline}"),
                     ));
                 }
-                hard::no_lead_in(options)?;
                 hard::score_e(model, seq, options, baseline, rng, ws, grad)
             }
-            GradientStep::ScoreM => {
-                hard::no_lead_in(options)?;
-                hard::score_m(model, seq, options, rng, ws, grad)
-            }
+            GradientStep::ScoreM => hard::score_m(model, seq, options, rng, ws, grad),
         }?;
         regulariser(model, options.regularisation, grad, self.updates_q());
         let loss = f + regulariser_value(model, options.regularisation);
@@ -389,6 +387,8 @@ pub struct EstimatorWorkspace {
     ybar: Vec<f64>,
     g_a: Vec<f64>,
     g_b: Vec<f64>,
+    /// The score of a whole hard sample after a lead-in (`q`'s layout).
+    g_s: Vec<f64>,
 }
 
 /// Buffers of the hard-spike densities (see [`hard_densities`]).
@@ -435,6 +435,7 @@ impl EstimatorWorkspace {
             ybar: Vec::new(),
             g_a: vec![0.0; np.max(nq)],
             g_b: vec![0.0; np.max(nq)],
+            g_s: vec![0.0; nq],
         })
     }
 

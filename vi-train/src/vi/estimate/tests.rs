@@ -338,3 +338,90 @@ fn a_lead_in_scores_the_whole_window_minus_the_lead_in() {
         }
     }
 }
+
+/// The score-function steps after a lead-in: with the same generator (so the same hard sample
+/// of the whole window), `f` is the whole window's minus the lead-in's own terms (the hard
+/// densities of the sample cut at the lead-in), the θ gradient is that of the scored stretch,
+/// and the E step's φ gradient is `(f − baseline) ∇_φ log q(H)` with the *whole* sample's score
+/// (the lead-in's spikes are drawn from `q` too) plus `β ∇_φ log q` of the scored stretch; for
+/// a shared and a separate `q`. Fails if the score or any term uses the wrong stretch.
+#[test]
+fn the_score_function_after_a_lead_in_scores_the_stretch_with_the_whole_samples_score() {
+    let (lead, beta, baseline) = (4.0, 0.6, 3.0);
+    for seed in 0..3 {
+        for model in [
+            VariationalModel::shared(snn(seed)).unwrap(),
+            VariationalModel::separate(snn(seed), snn(seed + 7)).unwrap(),
+        ] {
+            let obs = data(seed);
+            let options = ObjectiveOptions {
+                beta,
+                regularisation: 0.0,
+                lead_in: lead,
+                ..ObjectiveOptions::default()
+            };
+            let mut ws = EstimatorWorkspace::new(&model).unwrap();
+            let (np, nq) = (model.p().n_params(), model.q().n_params());
+            let mut grad = vec![0.0; model.n_params()];
+            let rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            for step in [GradientStep::ScoreE { baseline }, GradientStep::ScoreM] {
+                let weight = if step.updates_q() { beta } else { 1.0 };
+                grad.fill(0.0);
+                let scored = step
+                    .estimate(&model, &obs, &options, &mut rng.clone(), &mut ws, &mut grad)
+                    .unwrap();
+                // the pieces, from the sample drawn: the whole window and the lead-in alone
+                let full = ws.last_full_sequence().clone();
+                let lead_full = full.split_windows(lead).unwrap().swap_remove(0);
+                let comp = options.compensator;
+                let mut densities_of = |seq: &EventSequence| {
+                    let (mut gp, mut gq) = (vec![0.0; np], vec![0.0; nq]);
+                    let d =
+                        hard_densities(&model, seq, &comp, &mut ws, Some(&mut gp), Some(&mut gq))
+                            .unwrap();
+                    (d, gp, gq)
+                };
+                let (whole, gp_whole, gq_whole) = densities_of(&full);
+                let (before, gp_lead, gq_lead) = densities_of(&lead_full);
+                let f_of = |d: &HardDensities| -d.log_p + weight * d.log_q;
+                let f = f_of(&whole) - f_of(&before);
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+                let name = step.name();
+                assert!(
+                    close(scored.f, f),
+                    "{name} seed {seed}: f {} vs {f}",
+                    scored.f
+                );
+                let score_part = matches!(step, GradientStep::ScoreE { .. });
+                let mut want = vec![0.0; model.n_params()];
+                for i in 0..np {
+                    want[i] = -(gp_whole[i] - gp_lead[i]);
+                }
+                let q_grad = |i: usize| {
+                    let stretch = weight * (gq_whole[i] - gq_lead[i]);
+                    if score_part {
+                        (f - baseline) * gq_whole[i] + stretch
+                    } else {
+                        stretch
+                    }
+                };
+                if model.is_shared() {
+                    for i in 0..np {
+                        want[i] += q_grad(i);
+                    }
+                } else if score_part {
+                    for (i, gi) in model.q_range().enumerate() {
+                        want[gi] = q_grad(i);
+                    }
+                }
+                for (c, (g, w)) in grad.iter().zip(&want).enumerate() {
+                    assert!(
+                        close(*g, *w),
+                        "{name} shared {} seed {seed}, coordinate {c}: {g} vs {w}",
+                        model.is_shared()
+                    );
+                }
+            }
+        }
+    }
+}

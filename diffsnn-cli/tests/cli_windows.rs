@@ -73,7 +73,7 @@ fn cut_by_hand(file: &Value, length: f64, lead: f64) -> Value {
 
 /// `fit --hidden 1 --estimator pathwise` on the recording of `all.json` (seed 5, 2 epochs) with
 /// `extra` arguments, into `out`.
-fn fit_pathwise(d: &Path, spikes: &str, extra: &[&str], out: &str) -> Run {
+fn fit_with(d: &Path, estimator: &str, spikes: &str, extra: &[&str], out: &str) -> Run {
     let mut args = vec![
         "fit",
         "--spikes",
@@ -83,7 +83,7 @@ fn fit_pathwise(d: &Path, spikes: &str, extra: &[&str], out: &str) -> Run {
         "--hidden",
         "1",
         "--estimator",
-        "pathwise",
+        estimator,
         "--epochs",
         "2",
         "--seed",
@@ -100,6 +100,7 @@ fn same_file(d: &Path, a: &str, b: &str) -> bool {
     std::fs::read_to_string(d.join(a)).unwrap() == std::fs::read_to_string(d.join(b)).unwrap()
 }
 
+/// For both estimators (the score function's score is then the whole sample's).
 #[test]
 fn fitting_on_windows_is_fitting_on_the_windows_as_sequences() {
     let dir = workdir();
@@ -109,47 +110,53 @@ fn fitting_on_windows_is_fitting_on_the_windows_as_sequences() {
     let cut = cut_by_hand(&all, 15.0, 0.0);
     assert_eq!(cut["sequences"].as_array().unwrap().len(), 4);
     std::fs::write(d.join("cut.json"), cut.to_string()).unwrap();
-    let fit = |spikes: &str, extra: &[&str], out: &str| fit_pathwise(d, spikes, extra, out);
-    // windows from an empty history: the windows written as sequences
-    let windowed = fit(
-        "all.json",
-        &["--window-length", "15", "--lead-in", "0"],
-        "w.json",
-    );
-    assert!(
-        windowed.stderr.contains("cut 1 sequence into 4 windows"),
-        "{}",
-        windowed.stderr
-    );
-    fit("cut.json", &[], "c.json");
-    assert!(same_file(d, "w.json", "c.json"));
-    // by default each window comes after a lead-in of the kernel support (11 s), sampled but
-    // not scored: the windows extended back by 11 s, written as sequences, each trained on
-    // after an 11 s lead-in
-    let led = fit("all.json", &["--window-length", "15"], "wl.json");
-    assert!(
-        led.stderr
-            .contains("into 4 windows, each trained on after a lead-in of 11 s"),
-        "{}",
-        led.stderr
-    );
     let cut_led = cut_by_hand(&all, 15.0, 11.0);
     assert_eq!(cut_led["sequences"][1]["window"], json!([4.0, 30.0]));
     std::fs::write(d.join("cut_led.json"), cut_led.to_string()).unwrap();
-    fit("cut_led.json", &["--lead-in", "11"], "cl.json");
-    assert!(same_file(d, "wl.json", "cl.json"));
-    assert!(!same_file(d, "wl.json", "w.json"));
-    // a window that covers the recording is the recording, with the same lead-in
-    fit(
-        "all.json",
-        &["--window-length", "60", "--lead-in", "0"],
-        "cover.json",
-    );
-    fit("all.json", &[], "plain.json");
-    assert!(same_file(d, "cover.json", "plain.json"));
-    fit("all.json", &["--window-length", "60"], "cover_led.json");
-    fit("all.json", &["--lead-in", "11"], "plain_led.json");
-    assert!(same_file(d, "cover_led.json", "plain_led.json"));
+    for estimator in ["pathwise", "score"] {
+        let fit =
+            |spikes: &str, extra: &[&str], out: &str| fit_with(d, estimator, spikes, extra, out);
+        // windows from an empty history: the windows written as sequences
+        let windowed = fit(
+            "all.json",
+            &["--window-length", "15", "--lead-in", "0"],
+            "w.json",
+        );
+        assert!(
+            windowed.stderr.contains("cut 1 sequence into 4 windows"),
+            "{}",
+            windowed.stderr
+        );
+        fit("cut.json", &[], "c.json");
+        assert!(same_file(d, "w.json", "c.json"), "{estimator}");
+        // by default each window comes after a lead-in of the kernel support (11 s), sampled
+        // but not scored: the windows extended back by 11 s, written as sequences, each
+        // trained on after an 11 s lead-in
+        let led = fit("all.json", &["--window-length", "15"], "wl.json");
+        assert!(
+            led.stderr
+                .contains("into 4 windows, each trained on after a lead-in of 11 s"),
+            "{}",
+            led.stderr
+        );
+        fit("cut_led.json", &["--lead-in", "11"], "cl.json");
+        assert!(same_file(d, "wl.json", "cl.json"), "{estimator}");
+        assert!(!same_file(d, "wl.json", "w.json"), "{estimator}");
+        // a window that covers the recording is the recording, with the same lead-in
+        fit(
+            "all.json",
+            &["--window-length", "60", "--lead-in", "0"],
+            "cover.json",
+        );
+        fit("all.json", &[], "plain.json");
+        assert!(same_file(d, "cover.json", "plain.json"), "{estimator}");
+        fit("all.json", &["--window-length", "60"], "cover_led.json");
+        fit("all.json", &["--lead-in", "11"], "plain_led.json");
+        assert!(
+            same_file(d, "cover_led.json", "plain_led.json"),
+            "{estimator}"
+        );
+    }
 }
 
 /// A lead-in that cannot be honoured is refused before anything is written, naming the flag.
@@ -159,7 +166,17 @@ fn a_bad_lead_in_names_the_flag() {
     let d = dir.path();
     recording(d);
     let cases: [(&[&str], &str); 6] = [
-        (&["--estimator", "score", "--lead-in", "5"], "pathwise only"),
+        (
+            &[
+                "--estimator",
+                "score",
+                "--compensator",
+                "monte-carlo",
+                "--lead-in",
+                "5",
+            ],
+            "needs --compensator quadrature",
+        ),
         (
             &["--estimator", "pathwise", "--window-length", "10"],
             "longer than the lead-in",

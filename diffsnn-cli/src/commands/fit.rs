@@ -127,8 +127,8 @@ pub struct FitArgs {
     pub windows: WindowSplit,
     /// The first S seconds of every training sequence (with --window-length, the S seconds
     /// before every window) are sampled but not scored: what is scored is conditioned on the
-    /// spikes before it (path-wise only; default: the kernel support with --window-length,
-    /// else 0; 0 makes each window start from an empty history).
+    /// spikes before it (default: the kernel support with --window-length and the quadrature
+    /// compensator, else 0; 0 makes each window start from an empty history).
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub lead_in: Option<f64>,
     /// Number of hidden neurons to add; 0 fits the fully observed network by maximum
@@ -682,7 +682,7 @@ impl FitArgs {
                 self.variational_model(self.initial_p(n_obs, init)?)?,
             )),
         };
-        let (data, lead_in) = self.training_windows(data, start.model(), config.estimator)?;
+        let (data, lead_in) = self.training_windows(data, start.model())?;
         let config = TrainConfig {
             objective: ObjectiveOptions {
                 lead_in,
@@ -706,19 +706,20 @@ impl FitArgs {
     /// is scored is conditioned on the spikes before it. Without `--window-length` the
     /// sequences as read; with it, windows of `L` seconds, each extended back by the lead-in
     /// (the first window's own first seconds serve as its lead-in). The default lead-in is
-    /// `model`'s kernel support for the path-wise estimator on windows, none otherwise; the
-    /// score function takes none. Said on standard error.
+    /// `model`'s kernel support on windows with the quadrature compensator, none otherwise
+    /// (Monte Carlo points cover a whole sequence: a lead-in is refused with them). Said on
+    /// standard error.
     fn training_windows(
         &self,
         data: Vec<EventSequence>,
         model: &VariationalModel,
-        estimator: Estimator,
     ) -> Result<(Vec<EventSequence>, f64)> {
         let length = self.windows.window_length;
-        let lead = match (self.lead_in, estimator, length) {
-            (Some(lead), _, _) => lead,
-            (None, Estimator::Pathwise, Some(_)) => model.p().basis().support(),
-            (None, _, _) => 0.0,
+        let quadrature = self.compensator == CompensatorArg::Quadrature;
+        let lead = match (self.lead_in, length) {
+            (Some(lead), _) => lead,
+            (None, Some(_)) if quadrature => model.p().basis().support(),
+            (None, _) => 0.0,
         };
         if !(lead.is_finite() && lead >= 0.0) {
             return Err(CliError::argument(
@@ -730,11 +731,11 @@ impl FitArgs {
                 ),
             ));
         }
-        if lead > 0.0 && estimator == Estimator::Score {
+        if lead > 0.0 && !quadrature {
             return Err(CliError::argument(
                 "--lead-in",
-                "applies to --estimator pathwise only: the score function scores whole \
-                 sequences (give --lead-in 0, or omit it)",
+                "needs --compensator quadrature: Monte Carlo points cover a whole sequence, \
+                 lead-in included (give --lead-in 0, or omit it)",
             ));
         }
         let show = pp_core::messages::show_number;

@@ -156,6 +156,15 @@ fn fitting_on_windows_is_fitting_on_the_windows_as_sequences() {
             same_file(d, "cover_led.json", "plain_led.json"),
             "{estimator}"
         );
+        // Monte Carlo points cover a whole sequence: its windows take no lead-in by default
+        let mc = ["--window-length", "15", "--compensator", "monte-carlo"];
+        let r = fit("all.json", &mc, "mc.json");
+        assert!(
+            r.stderr
+                .contains("into 4 windows; each starts from an empty history"),
+            "{}",
+            r.stderr
+        );
     }
 }
 

@@ -104,6 +104,7 @@ fn benches(c: &mut Criterion) {
             samples: 2,
             seed: 5,
             compensator,
+            ..EvalOptions::default()
         };
         g.bench_function(BenchmarkId::new("one_sequence_2_samples", name), |b| {
             b.iter(|| evaluate(&model, test, &o).unwrap())

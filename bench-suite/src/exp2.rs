@@ -306,6 +306,7 @@ pub fn run(config: &Exp2Config, seed: u64, bar: &ProgressBar) -> Result<Exp2Resu
         samples: config.eval_samples,
         seed: seed_at(seed, &[EXP2, t as u64, EVAL]),
         compensator: eval_compensator,
+        lead_in: 0.0,
     };
     let smc_options = |t: usize| SmcOptions {
         particles: config.smc_particles,

@@ -47,6 +47,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod lead_in;
 pub mod marginal;
 pub mod vi;
 

@@ -561,3 +561,80 @@ fn bad_input_gives_typed_errors() {
     ));
     assert!(is_argument(ok.check_for_standard_error().unwrap_err()));
 }
+
+/// After a lead-in the filter estimates `log p(O after it | O of the lead-in)`: one run
+/// (runs = 1) on the whole sequence gives its estimate at the end less its estimate at the
+/// lead-in's end, and the latter is the run of the same seed on the sequence cut there (the
+/// particles draw the same hidden spikes up to the cut: the stop at the cut only pauses
+/// them), to 1e-9 relative. With the hidden neurons cut off from the observed ones the
+/// estimate is exact whatever the particles, so it is the exact conditional log-likelihood of
+/// the stretch (snn-model's `log_likelihood_of_neurons_from`). Fails if the lead-in is
+/// scored, or its estimate taken at the wrong time.
+#[test]
+fn after_a_lead_in_the_filter_estimates_the_conditional_likelihood() {
+    let model = random(SnnBuilder::new(2, 2), 8);
+    let data = observed_data(&model, 40.0, 2, 8);
+    let lead = 13.3;
+    let options = SmcOptions {
+        particles: 40,
+        runs: 1,
+        ..SmcOptions::default()
+    };
+    let led = SmcOptions {
+        lead_in: lead,
+        ..options
+    };
+    let whole = marginal_log_likelihood(&model, &data, &options).unwrap();
+    let after = marginal_log_likelihood(&model, &data, &led).unwrap();
+    let cut: Vec<EventSequence> = data
+        .iter()
+        .map(|s| s.split_windows(lead).unwrap().swap_remove(0))
+        .collect();
+    let before = marginal_log_likelihood(&model, &cut, &options).unwrap();
+    for s in 0..data.len() {
+        let (w, a, b) = (
+            whole.per_sequence[s].log_p,
+            after.per_sequence[s].log_p,
+            before.per_sequence[s].log_p,
+        );
+        assert!(
+            (a - (w - b)).abs() <= 1e-9 * w.abs(),
+            "sequence {s}: {a} vs {w} − {b}"
+        );
+        assert!(
+            (a - w).abs() > 1e-3,
+            "the lead-in counts for something: {a} vs {w}"
+        );
+    }
+    // no influence of the hidden neurons: the exact conditional log-likelihood
+    let blind = without_hidden_influence(&model);
+    let after = marginal_log_likelihood(&blind, &data, &led).unwrap();
+    for (s, seq) in data.iter().enumerate() {
+        let full = as_full(&blind, seq);
+        let mut per = vec![0.0; blind.n_neurons()];
+        blind
+            .log_likelihood_of_neurons_from(
+                &full,
+                0..blind.n_obs(),
+                lead,
+                &CompensatorMethod::default(),
+                &mut SoftWorkspace::new(&blind),
+                &mut per,
+                None,
+            )
+            .unwrap();
+        let exact: f64 = per[..blind.n_obs()].iter().sum();
+        let got = after.per_sequence[s].log_p;
+        assert!(
+            (got - exact).abs() <= 1e-9 * exact.abs(),
+            "sequence {s}: {got} vs exact {exact}"
+        );
+    }
+    // a lead-in that leaves nothing names it
+    let too_long = SmcOptions {
+        lead_in: 40.0,
+        ..options
+    };
+    let err = marginal_log_likelihood(&model, &data, &too_long).unwrap_err();
+    assert!(err.to_string().contains("lead-in"), "{err}");
+}

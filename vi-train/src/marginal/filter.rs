@@ -110,10 +110,13 @@ fn for_each_slot<F>(
 }
 
 /// Runs the filter with `options.particles` particles and the generators of `run_seed` on
-/// `seq` (its observed spikes already checked against the network).
+/// `seq` (its observed spikes already checked against the network). Its estimate is of the
+/// stretch `[from, T1]` given the observed spikes before it: the estimate at the end less the
+/// estimate at `from` (an extra stop; `from = T0`: the whole sequence).
 pub(super) fn run_filter<O: Observer>(
     net: &Network,
     seq: &EventSequence,
+    from: f64,
     options: &SmcOptions,
     run_seed: u64,
     observer: &mut O,
@@ -154,12 +157,19 @@ pub(super) fn run_filter<O: Observer>(
     let mut resamplings = 0;
     let mut peak_bytes = 0;
     let mut spike: Option<(f64, usize)> = None;
+    // log p̂ of the observed spikes before `from` (the lead-in), at the stop `from`
+    let mut log_p_lead = 0.0;
     for j in 0..n_segments {
         let a = if j == 0 { t0 } else { times[j - 1] };
         let b = if j < times.len() { times[j] } else { t1 };
         stops.clear();
         observer.stops(j, a, b, &mut stops);
         debug_assert!(stops.last() == Some(&b) && stops.windows(2).all(|s| s[0] <= s[1]));
+        let lead_stop = from > t0 && a < from && from <= b;
+        if lead_stop && !stops.contains(&from) {
+            let at = stops.partition_point(|&t| t < from);
+            stops.insert(at, from);
+        }
 
         for_each_slot(&mut cur, &mut walkers, &mut rngs, |p, w, rng| {
             w.start_segment(net, p, rng, spike)
@@ -173,6 +183,13 @@ pub(super) fn run_filter<O: Observer>(
             // the error of the lowest-numbered particle: independent of the thread count
             if let Some(e) = walkers.iter_mut().find_map(|w| w.error.take()) {
                 return Err(e);
+            }
+            if lead_stop && t == from {
+                // the weights with the compensator so far and without the event at b >= from
+                for ((x, lw), w) in scratch.iter_mut().zip(&log_w).zip(&walkers) {
+                    *x = lw - w.segment_compensator();
+                }
+                log_p_lead = log_z + log_mean_exp(&scratch);
             }
             observer.at_stop(j, t, &log_w, &walkers)?;
         }
@@ -218,7 +235,7 @@ pub(super) fn run_filter<O: Observer>(
             + walkers.iter().map(Walker::bytes).sum::<usize>();
         peak_bytes = peak_bytes.max(bytes);
     }
-    let log_p = log_z + log_mean_exp(&log_w);
+    let log_p = log_z + log_mean_exp(&log_w) - log_p_lead;
     if !log_p.is_finite() {
         return Err(ViError::Numerical {
             what: "particle filter estimate",

@@ -79,6 +79,7 @@ pub fn iwae_bound(
 ) -> Result<IwaeReport> {
     options.check()?;
     check_test_data(model, data)?;
+    let starts = crate::lead_in::scored_starts(data, options.lead_in)?;
     let (k, r) = (options.samples, options.replicates);
     let results: Vec<Result<(f64, f64)>> = data
         .par_iter()
@@ -95,7 +96,8 @@ pub fn iwae_bound(
                 let mut values = Vec::with_capacity(r);
                 for _ in 0..r {
                     for w in log_w.iter_mut() {
-                        *w = -hard_neg_elbo_draw(model, seq, &options.compensator, &mut rng, ws)?;
+                        let (comp, from) = (&options.compensator, starts[i]);
+                        *w = -hard_neg_elbo_draw(model, seq, from, comp, &mut rng, ws)?;
                     }
                     let bound = -log_mean_exp(log_w);
                     if !bound.is_finite() {

@@ -238,6 +238,7 @@ pub fn marginal_log_likelihood(
     options: &SmcOptions,
 ) -> Result<SmcReport> {
     let net = prepare(model, data, options)?;
+    let starts = crate::lead_in::scored_starts(data, options.lead_in)?;
     let jobs: Vec<(usize, usize, u64)> = data
         .iter()
         .enumerate()
@@ -250,7 +251,7 @@ pub fn marginal_log_likelihood(
         .collect();
     let outcomes: Vec<Result<RunOutcome>> = jobs
         .par_iter()
-        .map(|&(s, _, seed)| run_filter(&net, &data[s], options, seed, &mut Plain))
+        .map(|&(s, _, seed)| run_filter(&net, &data[s], starts[s], options, seed, &mut Plain))
         .collect();
     let mut per_sequence = Vec::with_capacity(data.len());
     let mut outcomes = outcomes.into_iter();

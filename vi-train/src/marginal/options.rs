@@ -37,6 +37,12 @@ pub struct SmcOptions {
     /// (the total over the neurons is exact whatever the cell; docs/derivations/marginal.md §5).
     /// Positive and finite; default `0.05`.
     pub rescale_step: f64,
+    /// Seconds at the start of every sequence that are filtered but not scored (0: none):
+    /// [`marginal_log_likelihood`](super::marginal_log_likelihood) then estimates
+    /// `log p(O after the lead-in | O of the lead-in)` as the difference of one run's estimates
+    /// at the end and at the lead-in's end (consistent in the particles; [`crate::lead_in`]).
+    /// The predictive intensity and time rescaling cover the whole sequence and ignore it.
+    pub lead_in: f64,
 }
 
 impl Default for SmcOptions {
@@ -48,6 +54,7 @@ impl Default for SmcOptions {
             seed: 0,
             compensator: CompensatorMethod::default(),
             rescale_step: 0.05,
+            lead_in: 0.0,
         }
     }
 }
@@ -86,7 +93,7 @@ impl SmcOptions {
                 format!("must be positive and finite, got {}", self.rescale_step),
             ));
         }
-        Ok(())
+        crate::lead_in::check(self.lead_in)
     }
 
     /// [`check`](Self::check), and at least two runs: what a standard error needs.
@@ -130,6 +137,9 @@ pub struct IwaeOptions {
     pub seed: u64,
     /// The compensator of the hard-spike log-likelihoods (as in [`crate::vi::EvalOptions`]).
     pub compensator: CompensatorMethod,
+    /// Seconds at the start of every sequence that are sampled but not scored (as in
+    /// [`crate::vi::EvalOptions::lead_in`]).
+    pub lead_in: f64,
 }
 
 impl Default for IwaeOptions {
@@ -139,12 +149,13 @@ impl Default for IwaeOptions {
             replicates: 4,
             seed: 0,
             compensator: CompensatorMethod::default(),
+            lead_in: 0.0,
         }
     }
 }
 
 impl IwaeOptions {
-    /// Checks `samples ≥ 1` and `replicates ≥ 1`.
+    /// Checks `samples ≥ 1`, `replicates ≥ 1` and the lead-in.
     ///
     /// ```
     /// use vi_train::marginal::IwaeOptions;
@@ -161,6 +172,6 @@ impl IwaeOptions {
         if self.replicates == 0 {
             return Err(ViError::argument("replicates", "must be at least 1, got 0"));
         }
-        Ok(())
+        crate::lead_in::check(self.lead_in)
     }
 }

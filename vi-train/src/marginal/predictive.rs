@@ -209,7 +209,7 @@ pub fn predictive_intensity(
                 values: vec![0.0; size],
                 weights: Vec::with_capacity(options.particles),
             };
-            run_filter(&net, seq, options, seed, &mut obs)?;
+            run_filter(&net, seq, seq.window().t0(), options, seed, &mut obs)?;
             Ok(obs.values)
         })
         .collect();

@@ -138,7 +138,7 @@ pub fn marginal_time_rescale(
                 intervals: vec![Vec::new(); n_obs],
                 weights: Vec::with_capacity(options.particles),
             };
-            run_filter(&net, seq, options, seed, &mut obs)?;
+            run_filter(&net, seq, seq.window().t0(), options, seed, &mut obs)?;
             Ok(obs.intervals)
         })
         .collect();

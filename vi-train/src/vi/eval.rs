@@ -26,6 +26,10 @@ pub struct EvalOptions {
     pub seed: u64,
     /// The compensator of the log-likelihoods (Monte Carlo points are drawn per sample).
     pub compensator: CompensatorMethod,
+    /// Seconds at the start of every sequence that are sampled but not scored (0: none): the
+    /// metric of the stretch after it given the spikes before it, with the lead-in's hidden
+    /// spikes drawn from `q` ([`crate::lead_in`]; the quadrature compensator when positive).
+    pub lead_in: f64,
 }
 
 impl Default for EvalOptions {
@@ -34,6 +38,7 @@ impl Default for EvalOptions {
             samples: 10,
             seed: 0,
             compensator: CompensatorMethod::default(),
+            lead_in: 0.0,
         }
     }
 }
@@ -99,6 +104,7 @@ pub fn evaluate(
         ));
     }
     check_test_data(model, data)?;
+    let starts = crate::lead_in::scored_starts(data, options.lead_in)?;
     let k = options.samples;
     let results: Vec<Result<(f64, f64)>> = data
         .par_iter()
@@ -111,7 +117,8 @@ pub fn evaluate(
                 let mut rng = sequence_rng(options.seed, i as u64);
                 let mut values = Vec::with_capacity(k);
                 for _ in 0..k {
-                    let v = hard_neg_elbo_draw(model, seq, &options.compensator, &mut rng, ws)?;
+                    let (comp, from) = (&options.compensator, starts[i]);
+                    let v = hard_neg_elbo_draw(model, seq, from, comp, &mut rng, ws)?;
                     if !v.is_finite() {
                         return Err(ViError::Numerical {
                             what: "test negative ELBO",

@@ -148,27 +148,28 @@ fn shared_densities(
 }
 
 /// One sample of the hard-spike negative ELBO (β = 1) for evaluation: a thinning sample of
-/// `q`'s hidden neurons, then `−log p(O, H) + log q(H)`.
+/// `q`'s hidden neurons on the whole of `seq`, then `−log p(O, H) + log q(H)` of the stretch
+/// `[from, T1]` given everything before it (`from = T0`: the whole sequence).
 pub(crate) fn hard_neg_elbo_draw<R: Rng + ?Sized>(
     model: &VariationalModel,
     seq: &EventSequence,
+    from: f64,
     compensator: &CompensatorMethod,
     rng: &mut R,
     ws: &mut EstimatorWorkspace,
 ) -> Result<f64> {
     let comp = hard_sample(model, seq, compensator, rng, ws)?;
-    let t0 = seq.window().t0();
     if model.is_shared() {
         return Ok(-observed_log_likelihood(
             model.p(),
             &ws.full,
-            t0,
+            from,
             &comp,
             &mut ws.dens,
             None,
         )?);
     }
-    let d = densities(model, &ws.full, t0, &comp, &mut ws.dens, None, None)?;
+    let d = densities(model, &ws.full, from, &comp, &mut ws.dens, None, None)?;
     Ok(d.neg_elbo())
 }
 

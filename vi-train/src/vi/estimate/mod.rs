@@ -115,13 +115,7 @@ impl ObjectiveOptions {
                 format!("must be finite and positive, got {}", self.epsilon),
             ));
         }
-        if !(self.lead_in.is_finite() && self.lead_in >= 0.0) {
-            return Err(ViError::argument(
-                "lead-in",
-                format!("must be finite and non-negative, got {}", self.lead_in),
-            ));
-        }
-        Ok(())
+        crate::lead_in::check(self.lead_in)
     }
 
     /// Where the scored stretch of `seq` starts, `T0 + lead_in`: an error naming the sequence's
@@ -137,20 +131,7 @@ impl ObjectiveOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn scored_from(&self, seq: &EventSequence) -> Result<f64> {
-        let w = seq.window();
-        let from = w.t0() + self.lead_in;
-        if from < w.t1() {
-            return Ok(from);
-        }
-        Err(ViError::argument(
-            "lead-in",
-            format!(
-                "{} s leaves nothing to score of a sequence on [{}, {}]",
-                self.lead_in,
-                w.t0(),
-                w.t1()
-            ),
-        ))
+        crate::lead_in::scored_from(seq, self.lead_in)
     }
 }
 

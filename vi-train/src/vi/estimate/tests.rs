@@ -131,6 +131,7 @@ fn shared_m_step_and_neg_elbo_equal_the_full_densities() {
             let e = hard_neg_elbo_draw(
                 &shared,
                 &obs,
+                obs.window().t0(),
                 &options.compensator,
                 &mut Xoshiro256PlusPlus::seed_from_u64(seed),
                 &mut ws,
@@ -422,6 +423,65 @@ fn the_score_function_after_a_lead_in_scores_the_stretch_with_the_whole_samples_
                     );
                 }
             }
+        }
+    }
+}
+
+/// A test-metric draw after a lead-in: with the same generator (the same hard sample of the
+/// whole sequence), `−log p(O, H) + log q(H)` of the stretch after the lead-in is the whole
+/// sequence's minus the lead-in's own (the hard densities of the sample cut there), for a
+/// shared and a separate `q`; and `evaluate` with a lead-in reports those draws.
+#[test]
+fn a_test_draw_after_a_lead_in_is_the_whole_minus_the_lead_in() {
+    let lead = 4.0;
+    for seed in 0..3 {
+        for model in [
+            VariationalModel::shared(snn(seed)).unwrap(),
+            VariationalModel::separate(snn(seed), snn(seed + 7)).unwrap(),
+        ] {
+            let obs = data(seed);
+            let comp = CompensatorMethod::default();
+            let mut ws = EstimatorWorkspace::new(&model).unwrap();
+            let rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let after =
+                hard_neg_elbo_draw(&model, &obs, lead, &comp, &mut rng.clone(), &mut ws).unwrap();
+            let full = ws.last_full_sequence().clone();
+            let whole =
+                hard_neg_elbo_draw(&model, &obs, 0.0, &comp, &mut rng.clone(), &mut ws).unwrap();
+            assert_eq!(&full, ws.last_full_sequence(), "the same sample");
+            let cut = full.split_windows(lead).unwrap().swap_remove(0);
+            let before = hard_densities(&model, &cut, &comp, &mut ws, None, None)
+                .unwrap()
+                .neg_elbo();
+            let want = whole - before;
+            assert!(
+                (after - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "shared {} seed {seed}: {after} vs {whole} − {before}",
+                model.is_shared()
+            );
+            // evaluate's first draw of sequence 0 is this draw with its generator
+            let options = crate::vi::EvalOptions {
+                samples: 2,
+                seed,
+                compensator: comp,
+                lead_in: lead,
+            };
+            let first = hard_neg_elbo_draw(
+                &model,
+                &obs,
+                lead,
+                &comp,
+                &mut pp_thinning::sequence_rng(seed, 0),
+                &mut ws,
+            )
+            .unwrap();
+            let second = {
+                let mut g = pp_thinning::sequence_rng(seed, 0);
+                hard_neg_elbo_draw(&model, &obs, lead, &comp, &mut g, &mut ws).unwrap();
+                hard_neg_elbo_draw(&model, &obs, lead, &comp, &mut g, &mut ws).unwrap()
+            };
+            let report = crate::vi::evaluate(&model, std::slice::from_ref(&obs), &options).unwrap();
+            assert_eq!(report.per_sequence[0], (first + second) / 2.0);
         }
     }
 }

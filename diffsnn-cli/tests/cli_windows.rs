@@ -391,3 +391,87 @@ fn a_bad_window_length_names_the_flag() {
         );
     }
 }
+
+/// `eval --window-length` takes each window after a lead-in of the kernel support by default:
+/// for each method, the report is that of the windows extended back by 11 s written as
+/// sequences and evaluated with `--lead-in 11` (the same bytes), and differs from the windows
+/// alone; Monte Carlo compensators take no lead-in, and refuse one by name.
+#[test]
+fn evaluating_windows_is_evaluating_them_after_their_lead_in() {
+    let dir = workdir();
+    let d = dir.path();
+    recording(d);
+    fit_with(d, "pathwise", "all.json", &[], "m.json");
+    let all = read_json(d, "all.json");
+    std::fs::write(
+        d.join("cut_led.json"),
+        cut_by_hand(&all, 15.0, 11.0).to_string(),
+    )
+    .unwrap();
+    std::fs::write(d.join("cut.json"), cut_by_hand(&all, 15.0, 0.0).to_string()).unwrap();
+    let eval = |spikes: &str, extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--model",
+            "m.json",
+            "--spikes",
+            spikes,
+            "--samples",
+            "3",
+            "--seed",
+            "2",
+        ];
+        args.extend_from_slice(extra);
+        ok(d, &args)
+    };
+    for method in [
+        &["--method", "elbo"][..],
+        &["--method", "iwae", "--replicates", "2"],
+        &["--method", "smc", "--particles", "20", "--runs", "2"],
+    ] {
+        let windowed = eval(
+            "all.json",
+            &[&["--window-length", "15"][..], method].concat(),
+        );
+        assert!(
+            windowed
+                .stderr
+                .contains("into 4 windows, each evaluated after a lead-in of 11 s"),
+            "{}",
+            windowed.stderr
+        );
+        let by_hand = eval("cut_led.json", &[&["--lead-in", "11"][..], method].concat());
+        assert_eq!(windowed.stdout, by_hand.stdout, "{method:?}");
+        let alone = eval("cut.json", method);
+        assert_ne!(windowed.stdout, alone.stdout, "{method:?}");
+        let no_lead = eval(
+            "all.json",
+            &[&["--window-length", "15", "--lead-in", "0"][..], method].concat(),
+        );
+        assert_eq!(no_lead.stdout, alone.stdout, "{method:?}");
+    }
+    let mc = eval(
+        "all.json",
+        &["--window-length", "15", "--compensator", "monte-carlo"],
+    );
+    assert!(
+        mc.stderr.contains("each starts from an empty history"),
+        "{}",
+        mc.stderr
+    );
+    let r = diffsnn(
+        d,
+        &[
+            "eval",
+            "--model",
+            "m.json",
+            "--spikes",
+            "all.json",
+            "--compensator",
+            "monte-carlo",
+            "--lead-in",
+            "5",
+        ],
+    );
+    assert!(!r.ok && r.stderr.contains("--lead-in"), "{}", r.stderr);
+}

@@ -32,9 +32,12 @@ pub const LONG_ABOUT: &str = "Test metrics of a trained model with hidden neuron
                   --runs independent runs; p-hat(O) is unbiased), with effective sample sizes \
                   and resampling counts: the honest metric to compare models. Only the model's \
                   observed neurons (0..n_obs, or --observed) are read from the spike file; \
-                  spikes of other neurons are dropped with a warning. Standard errors are Monte \
-                  Carlo errors of the mean over sequences. Deterministic for a seed, whatever \
-                  the number of threads.";
+                  spikes of other neurons are dropped with a warning. With --window-length each \
+                  window is evaluated after a lead-in before it (--lead-in, by default the \
+                  kernel support): hidden spikes sampled or filtered there but not scored, so \
+                  that each window's metric is conditioned on the spikes before it. Standard \
+                  errors are Monte Carlo errors of the mean over sequences. Deterministic for a \
+                  seed, whatever the number of threads.";
 
 /// The test metric on the command line.
 ///
@@ -81,6 +84,13 @@ pub struct EvalArgs {
     /// Cut every sequence into windows of `--window-length` seconds.
     #[command(flatten)]
     pub windows: WindowSplit,
+    /// The first S seconds of every sequence (with --window-length, the S seconds before every
+    /// window) are history only: hidden spikes sampled from q (elbo, iwae) or filtered (smc)
+    /// but not scored, so that the metric is that of the rest given the spikes before it
+    /// (default: the kernel support with --window-length and the quadrature compensator,
+    /// else 0; 0 makes each window start from an empty history).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub lead_in: Option<f64>,
     /// The test metric.
     #[arg(long, value_enum, default_value_t = MethodArg::Elbo)]
     pub method: MethodArg,
@@ -278,6 +288,7 @@ impl EvalArgs {
         model: &VariationalModel,
         sequences: &[EventSequence],
         compensator: CompensatorMethod,
+        lead_in: f64,
     ) -> Result<String> {
         let report = evaluate(
             model,
@@ -286,6 +297,7 @@ impl EvalArgs {
                 samples: self.samples,
                 seed: self.seed,
                 compensator,
+                lead_in,
             },
         )?;
         let output = EvalOutput {
@@ -306,12 +318,14 @@ impl EvalArgs {
         model: &VariationalModel,
         sequences: &[EventSequence],
         compensator: CompensatorMethod,
+        lead_in: f64,
     ) -> Result<String> {
         let options = IwaeOptions {
             samples: self.samples,
             replicates: self.replicates.unwrap_or(4),
             seed: self.seed,
             compensator,
+            lead_in,
         };
         options.check().map_err(|e| flag_error(e, "--replicates"))?;
         let r = iwae_bound(model, sequences, &options)?;
@@ -335,12 +349,14 @@ impl EvalArgs {
         model: &snn_model::Snn,
         sequences: &[EventSequence],
         compensator: CompensatorMethod,
+        lead_in: f64,
     ) -> Result<String> {
         let options = SmcOptions {
             particles: self.particles.unwrap_or(1000),
             runs: self.runs.unwrap_or(4),
             seed: self.seed,
             compensator,
+            lead_in,
             ..SmcOptions::default()
         };
         options.check().map_err(|e| {
@@ -454,11 +470,19 @@ impl EvalArgs {
         sequences: Vec<EventSequence>,
     ) -> Result<String> {
         let compensator = self.compensator_method()?;
-        let sequences = self.windows.apply(sequences)?;
+        let quadrature = self.compensator == CompensatorArg::Quadrature;
+        let support = model.p().basis().support();
+        let (sequences, lead) = self.windows.apply_with_lead_in(
+            sequences,
+            self.lead_in,
+            support,
+            quadrature,
+            "evaluated",
+        )?;
         match self.method {
-            MethodArg::Elbo => self.elbo(model, &sequences, compensator),
-            MethodArg::Iwae => self.iwae(model, &sequences, compensator),
-            MethodArg::Smc => self.smc(model.p(), &sequences, compensator),
+            MethodArg::Elbo => self.elbo(model, &sequences, compensator, lead),
+            MethodArg::Iwae => self.iwae(model, &sequences, compensator, lead),
+            MethodArg::Smc => self.smc(model.p(), &sequences, compensator, lead),
         }
     }
 

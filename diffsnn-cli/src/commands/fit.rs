@@ -714,79 +714,10 @@ impl FitArgs {
         data: Vec<EventSequence>,
         model: &VariationalModel,
     ) -> Result<(Vec<EventSequence>, f64)> {
-        let length = self.windows.window_length;
         let quadrature = self.compensator == CompensatorArg::Quadrature;
-        let lead = match (self.lead_in, length) {
-            (Some(lead), _) => lead,
-            (None, Some(_)) if quadrature => model.p().basis().support(),
-            (None, _) => 0.0,
-        };
-        if !(lead.is_finite() && lead >= 0.0) {
-            return Err(CliError::argument(
-                "--lead-in",
-                format!(
-                    "must be finite and non-negative, got {} (the default with --window-length \
-                     is the kernel support: give one for a basis that reaches back without end)",
-                    pp_core::messages::show_number(lead)
-                ),
-            ));
-        }
-        if lead > 0.0 && !quadrature {
-            return Err(CliError::argument(
-                "--lead-in",
-                "needs --compensator quadrature: Monte Carlo points cover a whole sequence, \
-                 lead-in included (give --lead-in 0, or omit it)",
-            ));
-        }
-        let show = pp_core::messages::show_number;
-        let Some(length) = length else {
-            if let Some((k, s)) = data
-                .iter()
-                .enumerate()
-                .find(|(_, s)| s.window().duration() <= lead)
-            {
-                return Err(CliError::argument(
-                    "--lead-in",
-                    format!(
-                        "{} s leaves nothing to score of sequence {k} (window [{}, {}])",
-                        show(lead),
-                        show(s.window().t0()),
-                        show(s.window().t1())
-                    ),
-                ));
-            }
-            return Ok((data, lead));
-        };
-        if lead == 0.0 {
-            return Ok((self.windows.apply(data)?, 0.0));
-        }
-        if length <= lead {
-            return Err(CliError::argument(
-                "--window-length",
-                format!(
-                    "must be longer than the lead-in before each window ({} s, --lead-in)",
-                    show(lead)
-                ),
-            ));
-        }
-        let mut out = Vec::new();
-        for s in &data {
-            let windows = s
-                .split_windows_with_history(length, lead)
-                .map_err(super::windows::flag_error)?;
-            out.extend(windows.into_iter().map(|w| w.into_sequence()));
-        }
-        eprintln!(
-            "note: --window-length {} cut {} sequence{} into {} windows, each trained on after a \
-             lead-in of {} s before it (--lead-in: sampled, not scored; the first window's own \
-             first seconds)",
-            show(length),
-            data.len(),
-            if data.len() == 1 { "" } else { "s" },
-            out.len(),
-            show(lead)
-        );
-        Ok((out, lead))
+        let support = model.p().basis().support();
+        self.windows
+            .apply_with_lead_in(data, self.lead_in, support, quadrature, "trained on")
     }
 
     /// Reads and checks everything, trains, and writes the model (atomically; with

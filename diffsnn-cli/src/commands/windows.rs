@@ -2,8 +2,9 @@
 //! own (flattened into `fit`, `eval` and `loglik`). Training on the windows of a long recording
 //! bounds the memory of a gradient and the chain of soft spikes the path-wise gradient
 //! multiplies along (truncated backpropagation through time); a window that starts from an
-//! empty history is the bias, which path-wise training reduces with a lead-in before each
-//! window (`fit --lead-in`; docs/math.md, "Windows of a long recording").
+//! empty history is the bias, which training and evaluation with hidden neurons reduce with a
+//! lead-in before each window (`fit --lead-in`, `eval --lead-in`; docs/math.md, "Windows of a
+//! long recording").
 
 use clap::Args;
 use pp_core::{EventSequence, PpError};
@@ -24,12 +25,11 @@ use crate::error::{CliError, Result};
 pub struct WindowSplit {
     /// Cut every sequence into windows of this length (in s): bounds the memory of a long
     /// recording and the path-wise gradient's growth along it (truncated backpropagation
-    /// through time). In `loglik`, `eval` and `fit --estimator score` each window is a sequence
-    /// of its own that starts from an empty history (the spikes before each cut are not seen
-    /// by the window after it); `fit --estimator pathwise` trains on each window after a
-    /// lead-in before it (--lead-in, default the kernel support), sampled but not scored; with
-    /// `fit --hidden 0` each window is conditioned on the spikes of the kernel support before
-    /// it, which gives the whole recording's objective exactly.
+    /// through time). `fit` and `eval` with hidden neurons take each window after a lead-in
+    /// before it (--lead-in, default the kernel support with the quadrature compensator),
+    /// sampled but not scored; with `fit --hidden 0` each window is conditioned on the spikes
+    /// of the kernel support before it, which gives the whole recording's objective exactly;
+    /// in `loglik` each window is a sequence of its own from an empty history.
     #[arg(long, value_name = "L")]
     pub window_length: Option<f64>,
 }
@@ -64,6 +64,112 @@ impl WindowSplit {
             out.len()
         );
         Ok(out)
+    }
+}
+
+impl WindowSplit {
+    /// The sequences and the lead-in of each (`--lead-in`, `lead_in`): the first `lead`
+    /// seconds of every sequence are history only (sampled or filtered, not scored), so that
+    /// what is scored is conditioned on the spikes before it. Without `--window-length` the
+    /// sequences as read; with it, windows of `L` seconds, each extended back by the lead-in
+    /// (the first window's own first seconds serve as its lead-in). The default lead-in is the
+    /// kernel `support` on windows with the quadrature compensator, none otherwise (Monte Carlo
+    /// points cover a whole sequence: a lead-in is refused with them). Said on standard error,
+    /// with `verb` ("trained on", "evaluated") for what is done to each window.
+    ///
+    /// ```
+    /// use diffsnn_cli::commands::windows::WindowSplit;
+    /// let s = pp_core::EventSequence::new(pp_core::Window::new(0.0, 30.0)?, 1, vec![1.0, 17.0], vec![0, 0])?;
+    /// let split = WindowSplit { window_length: Some(10.0) };
+    /// let (windows, lead) = split.apply_with_lead_in(vec![s.clone()], None, 4.0, true, "evaluated")?;
+    /// assert_eq!((windows.len(), lead), (3, 4.0));
+    /// assert_eq!((windows[1].window().t0(), windows[1].window().t1()), (6.0, 20.0));
+    /// let (_, none) = split.apply_with_lead_in(vec![s.clone()], None, 4.0, false, "evaluated")?;
+    /// assert_eq!(none, 0.0); // Monte Carlo
+    /// let err = split.apply_with_lead_in(vec![s], Some(4.0), 4.0, false, "evaluated").unwrap_err();
+    /// assert!(err.to_string().contains("--lead-in"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn apply_with_lead_in(
+        &self,
+        data: Vec<EventSequence>,
+        lead_in: Option<f64>,
+        support: f64,
+        quadrature: bool,
+        verb: &str,
+    ) -> Result<(Vec<EventSequence>, f64)> {
+        let length = self.window_length;
+        let lead = match (lead_in, length) {
+            (Some(lead), _) => lead,
+            (None, Some(_)) if quadrature => support,
+            (None, _) => 0.0,
+        };
+        let show = pp_core::messages::show_number;
+        if !(lead.is_finite() && lead >= 0.0) {
+            return Err(CliError::argument(
+                "--lead-in",
+                format!(
+                    "must be finite and non-negative, got {} (the default with --window-length \
+                     is the kernel support: give one for a basis that reaches back without end)",
+                    show(lead)
+                ),
+            ));
+        }
+        if lead > 0.0 && !quadrature {
+            return Err(CliError::argument(
+                "--lead-in",
+                "needs --compensator quadrature: Monte Carlo points cover a whole sequence, \
+                 lead-in included (give --lead-in 0, or omit it)",
+            ));
+        }
+        let Some(length) = length else {
+            if let Some((k, s)) = data
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.window().duration() <= lead)
+            {
+                return Err(CliError::argument(
+                    "--lead-in",
+                    format!(
+                        "{} s leaves nothing to score of sequence {k} (window [{}, {}])",
+                        show(lead),
+                        show(s.window().t0()),
+                        show(s.window().t1())
+                    ),
+                ));
+            }
+            return Ok((data, lead));
+        };
+        if lead == 0.0 {
+            return Ok((self.apply(data)?, 0.0));
+        }
+        if length <= lead {
+            return Err(CliError::argument(
+                "--window-length",
+                format!(
+                    "must be longer than the lead-in before each window ({} s, --lead-in)",
+                    show(lead)
+                ),
+            ));
+        }
+        let mut out = Vec::new();
+        for s in &data {
+            let windows = s
+                .split_windows_with_history(length, lead)
+                .map_err(flag_error)?;
+            out.extend(windows.into_iter().map(|w| w.into_sequence()));
+        }
+        eprintln!(
+            "note: --window-length {} cut {} sequence{} into {} windows, each {verb} after a \
+             lead-in of {} s before it (--lead-in: sampled, not scored; the first window's own \
+             first seconds)",
+            show(length),
+            data.len(),
+            if data.len() == 1 { "" } else { "s" },
+            out.len(),
+            show(lead)
+        );
+        Ok((out, lead))
     }
 }
 

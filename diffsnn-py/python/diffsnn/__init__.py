@@ -103,7 +103,9 @@ def evaluate(
     importance-weighted bound with ``samples`` = K and ``replicates=4``; ``method="smc"``: the
     negative marginal log-likelihood ``-log p(O)`` by a particle filter with ``particles=1000``
     and ``runs=4``, the metric that ranks models truly. Also ``seed=0``,
-    ``compensator="quadrature"``, ``mc_points``, ``window_length``.
+    ``compensator="quadrature"``, ``mc_points``, ``window_length``, ``lead_in`` (seconds
+    before each window, or at the start of each train, sampled or filtered but not scored;
+    with ``window_length`` the kernel support by default).
 
     >>> import diffsnn
     >>> m = diffsnn.Model.random(1, 1, seed=2)

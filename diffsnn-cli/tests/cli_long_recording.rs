@@ -39,7 +39,6 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use serde_json::Value;
 
 /// 1 observed + 2 hidden neurons whose hidden neurons inhibit themselves strongly (−16) and
 /// excite each other (+8) on the first bump; a = 50. Self-weights on the second bump are at
@@ -61,23 +60,6 @@ const T_END: &str = "600";
 
 /// The window length (s); with the default lead-in of 11 s a chain spans at most 36 s.
 const WINDOW: &str = "25";
-
-/// The parameters of a model file, flattened (biases, then weights).
-fn params(d: &Path, name: &str) -> Vec<f64> {
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(d.join(name)).unwrap()).unwrap();
-    let mut out: Vec<f64> = v["bias"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    for w in v["weights"].as_array().unwrap() {
-        for row in w.as_array().unwrap() {
-            out.extend(row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()));
-        }
-    }
-    out
-}
 
 /// `fit` of the observed neuron of `rec.json` with the two hidden neurons of `net.json` as the
 /// initial model, path-wise, 2 epochs, seed 1, with `extra` arguments.
@@ -152,8 +134,8 @@ fn a_long_recording_that_overflows_the_path_wise_gradient_trains_on_windows() {
         "{}",
         windowed.stderr
     );
-    let trained = params(d, "fit.json");
-    let start = params(d, "net.json");
+    let trained = model_params(d, "fit.json");
+    let start = model_params(d, "net.json");
     assert_eq!(trained.len(), start.len());
     assert!(trained.iter().all(|x| x.is_finite()), "{trained:?}");
     // the gradients were used: the model moved from the start (by about the learning rate a

@@ -220,23 +220,6 @@ fn a_bad_lead_in_names_the_flag() {
     }
 }
 
-/// The parameters of a model file, flattened.
-fn params(d: &Path, name: &str) -> Vec<f64> {
-    let v = read_json(d, name);
-    let mut out: Vec<f64> = v["bias"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    for w in v["weights"].as_array().unwrap() {
-        for row in w.as_array().unwrap() {
-            out.extend(row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()));
-        }
-    }
-    out
-}
-
 #[test]
 fn fully_observed_fitting_on_conditioned_windows_is_fitting_the_whole_recording() {
     let dir = workdir();
@@ -258,14 +241,14 @@ fn fully_observed_fitting_on_conditioned_windows_is_fitting_the_whole_recording(
         windowed.stderr
     );
     mle(&["--epochs", "3"], "whole.json");
-    let (w, whole) = (params(d, "w.json"), params(d, "whole.json"));
+    let (w, whole) = (model_params(d, "w.json"), model_params(d, "whole.json"));
     assert_eq!(w.len(), 3 + 2 * 9);
     for (a, b) in w.iter().zip(&whole) {
         assert!((a - b).abs() < 1e-9 * (1.0 + b.abs()), "{a} vs {b}");
     }
     // the fit moved: the check compares trained models, not two copies of the start
     mle(&["--epochs", "0"], "start.json");
-    let start = params(d, "start.json");
+    let start = model_params(d, "start.json");
     assert!(whole.iter().zip(&start).any(|(a, b)| (a - b).abs() > 1e-3));
     // with Monte Carlo compensators there is no exact lead-in
     let r = diffsnn(

@@ -114,3 +114,24 @@ pub fn per_sequence(report: &serde_json::Value) -> Vec<f64> {
         .map(|x| x.as_f64().expect("a number"))
         .collect()
 }
+
+/// The parameters of the model file `name` in `dir`, flattened (biases, then the weights
+/// `[k][i][j]`).
+pub fn model_params(dir: &Path, name: &str) -> Vec<f64> {
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let numbers = |a: &serde_json::Value| -> Vec<f64> {
+        a.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let mut out = numbers(&v["bias"]);
+    for w in v["weights"].as_array().unwrap() {
+        for row in w.as_array().unwrap() {
+            out.extend(numbers(row));
+        }
+    }
+    out
+}

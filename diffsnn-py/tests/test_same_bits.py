@@ -86,13 +86,19 @@ def test_fit_matches_the_program(program, tmp_path, observed_data, flags):
 def test_fit_with_init_and_windows(observed_data):
     _, trains = observed_data
     start = diffsnn.Model.random(2, 1, seed=99)
-    a = diffsnn.fit(trains, 1, init=start, estimator="score", epochs=1, window_length=25.0)
-    b = diffsnn.fit(trains, 1, init=start, estimator="score", epochs=1, window_length=25.0)
+    options = dict(init=start, estimator="score", epochs=1, window_length=25.0, lead_in=0.0)
+    a = diffsnn.fit(trains, 1, **options)
+    b = diffsnn.fit(trains, 1, **options)
     assert a.model == b.model and a.model != start
     # two windows per 50-unit train: the epoch's loss is the mean over 16 windows, about half
     # the loss of whole trains
     whole = diffsnn.fit(trains, 1, init=start, estimator="score", epochs=1)
     assert 0.3 < a.losses[0] / whole.losses[0] < 0.7
+    # by default each window comes after a lead-in of the kernel support (11), sampled but not
+    # scored: 14 + 25 of every 50 units scored instead of 50, so a smaller loss
+    led = diffsnn.fit(trains, 1, **{**options, "lead_in": None})
+    assert led.model == diffsnn.fit(trains, 1, **{**options, "lead_in": 11.0}).model
+    assert 0.3 < led.losses[0] / a.losses[0] < 0.95
 
 
 def test_evaluate_matches_the_program(program, tmp_path, observed_data):

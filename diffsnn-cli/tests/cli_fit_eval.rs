@@ -543,3 +543,45 @@ fn help_describes_fit_and_eval() {
         }
     }
 }
+
+/// An initial model whose self-weights break the refractory constraint (the test model's
+/// second bump has +0.1 on the diagonal) is lowered onto it before training, and `fit` says
+/// so: with no epoch the written model is the projected start.
+#[test]
+fn an_initial_model_above_the_refractory_bound_is_projected_with_a_note() {
+    let dir = workdir();
+    let d = dir.path();
+    write(d, "m.json", MODEL);
+    data(d);
+    let r = diffsnn(
+        d,
+        &[
+            "fit",
+            "--spikes",
+            "obs.json",
+            "--hidden",
+            "1",
+            "--estimator",
+            "score",
+            "--init",
+            "m.json",
+            "--epochs",
+            "0",
+            "--quiet",
+            "--out",
+            "start.json",
+        ],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("m.json: 3 self-weights above the refractory bound lowered"),
+        "{}",
+        r.stderr
+    );
+    let start = snn_model::Snn::read_json(d.join("start.json")).unwrap();
+    let mut want = snn_model::Snn::read_json(d.join("m.json")).unwrap();
+    assert_ne!(start, want);
+    want.project();
+    assert_eq!(start.weights(), want.weights());
+}

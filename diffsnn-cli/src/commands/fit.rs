@@ -490,7 +490,22 @@ impl FitArgs {
                         ),
                     });
                 }
-                Ok(m)
+                let mut projected = m.clone();
+                projected.project();
+                let clamped = m
+                    .weights()
+                    .iter()
+                    .zip(projected.weights())
+                    .filter(|(a, b)| a != b)
+                    .count();
+                if clamped > 0 {
+                    eprintln!(
+                        "note: {label}: {clamped} self-weight{} above the refractory bound \
+                         lowered to it before training (the constraint every step keeps)",
+                        if clamped == 1 { "" } else { "s" }
+                    );
+                }
+                Ok(projected)
             }
             None => initial_model(n_obs, self.hidden, self.amplitude, self.n_basis, self.seed),
         }

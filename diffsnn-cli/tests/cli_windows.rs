@@ -2,9 +2,10 @@
 //! a sequence of its own. Variational training on the cut file is training on the windows
 //! written as sequences (the same bytes), each after a lead-in (`--lead-in`, sampled but not
 //! scored) or from an empty history; fully observed fitting on windows conditioned on
-//! their lead-ins is fitting the whole recording; the log-likelihood of the windows is the whole recording's when
-//! the model has no history dependence, and differs from it when it has (the bias); a bad
-//! length names the flag.
+//! their lead-ins is fitting the whole recording; the log-likelihood of the windows is the
+//! whole recording's after their lead-ins (and without them when the model has no history
+//! dependence), and differs from it when a window loses history (the bias); evaluation takes
+//! the lead-in as training does; a bad length or lead-in names the flag.
 
 #[path = "cli_common/mod.rs"]
 mod common;
@@ -314,7 +315,7 @@ fn fully_observed_fitting_on_conditioned_windows_is_fitting_the_whole_recording(
 }
 
 #[test]
-fn the_windows_log_likelihood_loses_only_the_history_at_the_cuts() {
+fn the_windows_log_likelihood_adds_up_to_the_recording_after_their_lead_ins() {
     let dir = workdir();
     let d = dir.path();
     recording(d);
@@ -327,12 +328,27 @@ fn the_windows_log_likelihood_loses_only_the_history_at_the_cuts() {
         assert!((per.iter().sum::<f64>() - total).abs() < 1e-9 * total.abs());
         (total, per.len())
     };
-    // the test model's filters reach back 11 s: cutting changes the log-likelihood
+    // the test model's filters reach back 11 s: windows alone (no lead-in) lose the history
+    // at the cuts and change the log-likelihood
     let (whole, n) = loglik("m.json", &[]);
     assert_eq!(n, 1);
-    let (cut, n) = loglik("m.json", &["--window-length", "15"]);
+    let (cut, n) = loglik("m.json", &["--window-length", "15", "--lead-in", "0"]);
     assert_eq!(n, 4);
     assert!((cut - whole).abs() > 1e-6, "whole {whole}, windows {cut}");
+    // by default each window is conditioned on the 11 s before it: the windows add up to the
+    // recording (to rounding: the cuts are extra quadrature breakpoints); a shorter lead-in
+    // loses part of the history
+    let (led, n) = loglik("m.json", &["--window-length", "15"]);
+    assert_eq!(n, 4);
+    assert!(
+        (led - whole).abs() < 1e-9 * whole.abs(),
+        "whole {whole}, windows {led}"
+    );
+    let (short, _) = loglik("m.json", &["--window-length", "15", "--lead-in", "5"]);
+    assert!(
+        (short - whole).abs() > 1e-6,
+        "whole {whole}, windows {short}"
+    );
     // a window as long as the recording is the recording
     assert_eq!(loglik("m.json", &["--window-length", "60"]).0, whole);
     // a model without weights has no history to lose: the same value to rounding
@@ -346,7 +362,7 @@ fn the_windows_log_likelihood_loses_only_the_history_at_the_cuts() {
     }
     std::fs::write(d.join("flat.json"), flat.to_string()).unwrap();
     let (whole, _) = loglik("flat.json", &[]);
-    let (cut, n) = loglik("flat.json", &["--window-length", "7"]);
+    let (cut, n) = loglik("flat.json", &["--window-length", "7", "--lead-in", "0"]);
     assert_eq!(n, 9);
     assert!((cut - whole).abs() < 1e-9 * whole.abs(), "{whole} vs {cut}");
 }

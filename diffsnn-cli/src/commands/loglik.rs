@@ -72,7 +72,9 @@ impl Compensator {
 pub const LONG_ABOUT: &str = "Log-likelihood (docs/math.md (1.1), no penalty) of every sequence of a spike file, \
     taken as fully observed (every spike in the file counts, hidden neurons too). \
     Prints {\"loglik\": total, \"per_sequence\": [...], \"compensator\": ...}. The \
-    spike file's neuron count must match the model's.";
+    spike file's neuron count must match the model's. With --window-length each window is \
+    conditioned on the spikes of a lead-in before it (--lead-in, by default the kernel \
+    support), so that the windows add up to the recording's log-likelihood.";
 
 /// Arguments of `diffsnn loglik`.
 ///
@@ -99,6 +101,14 @@ pub struct LoglikArgs {
     /// Cut every sequence into windows of `--window-length` seconds.
     #[command(flatten)]
     pub windows: WindowSplit,
+    /// With --window-length, the S seconds of spikes before every window are its fixed
+    /// history (not scored), so that each window's log-likelihood is conditioned on them and,
+    /// with S at least the kernel support, the windows add up to the whole recording's
+    /// (default: the kernel support with the quadrature compensator, else 0; 0 makes each
+    /// window start from an empty history). Without --window-length, the first S seconds of
+    /// every sequence.
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub lead_in: Option<f64>,
     /// How the compensator is computed.
     #[arg(long, value_enum, default_value_t = Compensator::Quadrature)]
     pub compensator: Compensator,
@@ -177,6 +187,35 @@ pub fn per_sequence_loglik(
     n_points: usize,
     seed: u64,
 ) -> std::result::Result<Vec<f64>, (usize, CliError)> {
+    let starts: Vec<f64> = sequences.iter().map(|s| s.window().t0()).collect();
+    per_sequence_loglik_from(model, sequences, &starts, compensator, n_points, seed)
+}
+
+/// [`per_sequence_loglik`] of the stretch `[starts[k], T1]` of each sequence `k` given the
+/// spikes before it (`LikelihoodWorkspace::evaluate_from`; the quadrature compensator when a
+/// start is after its sequence's `T0`).
+///
+/// ```
+/// use pp_core::{EventSequence, Window};
+/// use diffsnn_cli::commands::loglik::{per_sequence_loglik_from, Compensator};
+/// let m = snn_model::SnnBuilder::new(1, 0).check()?; // λ = 2.5
+/// let seq = EventSequence::new(Window::new(0.0, 2.0)?, 1, vec![0.5], vec![0])?;
+/// let ll = per_sequence_loglik_from(&m, &[seq], &[1.0], Compensator::Quadrature, 0, 0).map_err(|(_, e)| e)?;
+/// assert!((ll[0] - (-2.5)).abs() < 1e-12); // no spike after 1.0, one second of λ = 2.5
+/// # Ok::<(), diffsnn_cli::CliError>(())
+/// ```
+pub fn per_sequence_loglik_from(
+    model: &Snn,
+    sequences: &[EventSequence],
+    starts: &[f64],
+    compensator: Compensator,
+    n_points: usize,
+    seed: u64,
+) -> std::result::Result<Vec<f64>, (usize, CliError)> {
+    if starts.len() != sequences.len() {
+        let detail = format!("{} starts for {} sequences", starts.len(), sequences.len());
+        return Err((0, CliError::argument("starts", detail)));
+    }
     // few sequences: each is split into stretches of time, so that one long recording uses
     // every core (the split depends on the data only: the same bits for any thread count)
     let parts = snn_model::likelihood::split_parts(sequences.len());
@@ -193,7 +232,7 @@ pub fn per_sequence_loglik(
                         regularisation: 0.0,
                     };
                     let ll = ws
-                        .evaluate_split(model, seq, &options, None, parts)?
+                        .evaluate_from(model, seq, starts[k], &options, None, parts)?
                         .log_likelihood();
                     if !ll.is_finite() {
                         return Err(CliError::Numerical {
@@ -222,7 +261,7 @@ impl LoglikArgs {
     /// std::fs::write(&spikes, "sequence,time,neuron\n0,0.5,0\n").unwrap();
     /// let args = diffsnn_cli::commands::loglik::LoglikArgs {
     ///     model, input: diffsnn_cli::commands::input::SpikeInput::new(spikes).window(0.0, 2.0),
-    ///     neurons: Default::default(), windows: Default::default(), compensator: diffsnn_cli::commands::loglik::Compensator::Quadrature,
+    ///     neurons: Default::default(), windows: Default::default(), lead_in: None, compensator: diffsnn_cli::commands::loglik::Compensator::Quadrature,
     ///     mc_points: None, seed: None, out: None,
     /// };
     /// let mut out = Vec::new();
@@ -272,10 +311,19 @@ impl LoglikArgs {
                 .sequences()
                 .to_vec()
         };
-        let sequences = self.windows.apply(sequences)?;
-        let per_sequence =
-            per_sequence_loglik(&model, &sequences, self.compensator, n_points, seed)
-                .map_err(|(k, e)| e.evaluating(&self.model, k))?;
+        let support = model.basis().support();
+        let (sequences, starts) =
+            self.windows
+                .scored_windows(sequences, self.lead_in, support, !monte_carlo)?;
+        let per_sequence = per_sequence_loglik_from(
+            &model,
+            &sequences,
+            &starts,
+            self.compensator,
+            n_points,
+            seed,
+        )
+        .map_err(|(k, e)| e.evaluating(&self.model, k))?;
         let report = LoglikReport {
             loglik: per_sequence.iter().sum(),
             per_sequence,

@@ -99,29 +99,8 @@ impl WindowSplit {
         verb: &str,
     ) -> Result<(Vec<EventSequence>, f64)> {
         let length = self.window_length;
-        let lead = match (lead_in, length) {
-            (Some(lead), _) => lead,
-            (None, Some(_)) if quadrature => support,
-            (None, _) => 0.0,
-        };
+        let lead = self.lead(lead_in, support, quadrature)?;
         let show = pp_core::messages::show_number;
-        if !(lead.is_finite() && lead >= 0.0) {
-            return Err(CliError::argument(
-                "--lead-in",
-                format!(
-                    "must be finite and non-negative, got {} (the default with --window-length \
-                     is the kernel support: give one for a basis that reaches back without end)",
-                    show(lead)
-                ),
-            ));
-        }
-        if lead > 0.0 && !quadrature {
-            return Err(CliError::argument(
-                "--lead-in",
-                "needs --compensator quadrature: Monte Carlo points cover a whole sequence, \
-                 lead-in included (give --lead-in 0, or omit it)",
-            ));
-        }
         let Some(length) = length else {
             if let Some((k, s)) = data
                 .iter()
@@ -170,6 +149,105 @@ impl WindowSplit {
             show(lead)
         );
         Ok((out, lead))
+    }
+}
+
+impl WindowSplit {
+    /// The lead-in `--lead-in` asks for: given, or by default the kernel `support` on windows
+    /// with the quadrature compensator and 0 otherwise; an error unless finite and
+    /// non-negative, or when positive with Monte Carlo points (which cover a whole sequence).
+    fn lead(&self, lead_in: Option<f64>, support: f64, quadrature: bool) -> Result<f64> {
+        let lead = match (lead_in, self.window_length) {
+            (Some(lead), _) => lead,
+            (None, Some(_)) if quadrature => support,
+            (None, _) => 0.0,
+        };
+        if !(lead.is_finite() && lead >= 0.0) {
+            return Err(CliError::argument(
+                "--lead-in",
+                format!(
+                    "must be finite and non-negative, got {} (the default with --window-length \
+                     is the kernel support: give one for a basis that reaches back without end)",
+                    pp_core::messages::show_number(lead)
+                ),
+            ));
+        }
+        if lead > 0.0 && !quadrature {
+            return Err(CliError::argument(
+                "--lead-in",
+                "needs --compensator quadrature: Monte Carlo points cover a whole sequence, \
+                 lead-in included (give --lead-in 0, or omit it)",
+            ));
+        }
+        Ok(lead)
+    }
+
+    /// For a fully observed log-likelihood: the sequences (cut into windows with
+    /// `--window-length`) and where the scored stretch of each starts. Each window comes with
+    /// the spikes of the lead-in before it as fixed history and is scored from its own start
+    /// (the first window of a sequence from the sequence's start: nothing comes before it), so
+    /// that with a lead-in of at least the kernel support the windows add up to the whole
+    /// sequences' log-likelihood. Without windows, a lead-in is the first seconds of every
+    /// sequence, not scored. Lead-in as [`apply_with_lead_in`](Self::apply_with_lead_in).
+    ///
+    /// ```
+    /// use diffsnn_cli::commands::windows::WindowSplit;
+    /// let s = pp_core::EventSequence::new(pp_core::Window::new(0.0, 30.0)?, 1, vec![1.0, 17.0], vec![0, 0])?;
+    /// let split = WindowSplit { window_length: Some(10.0) };
+    /// let (windows, starts) = split.scored_windows(vec![s], None, 4.0, true)?;
+    /// assert_eq!(starts, vec![0.0, 10.0, 20.0]);
+    /// assert_eq!((windows[1].window().t0(), windows[1].window().t1()), (6.0, 20.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn scored_windows(
+        &self,
+        data: Vec<EventSequence>,
+        lead_in: Option<f64>,
+        support: f64,
+        quadrature: bool,
+    ) -> Result<(Vec<EventSequence>, Vec<f64>)> {
+        let lead = self.lead(lead_in, support, quadrature)?;
+        let show = pp_core::messages::show_number;
+        let (Some(length), true) = (self.window_length, lead > 0.0) else {
+            let data = self.apply(data)?;
+            let mut starts = Vec::with_capacity(data.len());
+            for (k, s) in data.iter().enumerate() {
+                let (t0, t1) = (s.window().t0(), s.window().t1());
+                if t0 + lead >= t1 {
+                    return Err(CliError::argument(
+                        "--lead-in",
+                        format!(
+                            "{} s leaves nothing to score of sequence {k} (window [{}, {}])",
+                            show(lead),
+                            show(t0),
+                            show(t1)
+                        ),
+                    ));
+                }
+                starts.push(t0 + lead);
+            }
+            return Ok((data, starts));
+        };
+        let (mut windows, mut starts) = (Vec::new(), Vec::new());
+        for s in &data {
+            for w in s
+                .split_windows_with_history(length, lead)
+                .map_err(flag_error)?
+            {
+                starts.push(w.from());
+                windows.push(w.into_sequence());
+            }
+        }
+        eprintln!(
+            "note: --window-length {} cut {} sequence{} into {} windows, each conditioned on \
+             the {} s of spikes before it (--lead-in)",
+            show(length),
+            data.len(),
+            if data.len() == 1 { "" } else { "s" },
+            windows.len(),
+            show(lead)
+        );
+        Ok((windows, starts))
     }
 }
 

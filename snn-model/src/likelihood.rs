@@ -544,6 +544,29 @@ impl TimeSegment {
             sources: 0..seq.len(),
         }
     }
+
+    /// The stretch `[from, T1]` of `seq`: its events at or after `from`, its sources reaching
+    /// back `support` before it (the one stretch of [`time_segments`]`(seq, from, 1, support)`,
+    /// without allocating). An error when `from` is not in `[T0, T1)`.
+    ///
+    /// ```
+    /// use pp_core::{EventSequence, Window};
+    /// use snn_model::likelihood::{time_segments, TimeSegment};
+    /// let seq = EventSequence::new(Window::new(0.0, 10.0)?, 1, vec![1.0, 2.0, 5.0, 9.0], vec![0; 4])?;
+    /// let s = TimeSegment::after(&seq, 4.0, 2.5)?;
+    /// assert_eq!((s.events.clone(), s.sources.clone()), (2..4, 1..4));
+    /// assert_eq!(s, time_segments(&seq, 4.0, 1, 2.5)?[0]);
+    /// # Ok::<(), snn_model::SnnError>(())
+    /// ```
+    pub fn after(seq: &EventSequence, from: f64, support: f64) -> Result<Self> {
+        check_from(seq.window(), from)?;
+        let times = seq.times();
+        Ok(TimeSegment {
+            window: Window::new(from, seq.window().t1())?,
+            events: times.partition_point(|&t| t < from)..times.len(),
+            sources: times.partition_point(|&t| t < from - support)..times.len(),
+        })
+    }
 }
 
 /// Splits the stretch `[from, T1]` of `seq`'s window into at most `parts` consecutive

@@ -121,6 +121,8 @@ pub struct SoftWorkspace {
     wt: Vec<f64>,
     /// The engines of the other stretches when a long sequence is split over the cores.
     pub(super) parts: Vec<SoftPart>,
+    /// The stretches of the current observed pass (one unless split).
+    segments: Vec<SoftSegment>,
 }
 
 /// What one run computes.
@@ -201,6 +203,7 @@ impl SoftWorkspace {
             src_kind: Vec::new(),
             wt: vec![0.0; k * n * n],
             parts: Vec::new(),
+            segments: Vec::new(),
         }
     }
 
@@ -247,6 +250,7 @@ impl SoftWorkspace {
             b(&self.src_times),
             b(&self.src_kind),
             b(&self.wt),
+            b(&self.segments),
         ];
         let parts: usize = self.parts.iter().map(SoftPart::heap_bytes).sum();
         vectors.iter().sum::<usize>()
@@ -283,20 +287,23 @@ impl SoftWorkspace {
         grads: Option<(&mut [f64], &mut [f64])>,
     ) -> Result<f64> {
         self.check_shape(model)?;
-        let segments = split::soft_segments(model, observed, from, hidden, method)?;
-        let [only] = &segments[..] else {
-            return split::observed_split(self, model, observed, hidden, &segments, method, grads);
-        };
-        match grads {
-            None => self.observed_span(model, observed, hidden, only, method, None),
-            Some((gp, gw)) => {
-                let ll = self.observed_span(model, observed, hidden, only, method, Some(gp))?;
-                for (g, d) in gw.iter_mut().zip(&self.gd) {
-                    *g += d;
+        let mut segments = std::mem::take(&mut self.segments);
+        let result = split::soft_segments(model, observed, from, hidden, method, &mut segments)
+            .and_then(|()| match (&segments[..], grads) {
+                ([only], None) => self.observed_span(model, observed, hidden, only, method, None),
+                ([only], Some((gp, gw))) => {
+                    let ll = self.observed_span(model, observed, hidden, only, method, Some(gp))?;
+                    for (g, d) in gw.iter_mut().zip(&self.gd) {
+                        *g += d;
+                    }
+                    Ok(ll)
                 }
-                Ok(ll)
-            }
-        }
+                (many, grads) => {
+                    split::observed_split(self, model, observed, hidden, many, method, grads)
+                }
+            });
+        self.segments = segments;
+        result
     }
 
     /// `log p(O | H)` of one stretch `segment` (its observed events' terms and the compensator
@@ -393,9 +400,8 @@ impl SoftWorkspace {
         if from == full.window().t0() {
             return self.hard(model, full, targets, method, grad);
         }
-        let support = model.basis().support();
-        let stretch = &crate::likelihood::time_segments(full, from, 1, support)?[0];
-        self.hard_span(model, full, stretch, targets, method, grad)
+        let stretch = TimeSegment::after(full, from, model.basis().support())?;
+        self.hard_span(model, full, &stretch, targets, method, grad)
     }
 
     /// The hard-spike log-likelihood terms `(Σ_{e: i_e ∈ targets} log λ_{i_e}(t_e),

@@ -60,15 +60,18 @@ impl SoftPart {
     }
 }
 
-/// The stretches `[from, T1]` of `observed` is evaluated in: one (the whole stretch, every
-/// event a source) unless the sequence is long enough to split (see the module documentation).
+/// The stretches `[from, T1]` of `observed` is evaluated in, into `out` (cleared; no
+/// allocation once it has grown): one (the whole stretch, every event a source) unless the
+/// sequence is long enough to split (see the module documentation).
 pub(super) fn soft_segments(
     model: &Snn,
     observed: &EventSequence,
     from: f64,
     hidden: SoftEvents<'_>,
     method: &CompensatorMethod,
-) -> Result<Vec<SoftSegment>> {
+    out: &mut Vec<SoftSegment>,
+) -> Result<()> {
+    out.clear();
     let parts = ((observed.len() + hidden.len()) / MIN_SOURCES_PER_PART).min(SPLIT_PARTS);
     let support = model.basis().support();
     let splittable = matches!(method, CompensatorMethod::Quadrature(_))
@@ -76,35 +79,33 @@ pub(super) fn soft_segments(
         && support.is_finite();
     if parts < 2 || !splittable {
         let first = observed.times().partition_point(|&t| t < from);
-        return Ok(vec![SoftSegment {
+        out.push(SoftSegment {
             window: Window::new(from, observed.window().t1())?,
             events: first..observed.len(),
             sources: 0..observed.len(),
             hidden: 0..hidden.len(),
-        }]);
+        });
+        return Ok(());
     }
     let soft_times = hidden.times();
     let segments = time_segments(observed, from, parts, support)?;
     let last = segments.len() - 1;
-    Ok(segments
-        .into_iter()
-        .enumerate()
-        .map(|(s, segment)| {
-            let (t0, t1) = (segment.window.t0(), segment.window.t1());
-            let lead = soft_times.partition_point(|&t| t < t0 - support);
-            let end = if s == last {
-                soft_times.len()
-            } else {
-                soft_times.partition_point(|&t| t < t1)
-            };
-            SoftSegment {
-                window: segment.window,
-                events: segment.events,
-                sources: segment.sources,
-                hidden: lead..end,
-            }
-        })
-        .collect())
+    out.extend(segments.into_iter().enumerate().map(|(s, segment)| {
+        let (t0, t1) = (segment.window.t0(), segment.window.t1());
+        let lead = soft_times.partition_point(|&t| t < t0 - support);
+        let end = if s == last {
+            soft_times.len()
+        } else {
+            soft_times.partition_point(|&t| t < t1)
+        };
+        SoftSegment {
+            window: segment.window,
+            events: segment.events,
+            sources: segment.sources,
+            hidden: lead..end,
+        }
+    }));
+    Ok(())
 }
 
 /// `log p(O | H)` over `segments` in parallel, on the parts' engines kept in `ws`, added in

@@ -55,13 +55,11 @@ impl WindowSplit {
         for s in &sequences {
             out.extend(s.split_windows(length).map_err(flag_error)?);
         }
-        eprintln!(
-            "note: --window-length {} cut {} sequence{} into {} windows; each starts from an \
-             empty history",
-            pp_core::messages::show_number(length),
+        say_cut(
+            length,
             sequences.len(),
-            if sequences.len() == 1 { "" } else { "s" },
-            out.len()
+            out.len(),
+            "; each starts from an empty history",
         );
         Ok(out)
     }
@@ -138,16 +136,12 @@ impl WindowSplit {
                 .map_err(flag_error)?;
             out.extend(windows.into_iter().map(|w| w.into_sequence()));
         }
-        eprintln!(
-            "note: --window-length {} cut {} sequence{} into {} windows, each {verb} after a \
-             lead-in of {} s before it (--lead-in: sampled, not scored; the first window's own \
-             first seconds)",
-            show(length),
-            data.len(),
-            if data.len() == 1 { "" } else { "s" },
-            out.len(),
+        let how = format!(
+            ", each {verb} after a lead-in of {} s before it (--lead-in: sampled, not scored; \
+             the first window's own first seconds)",
             show(lead)
         );
+        say_cut(length, data.len(), out.len(), &how);
         Ok((out, lead))
     }
 }
@@ -238,17 +232,23 @@ impl WindowSplit {
                 windows.push(w.into_sequence());
             }
         }
-        eprintln!(
-            "note: --window-length {} cut {} sequence{} into {} windows, each conditioned on \
-             the {} s of spikes before it (--lead-in)",
-            show(length),
-            data.len(),
-            if data.len() == 1 { "" } else { "s" },
-            windows.len(),
+        let how = format!(
+            ", each conditioned on the {} s of spikes before it (--lead-in)",
             show(lead)
         );
+        say_cut(length, data.len(), windows.len(), &how);
         Ok((windows, starts))
     }
+}
+
+/// Says on standard error how many windows of `length` were cut from how many sequences, and
+/// `how` each is taken.
+fn say_cut(length: f64, sequences: usize, windows: usize, how: &str) {
+    eprintln!(
+        "note: --window-length {} cut {sequences} sequence{} into {windows} windows{how}",
+        pp_core::messages::show_number(length),
+        if sequences == 1 { "" } else { "s" },
+    );
 }
 
 /// A window-cutting error of pp-core as an error of `--window-length`.

@@ -27,9 +27,9 @@ pub struct WindowSplit {
     /// recording and the path-wise gradient's growth along it (truncated backpropagation
     /// through time). `fit` and `eval` with hidden neurons take each window after a lead-in
     /// before it (--lead-in, default the kernel support with the quadrature compensator),
-    /// sampled but not scored; with `fit --hidden 0` each window is conditioned on the spikes
-    /// of the kernel support before it, which gives the whole recording's objective exactly;
-    /// in `loglik` each window is a sequence of its own from an empty history.
+    /// sampled but not scored; with `fit --hidden 0` and in `loglik` each window is
+    /// conditioned on the spikes of the kernel support before it (`loglik --lead-in`), which
+    /// gives the whole recording's objective exactly.
     #[arg(long, value_name = "L")]
     pub window_length: Option<f64>,
 }
@@ -63,9 +63,7 @@ impl WindowSplit {
         );
         Ok(out)
     }
-}
 
-impl WindowSplit {
     /// The sequences and the lead-in of each (`--lead-in`, `lead_in`): the first `lead`
     /// seconds of every sequence are history only (sampled or filtered, not scored), so that
     /// what is scored is conditioned on the spikes before it. Without `--window-length` the
@@ -100,21 +98,7 @@ impl WindowSplit {
         let lead = self.lead(lead_in, support, quadrature)?;
         let show = pp_core::messages::show_number;
         let Some(length) = length else {
-            if let Some((k, s)) = data
-                .iter()
-                .enumerate()
-                .find(|(_, s)| s.window().duration() <= lead)
-            {
-                return Err(CliError::argument(
-                    "--lead-in",
-                    format!(
-                        "{} s leaves nothing to score of sequence {k} (window [{}, {}])",
-                        show(lead),
-                        show(s.window().t0()),
-                        show(s.window().t1())
-                    ),
-                ));
-            }
+            check_scorable(&data, lead)?;
             return Ok((data, lead));
         };
         if lead == 0.0 {
@@ -144,9 +128,7 @@ impl WindowSplit {
         say_cut(length, data.len(), out.len(), &how);
         Ok((out, lead))
     }
-}
 
-impl WindowSplit {
     /// The lead-in `--lead-in` asks for: given, or by default the kernel `support` on windows
     /// with the quadrature compensator and 0 otherwise; an error unless finite and
     /// non-negative, or when positive with Monte Carlo points (which cover a whole sequence).
@@ -204,22 +186,8 @@ impl WindowSplit {
         let show = pp_core::messages::show_number;
         let (Some(length), true) = (self.window_length, lead > 0.0) else {
             let data = self.apply(data)?;
-            let mut starts = Vec::with_capacity(data.len());
-            for (k, s) in data.iter().enumerate() {
-                let (t0, t1) = (s.window().t0(), s.window().t1());
-                if t0 + lead >= t1 {
-                    return Err(CliError::argument(
-                        "--lead-in",
-                        format!(
-                            "{} s leaves nothing to score of sequence {k} (window [{}, {}])",
-                            show(lead),
-                            show(t0),
-                            show(t1)
-                        ),
-                    ));
-                }
-                starts.push(t0 + lead);
-            }
+            check_scorable(&data, lead)?;
+            let starts = data.iter().map(|s| s.window().t0() + lead).collect();
             return Ok((data, starts));
         };
         let (mut windows, mut starts) = (Vec::new(), Vec::new());
@@ -239,6 +207,28 @@ impl WindowSplit {
         say_cut(length, data.len(), windows.len(), &how);
         Ok((windows, starts))
     }
+}
+
+/// An error naming the first sequence of `data` that a lead-in of `lead` seconds leaves
+/// nothing to score of.
+fn check_scorable(data: &[EventSequence], lead: f64) -> Result<()> {
+    let Some((k, s)) = data
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.window().duration() <= lead)
+    else {
+        return Ok(());
+    };
+    let show = pp_core::messages::show_number;
+    Err(CliError::argument(
+        "--lead-in",
+        format!(
+            "{} s leaves nothing to score of sequence {k} (window [{}, {}])",
+            show(lead),
+            show(s.window().t0()),
+            show(s.window().t1())
+        ),
+    ))
 }
 
 /// Says on standard error how many windows of `length` were cut from how many sequences, and

@@ -387,7 +387,7 @@ impl SoftWorkspace {
     }
 
     /// [`hard`](Self::hard) of the stretch `[from, T1]` of `full`, every spike before `from`
-    /// a source only (`from = T0`: the whole window, the same bits as `hard`).
+    /// a source only (`from = T0`: the whole window, the same segment as `hard`'s).
     pub(crate) fn hard_from(
         &mut self,
         model: &Snn,
@@ -397,9 +397,6 @@ impl SoftWorkspace {
         method: &CompensatorMethod,
         grad: Option<&mut [f64]>,
     ) -> Result<(f64, f64)> {
-        if from == full.window().t0() {
-            return self.hard(model, full, targets, method, grad);
-        }
         let stretch = TimeSegment::after(full, from, model.basis().support())?;
         self.hard_span(model, full, &stretch, targets, method, grad)
     }
